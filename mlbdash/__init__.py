@@ -1,0 +1,3 @@
+"""mlbdash: a complete, correct, live archive of MLB games, and a dashboard that shows it is healthy."""
+
+__version__ = "0.1.0"

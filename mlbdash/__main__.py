@@ -1,0 +1,3 @@
+from mlbdash.cli import main
+
+raise SystemExit(main())

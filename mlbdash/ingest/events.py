@@ -1,0 +1,161 @@
+"""What the workers tell the rest of mlbdash: small frozen dataclasses named in the past tense.
+
+Workers take an ``EventSink`` (any callable) and call it synchronously; the sink must not block.
+The runtime fans events out to the store, the monitor and (through messages) the dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    at: datetime
+
+
+EventSink = Callable[[Event], None]
+
+
+def discard(_event: Event) -> None:
+    """A sink that drops everything (for callers that do not care)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFinished(Event):
+    """One logical request ended (after retries), from cache, coalesced or over the wire."""
+
+    kind: str  # schedule, feed, diff_patch, timestamps, game_changes, game_status, teams
+    url: str
+    status: int | None  # HTTP status; None when no answer came (network error)
+    latency_s: float
+    bytes_wire: int
+    bytes_decoded: int
+    cache_hit: bool = False
+    coalesced: bool = False
+    not_modified: bool = False
+    retries: int = 0
+    error: str | None = None  # short reason when the request failed for good
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRetried(Event):
+    kind: str
+    url: str
+    attempt: int  # the attempt that failed, 1-based
+    reason: str
+    wait_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class RequestGaveUp(Event):
+    kind: str
+    url: str
+    attempts: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetChanged(Event):
+    """The request budget shrank after push-back, or recovered a step."""
+
+    rate_per_s: float
+    nominal_rate_per_s: float
+    paused_until: datetime | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRefetched(Event):
+    """The tracker dropped its merged feed and fetched the whole feed again."""
+
+    game_pk: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class GameUpdated(Event):
+    """A new version of a game was stored (or a poll found nothing new: ``update`` 'none').
+
+    Carries what the dashboard shows in a row, so no widget needs to read the feed.
+    """
+
+    game_pk: int
+    official_date: str  # league date, YYYY-MM-DD
+    away: str  # team abbreviation or name
+    home: str
+    state: str  # Lifecycle value, e.g. "live"
+    detailed_state: str  # MLB's detailedState, e.g. "Delayed: Rain"
+    away_score: int | None
+    home_score: int | None
+    inning: int | None
+    inning_half: str | None  # "Top" / "Bottom" / "Middle" / "End"
+    outs: int | None
+    timecode: str | None  # metaData.timeStamp of the stored version
+    update: str  # "full", "diff" or "none"
+    versions: int  # versions stored so far
+    polls: int
+    diff_updates: int
+    full_updates: int
+    findings: int  # open findings for this game
+
+
+@dataclass(frozen=True, slots=True)
+class GameStateChanged(Event):
+    game_pk: int
+    old: str | None
+    new: str
+    detailed_state: str
+    source: str  # "schedule" or "feed"
+
+
+@dataclass(frozen=True, slots=True)
+class IssueFound(Event):
+    """A validation finding was raised or seen again."""
+
+    game_pk: int | None
+    rule: str
+    severity: str  # error, warning, info
+    category: str  # schema, consistency, cross-reference, freshness, drift
+    path: str
+    message: str
+    occurrences: int
+    new: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChanged(Event):
+    """An alert moved between pending, firing and resolved (or was acknowledged/silenced)."""
+
+    rule: str
+    key: str  # what it is about: "" for global, a gamePk for per-game alerts
+    severity: str
+    state: str  # pending, firing, resolved
+    message: str
+    acknowledged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HealthChanged(Event):
+    check: str
+    status: str  # ok, degraded, failing
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsSampled(Event):
+    """A once-a-second summary for the rate-limit panel and header."""
+
+    requests_per_s: float
+    budget_rate_per_s: float
+    budget_nominal_per_s: float
+    budget_in_use: int
+    budget_waiting: int
+    backoff_until: datetime | None
+    retries_total: int
+    throttled_total: int  # 429s seen
+    errors_total: int
+    coverage: float  # 0..1 over tracked dates
+    degraded: float  # 0..1: share of due polls delayed by the budget

@@ -1,0 +1,1 @@
+"""What the MLB Stats API is: models, statuses, timecodes, league dates, patching. Pure, no I/O."""

@@ -1,0 +1,1 @@
+"""The recorded-MLB server: game timelines in virtual time, HTTP endpoints, fault injection."""
