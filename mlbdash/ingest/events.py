@@ -159,3 +159,18 @@ class MetricsSampled(Event):
     errors_total: int
     coverage: float  # 0..1 over tracked dates
     degraded: float  # 0..1: share of due polls delayed by the budget
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerHeartbeat(Event):
+    """A long-lived worker is still going (sent every few seconds; the monitor watches)."""
+
+    worker: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerStopped(Event):
+    """A long-lived worker ended: ``error`` is the short reason when it crashed, else None."""
+
+    worker: str
+    error: str | None = None

@@ -1,0 +1,182 @@
+"""Per-game bookkeeping for freshness, staleness, poll success and coverage.
+
+Freshness is time-weighted over the time a game is live. Between two polls of a live game the
+stored version is "fresh" while it is within two ``wait`` intervals of the server's:
+
+- a poll that found nothing new proves the stored version *was* the server's, so the interval
+  before it counts as fresh however long it was;
+- a poll that brought a version stamped ``T`` shows the server had moved on at ``T``, so the
+  part of the interval after ``T + 2*wait`` counts as stale;
+- the open interval since the last poll counts as stale beyond ``2*wait``: an overdue poll
+  cannot vouch for anything (a crashed poller must not look perfect).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from mlbdash.ingest.events import Event, GameStateChanged, GameUpdated, RequestFinished
+
+# Lifecycle values (mlbdash.mlb.status) the monitor needs to tell apart.
+LIVE = "live"
+FINAL = "final"
+# Games that will not finish on their date, so they are not owed a final version.
+WONT_FINISH = frozenset({"postponed", "cancelled", "canceled", "suspended"})
+POLL_KINDS = frozenset({"feed", "diff_patch"})
+
+_GAME_IN_URL = re.compile(r"/game/(\d+)/")
+
+
+def parse_timecode(timecode: str) -> datetime | None:
+    """``20240612_042717`` -> aware UTC datetime; None when it is not a timecode."""
+    try:
+        naive = datetime.strptime(timecode, "%Y%m%d_%H%M%S")  # noqa: DTZ007 - tz set below
+    except ValueError:
+        return None
+    return naive.replace(tzinfo=UTC)
+
+
+def game_pk_in_url(url: str) -> int | None:
+    match = _GAME_IN_URL.search(url)
+    return int(match.group(1)) if match else None
+
+
+@dataclass(slots=True)
+class GameBook:
+    """What the monitor knows about one game."""
+
+    game_pk: int
+    official_date: str | None = None
+    state: str | None = None
+    final_stored: bool = False
+    polls_ok: int = 0
+    polls_failed: int = 0
+    last_lag_s: float | None = None  # stored-at minus server timecode of the newest version
+    live_anchor: datetime | None = None  # last poll (or going live) while live
+    live_s: float = 0.0
+    stale_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class LiveGame:
+    game_pk: int
+    official_date: str | None
+    since_poll_s: float  # clock seconds since the last poll confirmed the stored version
+    lag_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DateTotals:
+    polls_ok: int
+    polls_failed: int
+    live_s: float
+    stale_s: float
+    games: int
+    finals_stored: int
+
+
+@dataclass
+class GameLedger:
+    """Follows game events; ``wait_s`` is the server's poll hint (metaData.wait)."""
+
+    wait_s: float = 10.0
+    games: dict[int, GameBook] = field(default_factory=dict)
+
+    def book(self, game_pk: int) -> GameBook:
+        game = self.games.get(game_pk)
+        if game is None:
+            game = self.games[game_pk] = GameBook(game_pk)
+        return game
+
+    def handle(self, event: Event) -> float | None:
+        """Take one event; returns the freshness lag of a newly stored version, if any."""
+        if isinstance(event, GameUpdated):
+            return self._updated(event)
+        if isinstance(event, GameStateChanged):
+            self._set_state(self.book(event.game_pk), event.new, event.at)
+        elif isinstance(event, RequestFinished) and event.kind in POLL_KINDS:
+            game_pk = game_pk_in_url(event.url)
+            if game_pk is not None and request_failed(event):
+                self.book(game_pk).polls_failed += 1
+        return None
+
+    def _updated(self, event: GameUpdated) -> float | None:
+        game = self.book(event.game_pk)
+        game.official_date = event.official_date
+        game.polls_ok += 1
+        stamped = parse_timecode(event.timecode) if event.timecode else None
+        lag: float | None = None
+        if event.update != "none" and stamped is not None:
+            lag = max(0.0, (event.at - stamped).total_seconds())
+            game.last_lag_s = lag
+        if game.state == LIVE and game.live_anchor is not None:
+            self._close(game, event.at, stamped if event.update != "none" else None)
+            game.live_anchor = event.at
+        self._set_state(game, event.state, event.at)
+        if event.state == FINAL:
+            game.final_stored = True
+        return lag
+
+    def _set_state(self, game: GameBook, state: str, at: datetime) -> None:
+        if state == game.state:
+            return
+        if game.state == LIVE and game.live_anchor is not None:
+            self._close_open(game, at)
+            game.live_anchor = None
+        if state == LIVE:
+            game.live_anchor = at
+        game.state = state
+
+    def _close(self, game: GameBook, at: datetime, stamped: datetime | None) -> None:
+        anchor = game.live_anchor
+        assert anchor is not None
+        span = max(0.0, (at - anchor).total_seconds())
+        game.live_s += span
+        if stamped is None:
+            return
+        stale_from = max(anchor, stamped).timestamp() + 2 * self.wait_s
+        game.stale_s += max(0.0, at.timestamp() - stale_from)
+
+    def _close_open(self, game: GameBook, at: datetime) -> None:
+        live, stale = self._open_interval(game, at)
+        game.live_s += live
+        game.stale_s += stale
+
+    def _open_interval(self, game: GameBook, now: datetime) -> tuple[float, float]:
+        if game.state != LIVE or game.live_anchor is None:
+            return 0.0, 0.0
+        span = max(0.0, (now - game.live_anchor).total_seconds())
+        return span, max(0.0, span - 2 * self.wait_s)
+
+    def live_games(self, now: datetime) -> list[LiveGame]:
+        out = []
+        for game in self.games.values():
+            if game.state == LIVE and game.live_anchor is not None:
+                since = max(0.0, (now - game.live_anchor).total_seconds())
+                out.append(LiveGame(game.game_pk, game.official_date, since, game.last_lag_s))
+        return out
+
+    def date_totals(self, official_date: str, now: datetime) -> DateTotals:
+        polls_ok = polls_failed = games = finals = 0
+        live_s = stale_s = 0.0
+        for game in self.games.values():
+            if game.official_date != official_date:
+                continue
+            games += 1
+            finals += game.final_stored
+            polls_ok += game.polls_ok
+            polls_failed += game.polls_failed
+            open_live, open_stale = self._open_interval(game, now)
+            live_s += game.live_s + open_live
+            stale_s += game.stale_s + open_stale
+        return DateTotals(polls_ok, polls_failed, live_s, stale_s, games, finals)
+
+    def dates(self) -> list[str]:
+        return sorted({g.official_date for g in self.games.values() if g.official_date})
+
+
+def request_failed(event: RequestFinished) -> bool:
+    """No answer, an HTTP error status, or a failure reported by the client."""
+    return event.error is not None or event.status is None or event.status >= 400
