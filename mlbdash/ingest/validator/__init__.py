@@ -1,0 +1,1 @@
+"""The validator: rules, findings, corrections, review queue and CSV export."""
