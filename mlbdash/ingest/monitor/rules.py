@@ -1,0 +1,266 @@
+"""Alert rules: pure functions from what the monitor knows (``RuleInputs``) to active conditions.
+
+A rule says *what is wrong right now*; the alert book (``alerts.py``) turns a condition that
+lasts ``for_s`` into a firing alert and one that goes away into a resolved one. Nothing here
+reads the clock or does I/O, so every rule is unit-testable with hand-built inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mlbdash.ingest.monitor.games import FINAL, LIVE, WONT_FINISH, LiveGame
+from mlbdash.ingest.monitor.metrics import MetricsSnapshot
+
+WARNING = "warning"
+CRITICAL = "critical"
+
+
+@dataclass(frozen=True, slots=True)
+class GameCoverage:
+    """One tracked game as the scheduler sees it (the runtime supplies these)."""
+
+    game_pk: int
+    official_date: str
+    state: str | None  # Lifecycle value; None when tracked but no state is known yet
+    final_stored: bool
+    game_time: datetime | None = None  # scheduled first pitch, UTC
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorFinding:
+    game_pk: int | None
+    rule: str
+    message: str
+    seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInputs:
+    now: datetime
+    api_down_s: float  # seconds the API has been failing with no success since (0 if fine)
+    api_failure: str | None
+    minute: MetricsSnapshot  # last 60 s
+    five_minutes: MetricsSnapshot  # last 300 s
+    live_games: Sequence[LiveGame]
+    wait_s: float
+    coverage: Sequence[GameCoverage]
+    error_findings: Sequence[ErrorFinding]
+    worker_silence: dict[str, float]
+    worker_crashes: dict[str, str]
+    database_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A rule is active for ``key`` ("" for the whole pipeline)."""
+
+    rule: str
+    key: str
+    severity: str
+    message: str
+
+
+Check = Callable[["AlertRule", RuleInputs], list[Condition]]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    name: str
+    severity: str
+    threshold: float
+    for_s: float  # the condition must hold this long before the alert fires
+    summary: str
+    check: Check = field(repr=False)
+
+    def evaluate(self, inputs: RuleInputs) -> list[Condition]:
+        return self.check(self, inputs)
+
+    def condition(self, message: str, key: str = "") -> Condition:
+        return Condition(self.name, key, self.severity, message)
+
+
+def _api_unreachable(rule: AlertRule, x: RuleInputs) -> list[Condition]:
+    if x.api_down_s < rule.threshold:
+        return []
+    return [rule.condition(f"no successful request for {x.api_down_s:.0f}s ({x.api_failure})")]
+
+
+def _error_rate(rule: AlertRule, x: RuleInputs) -> list[Condition]:
+    snap = x.five_minutes
+    if snap.wire_requests < 20 or snap.error_rate < rule.threshold:
+        return []
+    return [
+        rule.condition(f"{snap.error_rate:.0%} of {snap.wire_requests} requests failed in 5 min")
+    ]
+
+
+def _throttled(rule: AlertRule, x: RuleInputs) -> list[Condition]:
+    n = x.five_minutes.throttled
+    if n < rule.threshold:
+        return []
+    return [rule.condition(f"{n} responses were 429 Too Many Requests in 5 min")]
+
+
+def _budget_saturated(rule: AlertRule, x: RuleInputs) -> list[Condition]:
+    snap = x.minute
+    paused = snap.budget_paused_until
+    if paused is not None and paused > x.now:
+        return [rule.condition(f"requests paused until {paused:%H:%M:%S} UTC after push-back")]
+    use = snap.budget_use
+    if use is None or use < rule.threshold:
+        return []
+    return [
+        rule.condition(
+            f"{snap.requests_per_s:.1f} req/s of {snap.budget_rate_per_s:.1f} allowed "
+            f"({use:.0%}), {snap.budget_waiting} queued"
+        )
+    ]
+
+
+def _stale_live_game(rule: AlertRule, x: RuleInputs) -> list[Condition]:
+    limit = rule.threshold * x.wait_s
+    return [
+        rule.condition(
+            f"game {g.game_pk}: stored version not confirmed for {g.since_poll_s:.0f}s "
+            f"(limit {limit:.0f}s)",
+            key=str(g.game_pk),
+        )
+        for g in x.live_games
+        if g.since_poll_s > limit
+    ]
+
+
+def coverage_gap(game: GameCoverage, now: datetime, max_game_s: float) -> str | None:
+    """Why a tracked game is a coverage gap, or None when it is not."""
+    if game.state is None:
+        return "tracked but no state known"
+    if game.final_stored or game.state in WONT_FINISH or game.state == LIVE:
+        return None
+    if game.state == FINAL:
+        return "final, but no final version stored"
+    if game.game_time is not None and (now - game.game_time).total_seconds() > max_game_s:
+        hours = max_game_s / 3600
+        return f"{game.state} more than {hours:.0f} h after first pitch"
+    return None
+
+
+def _coverage_gap(rule: AlertRule, x: RuleInputs) -> list[Condition]:
+    out = []
+    for game in x.coverage:
+        why = coverage_gap(game, x.now, rule.threshold)
+        if why is not None:
+            out.append(rule.condition(f"game {game.game_pk}: {why}", key=str(game.game_pk)))
+    return out
+
+
+def _error_finding(rule: AlertRule, x: RuleInputs) -> list[Condition]:
+    latest: dict[str, ErrorFinding] = {}
+    for f in x.error_findings:
+        if (x.now - f.seen_at).total_seconds() <= rule.threshold:
+            key = f"{f.game_pk or ''}:{f.rule}"
+            latest[key] = f
+    return [
+        rule.condition(
+            f"{'game ' + str(f.game_pk) + ': ' if f.game_pk else ''}{f.rule}: {f.message}", key
+        )
+        for key, f in sorted(latest.items())
+    ]
+
+
+def _worker_crashed(rule: AlertRule, x: RuleInputs) -> list[Condition]:
+    out = [rule.condition(f"{n} crashed: {e}", key=n) for n, e in sorted(x.worker_crashes.items())]
+    out += [
+        rule.condition(f"{n} silent for {s:.0f}s", key=n)
+        for n, s in sorted(x.worker_silence.items())
+        if s > rule.threshold and n not in x.worker_crashes
+    ]
+    return out
+
+
+def _database_write_failed(rule: AlertRule, x: RuleInputs) -> list[Condition]:
+    if x.database_error is None:
+        return []
+    return [rule.condition(f"database write failed: {x.database_error}")]
+
+
+def default_rules() -> tuple[AlertRule, ...]:
+    """The rules mlbdash ships with. Thresholds are in the units each summary names."""
+    return (
+        AlertRule(
+            "api_unreachable",
+            CRITICAL,
+            60.0,
+            0.0,
+            "requests failing with no success for threshold seconds",
+            _api_unreachable,
+        ),
+        AlertRule(
+            "error_rate",
+            WARNING,
+            0.10,
+            60.0,
+            "share of failed requests over 5 min (at least 20 requests)",
+            _error_rate,
+        ),
+        AlertRule("throttled", WARNING, 5.0, 0.0, "429 responses in the last 5 min", _throttled),
+        AlertRule(
+            "budget_saturated",
+            WARNING,
+            0.95,
+            120.0,
+            "requests per second over the budget rate (1 min), or paused by push-back",
+            _budget_saturated,
+        ),
+        AlertRule(
+            "stale_live_game",
+            WARNING,
+            2.0,
+            0.0,
+            "a live game's stored version unconfirmed for more than threshold x wait",
+            _stale_live_game,
+        ),
+        AlertRule(
+            "coverage_gap",
+            WARNING,
+            6 * 3600.0,
+            300.0,
+            "a final game not stored, a tracked game with no state, or a game not final "
+            "threshold seconds after first pitch",
+            _coverage_gap,
+        ),
+        AlertRule(
+            "error_finding",
+            WARNING,
+            600.0,
+            0.0,
+            "an error-level validation finding seen in the last threshold seconds",
+            _error_finding,
+        ),
+        AlertRule(
+            "worker_crashed",
+            CRITICAL,
+            30.0,
+            0.0,
+            "a worker crashed or sent no heartbeat for threshold seconds",
+            _worker_crashed,
+        ),
+        AlertRule(
+            "database_write_failed",
+            CRITICAL,
+            0.0,
+            0.0,
+            "the last database write (probe or metrics roll-up) failed",
+            _database_write_failed,
+        ),
+    )
+
+
+def evaluate(rules: Sequence[AlertRule], inputs: RuleInputs) -> list[Condition]:
+    """Every active condition of every rule."""
+    out: list[Condition] = []
+    for rule in rules:
+        out.extend(rule.evaluate(inputs))
+    return out
