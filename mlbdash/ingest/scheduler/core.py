@@ -1,0 +1,445 @@
+"""The scheduler's decisions, with no I/O: what is due, in which order, and what a result means.
+
+The runtime feeds it schedule entries and poll results and asks it what to do next; every call
+takes ``now`` so tests drive it with a ManualClock and plain values.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from mlbdash.ingest.scheduler.coverage import DateCoverage, date_coverage, overall_coverage
+from mlbdash.ingest.scheduler.policy import (
+    IMMINENT_WINDOW,
+    NEAR_WINDOW,
+    PollPolicy,
+    Priority,
+)
+from mlbdash.ingest.scheduler.states import (
+    GameTrack,
+    Phase,
+    ScheduleEntry,
+    Transition,
+    accepts,
+    choose_entry,
+    describe,
+    is_final,
+    is_gone,
+    wants_feed,
+)
+from mlbdash.mlb.status import Lifecycle, StatusInfo
+
+SCHEDULE = "schedule"
+FEED = "feed"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One request the scheduler wants made: a date's schedule or a game's feed."""
+
+    kind: str  # schedule or feed
+    key: date | int  # the schedule date or the gamePk
+    priority: Priority
+    due_at: datetime
+
+    @property
+    def sort_key(self) -> tuple[int, datetime]:
+        return (int(self.priority), self.due_at)
+
+
+@dataclass(slots=True)
+class _DateState:
+    last_refresh_at: datetime | None = None
+    next_refresh_at: datetime | None = None
+    failures: int = 0
+    refreshes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFacts:
+    """What one successful feed poll told the scheduler."""
+
+    status: StatusInfo
+    wait_s: float | None
+    timecode: str | None  # metaData.timeStamp of the tracker's current (stored) version
+    update: str  # full, diff, none
+    new_versions: int = 0
+    away_score: int | None = None
+    home_score: int | None = None
+    inning: int | None = None
+    inning_half: str | None = None
+    outs: int | None = None
+
+
+class LatenessMeter:
+    """Share of due requests that started late, over the last ``window`` started requests."""
+
+    def __init__(self, *, tolerance_s: float = 1.0, window: int = 500) -> None:
+        self.tolerance_s = tolerance_s
+        self._recent: deque[float] = deque(maxlen=window)
+        self.started = 0
+        self.late = 0
+        self.late_s_total = 0.0
+        self.late_s_max = 0.0
+
+    def record(self, due_at: datetime, started_at: datetime) -> None:
+        lateness = max(0.0, (started_at - due_at).total_seconds())
+        self.started += 1
+        self._recent.append(lateness)
+        if lateness > self.tolerance_s:
+            self.late += 1
+            self.late_s_total += lateness
+            self.late_s_max = max(self.late_s_max, lateness)
+
+    @property
+    def degraded(self) -> float:
+        """0..1: share of the recent due requests that ran more than the tolerance late."""
+        if not self._recent:
+            return 0.0
+        return sum(1 for s in self._recent if s > self.tolerance_s) / len(self._recent)
+
+    @property
+    def mean_late_s(self) -> float:
+        return self.late_s_total / self.late if self.late else 0.0
+
+
+class Scheduler:
+    def __init__(self, policy: PollPolicy, dates: Iterable[date] = ()) -> None:
+        self.policy = policy
+        self.entries: dict[tuple[date, int], ScheduleEntry] = {}
+        self.tracks: dict[int, GameTrack] = {}
+        self._dates: dict[date, _DateState] = {}
+        self.lateness = LatenessMeter()
+        for d in dates:
+            self.add_date(d)
+
+    # -- tracked dates -------------------------------------------------------------------
+
+    @property
+    def dates(self) -> list[date]:
+        return sorted(self._dates)
+
+    def add_date(self, d: date) -> bool:
+        """Start tracking a league date; its schedule is due at once. False if already tracked."""
+        if d in self._dates:
+            return False
+        self._dates[d] = _DateState()
+        return True
+
+    def entries_on(self, d: date) -> list[ScheduleEntry]:
+        return [e for (sd, _), e in self.entries.items() if sd == d]
+
+    # -- schedule ------------------------------------------------------------------------
+
+    def apply_schedule(
+        self, schedule_date: date, entries: Iterable[ScheduleEntry], now: datetime
+    ) -> list[Transition]:
+        """Take a fresh schedule for one date; returns the lifecycle changes it caused.
+
+        Games that drop out of a date's schedule are kept: the API moves games rather than
+        deleting them, and a game that vanishes from view is a complaint users have.
+        """
+        state = self._dates.setdefault(schedule_date, _DateState())
+        state.last_refresh_at = now
+        state.failures = 0
+        state.refreshes += 1
+        touched: set[int] = set()
+        for entry in entries:
+            self.entries[entry.key] = entry
+            touched.add(entry.game_pk)
+        changes: list[Transition] = []
+        for game_pk in sorted(touched):
+            changes.extend(self._apply_entries(game_pk, now))
+        self._plan_schedule(schedule_date, now)
+        return changes
+
+    def schedule_failed(self, schedule_date: date, now: datetime) -> None:
+        state = self._dates.setdefault(schedule_date, _DateState())
+        state.failures += 1
+        normal = self._schedule_interval(schedule_date, now)
+        state.next_refresh_at = now + _s(self.policy.failure_interval(normal, state.failures))
+
+    def _apply_entries(self, game_pk: int, now: datetime) -> list[Transition]:
+        mine = [e for (_, pk), e in self.entries.items() if pk == game_pk]
+        entry = choose_entry(mine)
+        track = self.tracks.get(game_pk)
+        changes: list[Transition] = []
+        if track is None:
+            track = GameTrack(game_pk=game_pk, entry=entry, status=entry.status)
+            self.tracks[game_pk] = track
+            changes.append(self._transition(track, None, entry.status, "schedule", now))
+        else:
+            same_entry = track.entry.schedule_date == entry.schedule_date
+            old = track.status
+            track.entry = entry
+            if accepts(old, entry.status, same_entry=same_entry) and old != entry.status:
+                track.status = entry.status
+                track.status_source = "schedule"
+                if old.lifecycle != entry.status.lifecycle:
+                    changes.append(self._transition(track, old, entry.status, "schedule", now))
+                if not same_entry:
+                    # A new date's game (makeup or resumption) is a new run to the final.
+                    track.final_stored = False
+                    track.rechecked = False
+        track.dates = {e.schedule_date for e in mine}
+        if track.timecode is None:
+            # Until a feed is stored, the schedule's score is the best there is.
+            track.away_score = entry.away_score
+            track.home_score = entry.home_score
+        self._settle(track, now)
+        # Game 2 of a traditional doubleheader waits on this one: re-plan it too.
+        for other in self._doubleheader_partners(track):
+            self._settle(other, now)
+        return changes
+
+    def _transition(
+        self, track: GameTrack, old: StatusInfo | None, new: StatusInfo, source: str, now: datetime
+    ) -> Transition:
+        return Transition(
+            game_pk=track.game_pk,
+            at=now,
+            old=old.lifecycle.value if old else None,
+            new=new.lifecycle.value,
+            detailed_state=describe(new),
+            source=source,
+        )
+
+    # -- feed polls ----------------------------------------------------------------------
+
+    def poll_started(self, job: Job, now: datetime) -> None:
+        self.lateness.record(job.due_at, now)
+
+    def feed_polled(self, game_pk: int, facts: FeedFacts, now: datetime) -> list[Transition]:
+        """A feed poll succeeded (whether or not it brought a new version)."""
+        track = self.tracks[game_pk]
+        track.polls += 1
+        track.last_poll_at = now
+        track.last_poll_ok = True
+        track.last_error = None
+        track.failures = 0
+        track.wait_s = facts.wait_s
+        if facts.update == "full":
+            track.full_updates += 1
+        elif facts.update == "diff":
+            track.diff_updates += 1
+        if facts.new_versions:
+            track.versions += facts.new_versions
+            track.last_stored_at = now
+        if facts.timecode is not None:
+            track.timecode = facts.timecode
+        for name in ("away_score", "home_score", "inning", "inning_half", "outs"):
+            value = getattr(facts, name)
+            if value is not None:
+                setattr(track, name, value)
+        changes: list[Transition] = []
+        old = track.status
+        if accepts(old, facts.status, same_entry=True) and old != facts.status:
+            track.status = facts.status
+            track.status_source = "feed"
+            if old.lifecycle != facts.status.lifecycle:
+                changes.append(self._transition(track, old, facts.status, "feed", now))
+        was = track.phase
+        # The tracker's current version is the stored one, so a Final feed here is stored.
+        if is_final(facts.status) and track.timecode is not None:
+            track.final_stored = True
+        if was is Phase.RECHECK:
+            track.rechecked = True
+        track.next_poll_at = None
+        self._settle(track, now)
+        for other in self._doubleheader_partners(track):
+            self._settle(other, now)
+        return changes
+
+    def feed_failed(self, game_pk: int, reason: str, now: datetime) -> None:
+        """A feed poll failed for good (after the client's retries): try again later."""
+        track = self.tracks[game_pk]
+        track.polls += 1
+        track.last_poll_at = now
+        track.last_poll_ok = False
+        track.last_error = reason
+        track.failures += 1
+        normal = self._feed_interval(track)
+        track.next_poll_at = now + _s(self.policy.failure_interval(normal, track.failures))
+
+    def resume(
+        self,
+        game_pk: int,
+        entry: ScheduleEntry,
+        *,
+        status: StatusInfo,
+        timecode: str | None,
+        versions: int,
+        now: datetime,
+    ) -> None:
+        """Restore a game from the store after a restart, before its schedule is read again."""
+        self.entries.setdefault(entry.key, entry)
+        track = self.tracks.get(game_pk)
+        if track is None:
+            track = GameTrack(game_pk=game_pk, entry=entry, status=status)
+            self.tracks[game_pk] = track
+        track.status = status
+        track.status_source = "feed"
+        track.timecode = timecode
+        track.versions = versions
+        track.dates.add(entry.schedule_date)
+        track.final_stored = is_final(status) and timecode is not None
+        self._settle(track, now)
+
+    # -- what is due ---------------------------------------------------------------------
+
+    def due(self, now: datetime, *, horizon_s: float = 0.0) -> list[Job]:
+        """Every job due by ``now + horizon_s``, most urgent first."""
+        limit = now + _s(horizon_s)
+        jobs: list[Job] = []
+        for d, state in self._dates.items():
+            at = state.next_refresh_at or now  # a date never read is due at once
+            if at <= limit:
+                jobs.append(Job(SCHEDULE, d, Priority.SCHEDULE, at))
+        for track in self.tracks.values():
+            due_at = track.next_poll_at
+            if due_at is not None and due_at <= limit:
+                jobs.append(Job(FEED, track.game_pk, self.policy.priority(track), due_at))
+        jobs.sort(key=lambda j: j.sort_key)
+        return jobs
+
+    def next_due_at(self, now: datetime) -> datetime | None:
+        """The earliest time anything becomes due (None when nothing is planned)."""
+        if any(s.next_refresh_at is None for s in self._dates.values()):
+            return now  # a date never read
+        times = [s.next_refresh_at for s in self._dates.values() if s.next_refresh_at]
+        times += [t.next_poll_at for t in self.tracks.values() if t.next_poll_at]
+        return min(times) if times else None
+
+    def schedule_pending(self) -> bool:
+        """True while some tracked date has never been read."""
+        return any(s.last_refresh_at is None for s in self._dates.values())
+
+    def finished(self) -> bool:
+        """Nothing more to do today: every game is terminal, or suspended to another day.
+
+        Dates whose schedule was never read are not finished.
+        """
+        if self.schedule_pending():
+            return False
+        return all(t.terminal or self._parked(t) for t in self.tracks.values())
+
+    def _parked(self, track: GameTrack) -> bool:
+        """A suspended game that resumes on another date: nothing more will happen here."""
+        return track.status.lifecycle is Lifecycle.suspended and track.entry.resume_date is not None
+
+    def all_stored(self) -> bool:
+        """Every tracked game reached a terminal state with its final feed stored."""
+        return self.finished() and all(t.terminal for t in self.tracks.values())
+
+    # -- coverage ------------------------------------------------------------------------
+
+    def coverage_by_date(self) -> list[DateCoverage]:
+        by_date: dict[date, list[ScheduleEntry]] = {d: [] for d in self._dates}
+        for (d, _), entry in self.entries.items():
+            by_date.setdefault(d, []).append(entry)
+        return [date_coverage(d, by_date[d], self.tracks) for d in sorted(by_date)]
+
+    def coverage(self) -> float:
+        return overall_coverage(self.coverage_by_date())
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _settle(self, track: GameTrack, now: datetime) -> None:
+        """Put a game in the phase its status calls for and plan its next feed poll."""
+        status = track.status
+        if is_gone(status):
+            track.phase = Phase.GONE
+            track.next_poll_at = None
+        elif is_final(status):
+            if not track.final_stored:
+                if track.phase is not Phase.FINISHING:
+                    track.next_poll_at = now
+                elif track.next_poll_at is None:
+                    # Polled, but the feed has not caught up with the schedule's Final yet.
+                    track.next_poll_at = now + _s(self.policy.live_interval(track.wait_s))
+                track.phase = Phase.FINISHING
+            elif track.rechecked:
+                track.phase = Phase.DONE
+                track.next_poll_at = None
+            elif track.phase is not Phase.RECHECK:
+                track.phase = Phase.RECHECK
+                track.next_poll_at = now + _s(self.policy.poll.final_recheck_after_s)
+        elif wants_feed(status):
+            if track.phase is not Phase.FOLLOW or track.next_poll_at is None:
+                # Entering FOLLOW (or after a poll): first look now, then by interval.
+                entering = track.phase is not Phase.FOLLOW
+                interval = 0.0 if entering else self._feed_interval(track)
+                track.next_poll_at = now + _s(interval)
+            track.phase = Phase.FOLLOW
+        else:
+            track.phase = Phase.WATCH
+            track.next_poll_at = None
+
+    def _feed_interval(self, track: GameTrack) -> float:
+        if track.phase in (Phase.FINISHING, Phase.RECHECK):
+            # A failed final fetch is retried like a live poll: coverage waits on it.
+            return self.policy.live_interval(track.wait_s)
+        return self.policy.follow_interval(track)
+
+    def _schedule_interval(self, d: date, now: datetime) -> float:
+        poll = self.policy.poll
+        on_date = [t for t in self.tracks.values() if d in t.dates]
+        busy = any(t.phase in (Phase.FOLLOW, Phase.FINISHING) for t in on_date)
+        interval = poll.schedule_live_s if busy else poll.schedule_idle_s
+        for track in on_date:
+            if track.phase is not Phase.WATCH:
+                continue
+            waiting = self._waiting_on_game_one(track)
+            interval = min(interval, self.policy.preview_interval(track, now, waiting_on=waiting))
+            game_time = track.entry.game_time
+            if game_time is not None and not track.entry.start_time_tbd and not waiting:
+                # Look again right when the game crosses into a tighter interval.
+                for edge in (game_time - NEAR_WINDOW, game_time - IMMINENT_WINDOW):
+                    ahead = (edge - now).total_seconds()
+                    if ahead > 0:
+                        interval = min(interval, ahead)
+        return interval
+
+    def _plan_schedule(self, d: date, now: datetime) -> None:
+        state = self._dates[d]
+        state.next_refresh_at = now + _s(self._schedule_interval(d, now))
+
+    def _doubleheader_partners(self, track: GameTrack) -> list[GameTrack]:
+        entry = track.entry
+        if entry.double_header != "Y" or entry.game_number != 1:
+            return []
+        return [
+            t
+            for t in self.tracks.values()
+            if t.game_pk != track.game_pk and _same_doubleheader(entry, t.entry)
+        ]
+
+    def _waiting_on_game_one(self, track: GameTrack) -> bool:
+        """Game 2 of a traditional doubleheader before game 1 has ended.
+
+        Its listed first pitch is a placeholder: it starts after game 1, so its schedule
+        cadence follows game 1 rather than its own time.
+        """
+        entry = track.entry
+        if entry.double_header != "Y" or entry.game_number != 2:
+            return False
+        for other in self.tracks.values():
+            if other.entry.game_number == 1 and _same_doubleheader(entry, other.entry):
+                return not (is_final(other.status) or is_gone(other.status))
+        return False
+
+
+def _same_doubleheader(a: ScheduleEntry, b: ScheduleEntry) -> bool:
+    return (
+        a.official_date == b.official_date
+        and b.double_header == a.double_header
+        and {a.away_id, a.home_id} == {b.away_id, b.home_id}
+        and a.away_id is not None
+    )
+
+
+def _s(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)

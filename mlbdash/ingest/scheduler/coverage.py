@@ -1,0 +1,89 @@
+"""Coverage: of the games a tracked date should finish, how many have a stored final feed.
+
+Postponed and cancelled games do not count against a date (they finish elsewhere or never);
+everything else listed on the date does, until its final feed is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from mlbdash.ingest.scheduler.states import GameTrack, Phase, ScheduleEntry, describe, is_gone
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageGap:
+    schedule_date: date
+    game_pk: int
+    state: str  # lifecycle value
+    detailed_state: str
+    reason: str  # why it is not covered yet, in a few words
+
+
+@dataclass(frozen=True, slots=True)
+class DateCoverage:
+    schedule_date: date
+    scheduled: int  # games listed on the date
+    excluded: int  # postponed or cancelled there
+    should_finish: int
+    final_stored: int
+    gaps: tuple[CoverageGap, ...]
+
+    @property
+    def coverage(self) -> float:
+        if self.should_finish == 0:
+            return 1.0
+        return self.final_stored / self.should_finish
+
+
+def _gap_reason(track: GameTrack) -> str:
+    if track.last_poll_ok is False and track.last_error:
+        return f"last poll failed: {track.last_error}"
+    if track.phase is Phase.WATCH:
+        return "not started"
+    if track.phase is Phase.FOLLOW:
+        return "in progress"
+    if track.phase is Phase.FINISHING:
+        return "final feed not stored yet"
+    return "final feed not stored"
+
+
+def date_coverage(
+    schedule_date: date,
+    entries: Iterable[ScheduleEntry],
+    tracks: Mapping[int, GameTrack],
+) -> DateCoverage:
+    scheduled = excluded = stored = 0
+    gaps: list[CoverageGap] = []
+    for entry in entries:
+        scheduled += 1
+        if is_gone(entry.status):
+            excluded += 1
+            continue
+        track = tracks.get(entry.game_pk)
+        if track is not None and track.final_stored:
+            stored += 1
+            continue
+        status = track.status if track else entry.status
+        state, detailed = status.lifecycle.value, describe(status)
+        reason = _gap_reason(track) if track else "not tracked"
+        gaps.append(CoverageGap(schedule_date, entry.game_pk, state, detailed, reason))
+    return DateCoverage(
+        schedule_date=schedule_date,
+        scheduled=scheduled,
+        excluded=excluded,
+        should_finish=scheduled - excluded,
+        final_stored=stored,
+        gaps=tuple(gaps),
+    )
+
+
+def overall_coverage(dates: Iterable[DateCoverage]) -> float:
+    """Final-stored over should-finish across all tracked dates (1.0 when nothing is due)."""
+    should = stored = 0
+    for cov in dates:
+        should += cov.should_finish
+        stored += cov.final_stored
+    return 1.0 if should == 0 else stored / should

@@ -1,0 +1,88 @@
+"""How often to look at a game, and which look goes first when requests are scarce.
+
+All intervals are in the clock's (virtual) seconds and come from ``Settings.poll``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import IntEnum
+
+from mlbdash.config import PollSettings
+from mlbdash.ingest.scheduler.states import GameTrack, Phase
+from mlbdash.mlb.status import Lifecycle
+
+NEAR_WINDOW = timedelta(hours=2)
+IMMINENT_WINDOW = timedelta(minutes=15)
+# After a failed poll the next one waits the normal interval, doubled per further failure but
+# never more than this (or the normal interval when that is longer): an outage is noticed
+# quickly once it ends, and a dead server is not hammered.
+BACKOFF_CAP_S = 60.0
+
+
+class Priority(IntEnum):
+    """Lower runs first when the request budget cannot serve every due poll on time."""
+
+    LIVE = 0
+    WARMUP = 1
+    FINAL = 2  # the last full fetch of a game that just ended (coverage depends on it)
+    SCHEDULE = 3
+    PREVIEW = 4
+    RECHECK = 5
+
+
+class PollPolicy:
+    def __init__(self, poll: PollSettings) -> None:
+        self.poll = poll
+
+    def live_interval(self, wait_s: float | None) -> float:
+        """``metaData.wait`` (the server's own hint), never below the configured floor."""
+        if wait_s is None or wait_s <= 0:
+            return max(self.poll.live_default_s, self.poll.live_min_s)
+        return max(wait_s, self.poll.live_min_s)
+
+    def follow_interval(self, track: GameTrack) -> float:
+        """The feed interval of a game being followed, by what it is doing."""
+        lifecycle = track.status.lifecycle
+        if lifecycle is Lifecycle.suspended:
+            return self.poll.suspended_s
+        if lifecycle is Lifecycle.delayed:
+            return self.poll.delayed_s
+        if lifecycle is Lifecycle.unknown or not track.status.known:
+            # A status we cannot place: keep an eye on it without spending much.
+            return self.poll.delayed_s
+        return self.live_interval(track.wait_s)
+
+    def preview_interval(self, track: GameTrack, now: datetime, *, waiting_on: bool) -> float:
+        """How often the schedule should look at a game that has not started.
+
+        ``waiting_on`` marks game 2 of a traditional doubleheader while game 1 is being played:
+        its listed time means little; it starts about half an hour after game 1 ends.
+        """
+        if waiting_on:
+            return self.poll.near_preview_s
+        entry = track.entry
+        if entry.start_time_tbd or entry.game_time is None:
+            return self.poll.near_preview_s
+        until = entry.game_time - now
+        if until > NEAR_WINDOW:
+            return self.poll.far_preview_s
+        if until > IMMINENT_WINDOW:
+            return self.poll.near_preview_s
+        return self.poll.imminent_preview_s
+
+    def failure_interval(self, normal_s: float, failures: int) -> float:
+        """The wait after ``failures`` consecutive failed polls (failures >= 1)."""
+        backoff = normal_s * 2.0 ** max(0, failures - 1)
+        return min(backoff, max(normal_s, BACKOFF_CAP_S))
+
+    def priority(self, track: GameTrack) -> Priority:
+        if track.phase is Phase.RECHECK:
+            return Priority.RECHECK
+        if track.phase is Phase.FINISHING:
+            return Priority.FINAL
+        if track.status.lifecycle is Lifecycle.warmup:
+            return Priority.WARMUP
+        if track.phase is Phase.FOLLOW:
+            return Priority.LIVE
+        return Priority.PREVIEW
