@@ -1,0 +1,48 @@
+"""How values are written to the database.
+
+Instants are UTC ISO text (sortable), documents gzip of compact JSON.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+
+def iso(at: datetime) -> str:
+    """An aware instant as sortable UTC text, e.g. ``2024-06-12T04:12:48.000+00:00``."""
+    if at.tzinfo is None:
+        raise ValueError(
+            "naive datetime given to the store; mlbdash stores aware UTC instants only"
+        )
+    return at.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def to_sql(value: object) -> object:
+    """Python value -> SQLite value (bool as 0/1, instants as UTC text, dates as YYYY-MM-DD)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def compact_json(doc: Any) -> bytes:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def gzip_bytes(data: bytes, level: int) -> bytes:
+    # mtime=0 keeps equal input -> equal output, which makes blobs comparable.
+    return gzip.compress(data, compresslevel=level, mtime=0)
+
+
+def gunzip_json(blob: bytes) -> Any:
+    return json.loads(gzip.decompress(blob))
