@@ -1,0 +1,113 @@
+"""Timecodes, ISO instants and shifting the times inside recorded documents."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+_ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+_TIMECODE = re.compile(r"^\d{8}_\d{6}$")
+
+# Keys whose values are instants or league dates in feeds and schedules; shifting a recorded
+# game onto another day moves exactly these.
+TIME_KEYS = frozenset(
+    {
+        "startTime",
+        "endTime",
+        "playEndTime",
+        "dateTime",
+        "firstPitch",
+        "gameDate",
+        "rescheduleDate",
+        "rescheduleGameDate",
+        "rescheduledFromDate",
+        "rescheduledFrom",
+        "resumeDate",
+        "resumeGameDate",
+        "resumedFrom",
+        "resumedFromDate",
+        "officialDate",
+        "originalDate",
+        "timeStamp",
+    }
+)
+
+
+def to_timecode(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%d_%H%M%S")
+
+
+def parse_timecode(text: str) -> datetime | None:
+    """``YYYYMMDD_HHMMSS`` (UTC) as an aware datetime, or None if it is not one."""
+    if not _TIMECODE.match(text):
+        return None
+    try:
+        return datetime.strptime(text, "%Y%m%d_%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def parse_iso(text: str) -> datetime:
+    """An ISO-8601 instant (``Z`` or offset); naive text is taken as UTC."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def to_iso(moment: datetime, *, millis: bool = False) -> str:
+    moment = moment.astimezone(UTC)
+    if millis:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _shift_value(value: str, delta: timedelta, days: int) -> str:
+    if _ISO.match(value):
+        moment = parse_iso(value)
+        return to_iso(moment + delta, millis="." in value)
+    if _DATE.match(value):
+        return (date.fromisoformat(value) + timedelta(days=days)).isoformat()
+    parsed = parse_timecode(value)
+    if parsed is not None:
+        return to_timecode(parsed + delta)
+    return value
+
+
+def shift_times(doc: Any, delta: timedelta, days: int) -> Any:
+    """A copy of ``doc`` with instants moved by ``delta`` and league dates by ``days``.
+
+    Only values under :data:`TIME_KEYS` that look like an instant, a date or a timecode move;
+    everything else is shared with ``doc``. With no shift, ``doc`` itself is returned.
+    """
+    if not delta and not days:
+        return doc
+    return _shift(doc, delta, days)
+
+
+def _shift(doc: Any, delta: timedelta, days: int) -> Any:
+    if isinstance(doc, dict):
+        out: dict[str, Any] = {}
+        for key, value in doc.items():
+            if key in TIME_KEYS and isinstance(value, str):
+                out[key] = _shift_value(value, delta, days)
+            elif isinstance(value, dict | list):
+                out[key] = _shift(value, delta, days)
+            else:
+                out[key] = value
+        return out
+    if isinstance(doc, list):
+        return [
+            _shift(item, delta, days) if isinstance(item, dict | list) else item for item in doc
+        ]
+    return doc
