@@ -74,6 +74,7 @@ class DateTotals:
     live_s: float
     stale_s: float
     games: int
+    finals_known: int  # games seen in the final state (by schedule or feed)
     finals_stored: int
 
 
@@ -159,19 +160,20 @@ class GameLedger:
         return out
 
     def date_totals(self, official_date: str, now: datetime) -> DateTotals:
-        polls_ok = polls_failed = games = finals = 0
+        polls_ok = polls_failed = games = finals = known = 0
         live_s = stale_s = 0.0
         for game in self.games.values():
             if game.official_date != official_date:
                 continue
             games += 1
             finals += game.final_stored
+            known += game.final_stored or game.state == FINAL
             polls_ok += game.polls_ok
             polls_failed += game.polls_failed
             open_live, open_stale = self._open_interval(game, now)
             live_s += game.live_s + open_live
             stale_s += game.stale_s + open_stale
-        return DateTotals(polls_ok, polls_failed, live_s, stale_s, games, finals)
+        return DateTotals(polls_ok, polls_failed, live_s, stale_s, games, known, finals)
 
     def dates(self) -> list[str]:
         return sorted({g.official_date for g in self.games.values() if g.official_date})

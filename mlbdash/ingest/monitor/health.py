@@ -36,7 +36,7 @@ class DiskUsage(NamedTuple):
 DiskUsageProbe = Callable[[Path], DiskUsage]
 
 
-def _disk_usage(path: Path) -> DiskUsage:
+def disk_usage_of(path: Path) -> DiskUsage:
     usage = shutil.disk_usage(path)
     return DiskUsage(usage.total, usage.used, usage.free)
 
@@ -158,7 +158,7 @@ class Health:
     database: DatabaseStatus | None = None  # None: this run has no database
     loop_lag: LoopLagProbe | None = None
     data_dir: Path | None = None
-    disk_usage: DiskUsageProbe = _disk_usage
+    disk_usage: DiskUsageProbe = disk_usage_of
     started_at: datetime | None = None
 
     def checks(self) -> list[CheckResult]:
