@@ -502,7 +502,8 @@ def _decode_json(url: str, body: bytes) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()):
-            # The text ended while a value was still open: the body was cut short.
+        # The text ended while a value was still open (an unterminated string reports where
+        # the string began; a cut "true" or number fails a few characters from the end).
+        if exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip()) - 8:
             raise BadResponse(url, "truncated JSON", retryable=True) from None
         raise BadResponse(url, f"malformed JSON at line {exc.lineno} column {exc.colno}") from None
