@@ -1,0 +1,242 @@
+"""The mlbdash Textual app: wires a DashboardSource's events to the screens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from mlbdash.errors import MlbdashError
+from mlbdash.ingest import events as ev
+from mlbdash.mlb.clock import Clock
+from mlbdash.ui.screens.dashboard import DashboardScreen
+from mlbdash.ui.screens.detail import GameDetailScreen
+from mlbdash.ui.screens.help import HelpScreen
+from mlbdash.ui.source import DashboardSource
+from mlbdash.ui.widgets.games import GamesTable
+
+RUNTIME_WORKER = "runtime"
+REVIEW_KEYS = (("acknowledged", "a"), ("resolved", "d"), ("ignored", "i"), ("open", "o"))
+
+
+class MlbdashApp(App[None]):
+    """The dashboard. ``source`` is a running pipeline already entered by the caller."""
+
+    CSS_PATH = "mlbdash.tcss"
+    TITLE = "mlbdash"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh", "Refresh"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("t", "toggle_theme", "Dark/light", show=False),
+    ]
+
+    # -- messages: one per pipeline event the UI shows, posted by the event bridge ----------
+
+    @dataclass
+    class GameUpdated(Message):
+        event: ev.GameUpdated
+
+        def can_replace(self, message: Message) -> bool:
+            return (
+                isinstance(message, MlbdashApp.GameUpdated)
+                and message.event.game_pk == self.event.game_pk
+            )
+
+    @dataclass
+    class GameStateChanged(Message):
+        event: ev.GameStateChanged
+
+    @dataclass
+    class MetricsSampled(Message):
+        event: ev.MetricsSampled
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, MlbdashApp.MetricsSampled)
+
+    @dataclass
+    class BudgetChanged(Message):
+        event: ev.BudgetChanged
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, MlbdashApp.BudgetChanged)
+
+    @dataclass
+    class HealthChanged(Message):
+        event: ev.HealthChanged
+
+        def can_replace(self, message: Message) -> bool:
+            return (
+                isinstance(message, MlbdashApp.HealthChanged)
+                and message.event.check == self.event.check
+            )
+
+    @dataclass
+    class ReviewChanged(Message):
+        """Findings or alerts changed: the panels re-read the snapshot, so a burst is one."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, MlbdashApp.ReviewChanged)
+
+    def __init__(self, source: DashboardSource, *, clock: Clock, follow: bool = True) -> None:
+        super().__init__()
+        self.source = source
+        self.clock = clock
+        self._follow = follow
+        self._unsubscribe: Callable[[], None] | None = None
+        self.dashboard = DashboardScreen(source, clock)
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.dashboard
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.source.subscribe(self._on_event)
+        self._run_source()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    @work(exit_on_error=False, name=RUNTIME_WORKER, group=RUNTIME_WORKER)
+    async def _run_source(self) -> None:
+        await self.source.run(follow=self._follow)
+
+    # -- event bridge: called synchronously on this loop by the source; must not block -----
+
+    def _on_event(self, event: ev.Event) -> None:
+        message: Message | None = None
+        if isinstance(event, ev.GameUpdated):
+            message = self.GameUpdated(event)
+        elif isinstance(event, ev.GameStateChanged):
+            message = self.GameStateChanged(event)
+        elif isinstance(event, ev.MetricsSampled):
+            message = self.MetricsSampled(event)
+        elif isinstance(event, ev.BudgetChanged):
+            message = self.BudgetChanged(event)
+        elif isinstance(event, ev.HealthChanged):
+            message = self.HealthChanged(event)
+        elif isinstance(event, ev.IssueFound | ev.AlertChanged):
+            message = self.ReviewChanged()
+        if message is not None:
+            self.post_message(message)
+
+    def _detail_for(self, game_pk: int) -> GameDetailScreen | None:
+        screen = self.screen
+        if isinstance(screen, GameDetailScreen) and screen.game_pk == game_pk:
+            return screen
+        return None
+
+    def on_mlbdash_app_game_updated(self, message: GameUpdated) -> None:
+        self.dashboard.apply_game_updated(message.event)
+        detail = self._detail_for(message.event.game_pk)
+        if detail is not None:
+            detail.game_changed()
+
+    def on_mlbdash_app_game_state_changed(self, message: GameStateChanged) -> None:
+        self.dashboard.apply_state_changed(message.event)
+        detail = self._detail_for(message.event.game_pk)
+        if detail is not None:
+            detail.game_changed()
+
+    def on_mlbdash_app_metrics_sampled(self, message: MetricsSampled) -> None:
+        self.dashboard.apply_metrics(message.event)
+
+    def on_mlbdash_app_budget_changed(self, message: BudgetChanged) -> None:
+        self.dashboard.apply_budget_changed(message.event)
+
+    def on_mlbdash_app_health_changed(self, message: HealthChanged) -> None:
+        self.dashboard.apply_health(message.event)
+
+    def on_mlbdash_app_review_changed(self, _message: ReviewChanged) -> None:
+        self.dashboard.reconcile()
+
+    # -- workers ---------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.name == RUNTIME_WORKER:
+            if event.state == WorkerState.ERROR:
+                error = worker.error
+                reason = error.message if isinstance(error, MlbdashError) else repr(error)
+                self.dashboard.stopped = "pipeline stopped"
+                self.notify(f"The pipeline stopped: {reason}", severity="error", timeout=30)
+                self.dashboard.reconcile()
+            elif event.state == WorkerState.SUCCESS:
+                self.dashboard.stopped = "pipeline finished"
+                self.notify("The pipeline finished; the dashboard shows the last state")
+                self.dashboard.reconcile()
+        elif event.state == WorkerState.ERROR:
+            error = worker.error
+            reason = error.message if isinstance(error, MlbdashError) else str(error)
+            self.notify(f"{worker.name or 'task'} failed: {reason}", severity="error")
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self._refresh()
+
+    @work(exclusive=True, group="refresh", exit_on_error=False)
+    async def _refresh(self) -> None:
+        try:
+            await self.source.refresh_now()
+        except MlbdashError as exc:
+            self.notify(f"Refresh failed: {exc.message}", severity="error")
+            return
+        self.notify("Refreshed: schedule and live games polled now", timeout=3)
+        self.dashboard.reconcile()
+        if isinstance(self.screen, GameDetailScreen):
+            self.screen.load()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(
+            HelpScreen(
+                [
+                    ("Dashboard", [*GamesTable.BINDINGS, *DashboardScreen.BINDINGS]),
+                    ("Game detail", GameDetailScreen.BINDINGS),
+                    ("Everywhere", self.BINDINGS),
+                ]
+            )
+        )
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette offers every key's action by name (plus Textual's own commands)."""
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("Refresh now", "Poll the schedule and live games now (r)", self.action_refresh),
+            ("Help", "Show every key (?)", self.action_help),
+            ("Toggle dark/light", "Switch dark and light themes (t)", self.action_toggle_theme),
+        ]
+        if isinstance(screen, DashboardScreen):
+            games = screen.query_one(GamesTable)
+            commands += [
+                ("Open game", "Show the selected game (Enter)", games.action_select_cursor),
+                ("Filter games", "Show games matching a team or state (/)", screen.action_filter),
+                ("Export validation report", "Write findings to CSV (e)", screen.action_export),
+                ("Acknowledge alert", "The selected alert (a)", screen.action_acknowledge_alert),
+            ]
+        if isinstance(screen, GameDetailScreen):
+            commands.append(("Back to dashboard", "Return to the games (Esc)", screen.action_back))
+            for status, key in REVIEW_KEYS:
+                commands.append(
+                    (
+                        f"Mark finding {status}",
+                        f"Review the selected finding ({key})",
+                        partial(screen.action_review, status),
+                    )
+                )
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)
+        yield from super().get_system_commands(screen)

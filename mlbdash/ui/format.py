@@ -1,0 +1,130 @@
+"""How values from the pipeline read on screen.
+
+Every helper returns ``rich.text.Text`` built with ``Text(...)`` (never ``from_markup``): strings
+from the API can contain brackets, and they are shown as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.text import Text
+
+from mlbdash.ingest.views import CheckRow, GameRow
+
+DASH = "—"
+
+STATUS_STYLE = {"ok": "green", "degraded": "yellow", "failing": "bold red"}
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+ALERT_STYLE = {"firing": "bold red", "pending": "yellow", "resolved": "green"}
+_STATE_STYLE = {
+    "live": "bold green",
+    "delayed": "yellow",
+    "suspended": "yellow",
+    "postponed": "yellow",
+    "cancelled": "dim",
+    "final": "dim",
+    "unknown": "magenta",
+}
+_HALF = {"top": "▲", "bottom": "▼", "middle": "mid ", "end": "end "}
+_STATUS_RANK = {"ok": 0, "degraded": 1, "failing": 2}
+
+
+def plain(value: object, style: str = "") -> Text:
+    """Any value as literal text (no markup), or a dash when there is none."""
+    if value is None or value == "":
+        return Text(DASH, style="dim")
+    return Text(str(value), style=style)
+
+
+def matchup(row: GameRow) -> Text:
+    text = Text(f"{row.away} @ {row.home}")
+    if row.double_header in {"Y", "S"} and row.game_number:
+        text.append(f" G{row.game_number}", style="dim")
+    return text
+
+
+def state(row: GameRow) -> Text:
+    """The MLB's detailedState, with the reason when the state does not already say it."""
+    label = row.detailed_state or row.state
+    if row.reason and row.reason not in label:
+        label = f"{label}: {row.reason}"
+    return Text(label, style=_STATE_STYLE.get(row.state, ""))
+
+
+def score(row: GameRow) -> Text:
+    if row.away_score is None or row.home_score is None:
+        return Text(DASH, style="dim")
+    return Text(f"{row.away_score}-{row.home_score}")
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def inning(row: GameRow) -> Text:
+    """``▲7 2 out`` while live; the last inning played otherwise."""
+    if row.inning is None:
+        return Text(DASH, style="dim")
+    if row.state != "live":
+        return Text(ordinal(row.inning), style="dim")
+    half = _HALF.get((row.inning_half or "").lower(), "")
+    text = Text(f"{half}{row.inning}")
+    if row.outs is not None and half in {"▲", "▼"}:
+        text.append(f" {row.outs} out", style="dim")
+    return text
+
+
+def age(now: datetime, then: datetime | None) -> Text:
+    """How long ago, in the largest unit that fits: 12s, 4m, 3h, 2d."""
+    if then is None:
+        return Text(DASH, style="dim")
+    seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 60:
+        label = f"{seconds}s"
+    elif seconds < 3600:
+        label = f"{seconds // 60}m"
+    elif seconds < 86400:
+        label = f"{seconds // 3600}h"
+    else:
+        label = f"{seconds // 86400}d"
+    return Text(label, style="yellow" if seconds >= 120 else "")
+
+
+def count(value: int, style_if_nonzero: str = "") -> Text:
+    return Text(str(value), style=style_if_nonzero if value else "dim")
+
+
+def status(value: str) -> Text:
+    return Text(value, style=STATUS_STYLE.get(value, ""))
+
+
+def severity(value: str) -> Text:
+    return Text(value, style=SEVERITY_STYLE.get(value, ""))
+
+
+def overall_health(checks: Iterable[CheckRow]) -> str:
+    """The worst check status; ``ok`` when nothing has reported yet."""
+    worst = "ok"
+    for check in checks:
+        if _STATUS_RANK.get(check.status, 0) > _STATUS_RANK[worst]:
+            worst = check.status
+    return worst
+
+
+def clock_time(now: datetime, speed: float) -> str:
+    label = now.strftime("%H:%M:%S UTC")
+    if speed != 1:
+        label += f" ×{speed:g}"
+    return label
+
+
+def league_dates(dates: Iterable[object]) -> str:
+    items = sorted({str(d) for d in dates})
+    if not items:
+        return "no league date"
+    if len(items) <= 2:
+        return ", ".join(items)
+    return f"{items[0]} … {items[-1]} ({len(items)} dates)"

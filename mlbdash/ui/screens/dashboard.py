@@ -1,0 +1,340 @@
+"""The dashboard: games, validation, rate limit, health and alerts, kept current by events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import replace
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from mlbdash.errors import MlbdashError
+from mlbdash.ingest import events as ev
+from mlbdash.ingest.views import AlertRow, BudgetView, CheckRow, FindingRow, GameRow
+from mlbdash.mlb.clock import Clock
+from mlbdash.ui.screens.detail import GameDetailScreen
+from mlbdash.ui.screens.dialogs import ConfirmDialog, ExportDialog
+from mlbdash.ui.source import DashboardSource
+from mlbdash.ui.widgets.games import GamesTable
+from mlbdash.ui.widgets.header import StatusHeader
+from mlbdash.ui.widgets.panels import HealthPanel, RateLimitPanel, ValidationPanel
+
+# Below this width the side panels move under the games and secondary columns hide.
+NARROW_WIDTH = 110
+SPARKLINE_SECONDS = 60
+
+
+def _row_from_event(event: ev.GameUpdated) -> GameRow:
+    """A row for a game the dashboard has not seen yet (the next snapshot fills the rest)."""
+    return GameRow(
+        game_pk=event.game_pk,
+        official_date=event.official_date,
+        away=event.away,
+        home=event.home,
+        state=event.state,
+        detailed_state=event.detailed_state,
+        reason=None,
+        away_score=event.away_score,
+        home_score=event.home_score,
+        inning=event.inning,
+        inning_half=event.inning_half,
+        outs=event.outs,
+        game_time=None,
+        double_header=None,
+        game_number=None,
+        last_update_at=event.at if event.update != "none" else None,
+        timecode=event.timecode,
+        polls=event.polls,
+        diff_updates=event.diff_updates,
+        full_updates=event.full_updates,
+        versions=event.versions,
+        findings=event.findings,
+        final_stored=False,
+    )
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("escape", "clear_filter", "Clear filter"),
+        Binding("e", "export", "Export"),
+        Binding("a", "acknowledge_alert", "Ack alert"),
+    ]
+
+    def __init__(self, source: DashboardSource, clock: Clock) -> None:
+        super().__init__(id="dashboard")
+        self._source = source
+        self._clock = clock
+        self._games: dict[int, GameRow] = {}
+        self._findings: tuple[FindingRow, ...] = ()
+        self._finding_counts: dict[str, int] = {}
+        self._checks: dict[str, CheckRow] = {}
+        self._alerts: tuple[AlertRow, ...] = ()
+        self._budget: BudgetView | None = None
+        self._budget_reason: str | None = None
+        self._rps: deque[float] = deque(maxlen=SPARKLINE_SECONDS)
+        self._league_dates: tuple[str, ...] = ()
+        self._api_url = source.api_url
+        self._needle = ""
+        self.stopped: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="games-panel"):
+                yield GamesTable(id="games")
+                yield Input(placeholder="filter: team or state (Esc clears)", id="filter")
+            with Vertical(id="side"):
+                yield ValidationPanel(id="validation")
+                yield RateLimitPanel(id="ratelimit")
+                yield HealthPanel(id="health")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#games-panel").border_title = "Games"
+        self.reconcile()
+        self.query_one(GamesTable).focus()
+        # Ages and the clock move even when nothing arrives; the snapshot fills what events lack.
+        self.set_interval(1.0, self._tick)
+        self.set_interval(5.0, self.reconcile)
+
+    # -- state from the source -------------------------------------------------------------
+
+    def reconcile(self) -> None:
+        """Repaint everything from the source's snapshot (by key: nothing jumps)."""
+        snap = self._source.snapshot()
+        self._games = {game.game_pk: game for game in snap.games}
+        self._findings = snap.findings
+        self._finding_counts = dict(snap.finding_counts)
+        self._checks = {check.name: check for check in snap.checks}
+        self._alerts = snap.alerts
+        self._league_dates = snap.league_dates
+        self._api_url = snap.api_url
+        if snap.budget is not None:
+            self._budget = snap.budget
+            self._rps = deque(snap.budget.requests_per_s, maxlen=SPARKLINE_SECONDS)
+        with self.app.batch_update():
+            self._paint_header()
+            self._paint_games()
+            self._paint_validation()
+            self._paint_rate()
+            self._paint_health()
+
+    def apply_game_updated(self, event: ev.GameUpdated) -> None:
+        old = self._games.get(event.game_pk)
+        if old is None:
+            self._games[event.game_pk] = _row_from_event(event)
+        else:
+            self._games[event.game_pk] = replace(
+                old,
+                state=event.state,
+                detailed_state=event.detailed_state,
+                away_score=event.away_score,
+                home_score=event.home_score,
+                inning=event.inning,
+                inning_half=event.inning_half,
+                outs=event.outs,
+                timecode=event.timecode,
+                polls=event.polls,
+                diff_updates=event.diff_updates,
+                full_updates=event.full_updates,
+                versions=event.versions,
+                findings=event.findings,
+                last_update_at=event.at if event.update != "none" else old.last_update_at,
+            )
+        with self.app.batch_update():
+            self._paint_games()
+
+    def apply_state_changed(self, event: ev.GameStateChanged) -> None:
+        old = self._games.get(event.game_pk)
+        if old is None:
+            return
+        self._games[event.game_pk] = replace(
+            old, state=event.new, detailed_state=event.detailed_state
+        )
+        with self.app.batch_update():
+            self._paint_games()
+
+    def apply_metrics(self, event: ev.MetricsSampled) -> None:
+        self._rps.append(event.requests_per_s)
+        base = self._budget
+        self._budget = BudgetView(
+            rate_per_s=event.budget_rate_per_s,
+            nominal_rate_per_s=event.budget_nominal_per_s,
+            burst=base.burst if base else 0,
+            in_use=event.budget_in_use,
+            waiting=event.budget_waiting,
+            paused_until=event.backoff_until,
+            requests_per_s=tuple(self._rps),
+            throttled_total=event.throttled_total,
+            retries_total=event.retries_total,
+            errors_total=event.errors_total,
+        )
+        self._paint_rate()
+
+    def apply_budget_changed(self, event: ev.BudgetChanged) -> None:
+        self._budget_reason = event.reason
+        if self._budget is not None:
+            self._budget = replace(
+                self._budget,
+                rate_per_s=event.rate_per_s,
+                nominal_rate_per_s=event.nominal_rate_per_s,
+                paused_until=event.paused_until,
+            )
+        self._paint_rate()
+
+    def apply_health(self, event: ev.HealthChanged) -> None:
+        self._checks[event.check] = CheckRow(event.check, event.status, event.reason)
+        with self.app.batch_update():
+            self._paint_header()
+            self._paint_health()
+
+    def game_row(self, game_pk: int) -> GameRow | None:
+        return self._games.get(game_pk)
+
+    # -- painting --------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        with self.app.batch_update():
+            self._paint_header()
+            self._paint_games()
+
+    def _paint_header(self) -> None:
+        self.query_one(StatusHeader).show(
+            league_dates=self._league_dates,
+            api_url=self._api_url,
+            checks=self._checks.values(),
+            now=self._clock.now(),
+            speed=self._clock.speed,
+            stopped=self.stopped,
+        )
+
+    def _paint_games(self) -> None:
+        table = self.query_one(GamesTable)
+        table.sync(self._games.values(), self._clock.now(), self._needle)
+        shown, total = table.row_count, len(self._games)
+        panel = self.query_one("#games-panel")
+        live = sum(game.state == "live" for game in self._games.values())
+        counts = f"{total} games, {live} live"
+        panel.border_subtitle = f"{shown} of {counts}" if self._needle else counts
+
+    def _paint_validation(self) -> None:
+        self.query_one(ValidationPanel).show(self._findings, self._finding_counts)
+
+    def _paint_rate(self) -> None:
+        budget = self._budget
+        if budget is not None:
+            budget = replace(budget, requests_per_s=tuple(self._rps))
+        self.query_one(RateLimitPanel).show(budget, self._clock.now(), self._budget_reason)
+
+    def _paint_health(self) -> None:
+        self.query_one(HealthPanel).show(self._checks.values(), self._alerts)
+
+    def on_resize(self, event: Resize) -> None:
+        narrow = event.size.width < NARROW_WIDTH
+        self.set_class(narrow, "-narrow")
+        table = self.query_one(GamesTable)
+        if narrow != table.narrow:
+            table.set_narrow(narrow)
+            self._paint_games()
+
+    # -- drilldown -------------------------------------------------------------------------
+
+    def on_games_table_game_chosen(self, message: GamesTable.GameChosen) -> None:
+        row = self._games.get(message.game_pk)
+        if row is not None:
+            self.app.push_screen(GameDetailScreen(self._source, row, self._clock))
+
+    # -- filter ----------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self._needle = ""
+        self._paint_games()
+        self.query_one(GamesTable).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return self.query_one("#filter", Input).display or bool(self._needle)
+        return True
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self._needle = event.value.strip()
+            with self.app.batch_update():
+                self._paint_games()
+            self.refresh_bindings()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.query_one(GamesTable).focus()
+
+    # -- alerts and export -----------------------------------------------------------------
+
+    def action_acknowledge_alert(self) -> None:
+        alert_id = self.query_one(HealthPanel).selected_alert_id
+        if alert_id is None:
+            self.notify("No alert to acknowledge", severity="warning")
+            return
+        self._acknowledge(alert_id)
+
+    @work(group="alerts", exit_on_error=False)
+    async def _acknowledge(self, alert_id: int) -> None:
+        alert = next((a for a in self._alerts if a.id == alert_id), None)
+        try:
+            await self._source.acknowledge_alert(alert_id)
+        except MlbdashError as exc:
+            self.notify(f"Could not acknowledge: {exc.message}", severity="error")
+            return
+        name = alert.rule if alert else f"#{alert_id}"
+        self.notify(f"Acknowledged alert {name}")
+        self.reconcile()
+
+    def default_export_path(self) -> Path:
+        stamp = self._clock.now().strftime("%Y%m%d-%H%M%S")
+        return Path(f"mlbdash-validation-{stamp}.csv")
+
+    def action_export(self) -> None:
+        self._export()
+
+    @work(exclusive=True, group="export", exit_on_error=False)
+    async def _export(self) -> None:
+        path = await self.app.push_screen_wait(ExportDialog(self.default_export_path()))
+        if path is None:
+            return
+        path = path.expanduser().absolute()
+        force = False
+        if await asyncio.to_thread(path.exists):
+            force = await self.app.push_screen_wait(
+                ConfirmDialog(f"{path} already exists. Overwrite it?")
+            )
+            if not force:
+                self.notify("Export cancelled: file not overwritten")
+                return
+        try:
+            written = await self._source.export_validation_csv(path, force=force)
+        except FileExistsError:
+            self.notify(f"{path} already exists; not overwritten", severity="error")
+            return
+        except MlbdashError as exc:
+            self.notify(f"Export failed: {exc.message}", severity="error")
+            return
+        except OSError as exc:
+            self.notify(f"Export failed: {path}: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"Wrote {written} findings to {path}", title="Validation report exported")

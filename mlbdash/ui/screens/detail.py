@@ -1,0 +1,273 @@
+"""One game: linescore, current play, state timeline, poll history, findings, stored feed."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from mlbdash.errors import MlbdashError
+from mlbdash.ingest.views import GameDetail, GameRow, Linescore
+from mlbdash.mlb.clock import Clock
+from mlbdash.ui import format as fmt
+from mlbdash.ui.source import DashboardSource
+from mlbdash.ui.widgets.feedtree import FeedTree
+from mlbdash.ui.widgets.keyed import selected_key, sync_rows
+
+# A live game can update several times a second at replay speed; reading its stored feed that
+# often would be wasted work, so reloads are at least this many (real) seconds apart.
+RELOAD_EVERY_S = 2.0
+POLLS_SHOWN = 200
+
+
+def _title(row: GameRow) -> Text:
+    title = Text(no_wrap=True, overflow="ellipsis")
+    title.append(" ")
+    title.append_text(fmt.matchup(row))
+    title.stylize("bold")
+    for part in (fmt.state(row), fmt.score(row), fmt.inning(row)):
+        title.append("  ")
+        title.append_text(part)
+    title.append(f"  gamePk {row.game_pk}  {row.official_date}", style="dim")
+    title.append(f"  versions {row.versions}  polls {row.polls}", style="dim")
+    return title
+
+
+def _count(linescore: Linescore | None) -> Text:
+    if linescore is None or linescore.outs is None:
+        return Text()
+    return Text(
+        f"B {linescore.balls or 0}  S {linescore.strikes or 0}  O {linescore.outs}", style="bold"
+    )
+
+
+class GameDetailScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("a", "review('acknowledged')", "Acknowledge"),
+        Binding("d", "review('resolved')", "Resolve"),
+        Binding("i", "review('ignored')", "Ignore"),
+        Binding("o", "review('open')", "Reopen", show=False),
+        Binding("1", "tab('tab-findings')", "Findings", show=False),
+        Binding("2", "tab('tab-timeline')", "Timeline", show=False),
+        Binding("3", "tab('tab-polls')", "Polls", show=False),
+        Binding("4", "tab('tab-feed')", "Feed", show=False),
+    ]
+
+    def __init__(self, source: DashboardSource, row: GameRow, clock: Clock) -> None:
+        super().__init__(id="detail")
+        self._source = source
+        self._clock = clock
+        self.row = row
+        self.detail: GameDetail | None = None
+        self._feed_shown = False
+        self._last_load = 0.0
+        self._reload_timer: Timer | None = None
+
+    @property
+    def game_pk(self) -> int:
+        return self.row.game_pk
+
+    def compose(self) -> ComposeResult:
+        yield Static(_title(self.row), id="detail-title")
+        with Horizontal(id="detail-top"):
+            yield DataTable(id="linescore", cursor_type="none", show_cursor=False)
+            yield Static(Text("loading…", style="dim"), id="current-play")
+        with TabbedContent(id="detail-tabs"):
+            with TabPane("Findings", id="tab-findings"):
+                yield DataTable(id="game-findings", cursor_type="row", zebra_stripes=True)
+            with TabPane("Timeline", id="tab-timeline"):
+                yield DataTable(id="timeline", cursor_type="row")
+            with TabPane("Polls", id="tab-polls"):
+                yield DataTable(id="polls", cursor_type="row", zebra_stripes=True)
+            with TabPane("Feed", id="tab-feed"):
+                yield FeedTree(id="feed")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#linescore", DataTable).can_focus = False
+        findings = self.query_one("#game-findings", DataTable)
+        for key, label in (
+            ("severity", "Sev"),
+            ("status", "Status"),
+            ("rule", "Rule"),
+            ("path", "Path"),
+            ("message", "Message"),
+            ("seen", "Seen"),
+        ):
+            findings.add_column(label, key=key)
+        timeline = self.query_one("#timeline", DataTable)
+        for key, label in (("at", "At (UTC)"), ("state", "State"), ("source", "Source")):
+            timeline.add_column(label, key=key)
+        polls = self.query_one("#polls", DataTable)
+        for key, label in (
+            ("at", "At (UTC)"),
+            ("kind", "Kind"),
+            ("status", "HTTP"),
+            ("latency", "ms"),
+            ("bytes", "Bytes"),
+            ("update", "Update"),
+            ("error", "Error"),
+        ):
+            polls.add_column(label, key=key)
+        findings.focus()
+        self.load()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def game_changed(self) -> None:
+        """The game was updated: reload soon, but not more often than RELOAD_EVERY_S."""
+        wait = self._last_load + RELOAD_EVERY_S - time.monotonic()
+        if wait <= 0:
+            self.load()
+        elif self._reload_timer is None:
+            self._reload_timer = self.set_timer(wait, self._reload_due)
+
+    def _reload_due(self) -> None:
+        self._reload_timer = None
+        self.load()
+
+    @work(exclusive=True, group="detail", exit_on_error=False)
+    async def load(self) -> None:
+        self._last_load = time.monotonic()
+        try:
+            detail = await self._source.game_detail(self.game_pk)
+        except MlbdashError as exc:
+            self.notify(f"Could not load game {self.game_pk}: {exc.message}", severity="error")
+            return
+        self.show(detail)
+
+    def show(self, detail: GameDetail) -> None:
+        self.detail = detail
+        self.row = detail.row
+        with self.app.batch_update():
+            self.query_one("#detail-title", Static).update(_title(detail.row))
+            self._show_linescore(detail.linescore)
+            play = (
+                Text(detail.current_play)
+                if detail.current_play
+                else Text("no current play", style="dim")
+            )
+            count = _count(detail.linescore)
+            if count.plain:
+                play = Text.assemble(count, "\n", play)
+            self.query_one("#current-play", Static).update(play)
+            self._show_findings(detail)
+            self._show_timeline(detail)
+            self._show_polls(detail)
+            if not self._feed_shown:
+                # Built once: reloading would collapse what the user opened.
+                self.query_one(FeedTree).show_feed(detail.feed)
+                self._feed_shown = detail.feed is not None
+
+    def _show_linescore(self, linescore: Linescore | None) -> None:
+        table = self.query_one("#linescore", DataTable)
+        table.clear(columns=True)
+        if linescore is None:
+            table.add_column("no linescore yet")
+            return
+        innings = max(9, len(linescore.innings))
+        table.add_column("", key="team")
+        for n in range(1, innings + 1):
+            table.add_column(str(n), key=f"i{n}")
+        for key in ("R", "H", "E"):
+            table.add_column(key, key=key)
+        by_num = {line.num: line for line in linescore.innings}
+        for side, team in (("away", self.row.away), ("home", self.row.home)):
+            cells: list[Text] = [Text(team, style="bold")]
+            for n in range(1, innings + 1):
+                line = by_num.get(n)
+                runs = None if line is None else getattr(line, f"{side}_runs")
+                cells.append(Text("" if runs is None else str(runs)))
+            for total in ("runs", "hits", "errors"):
+                value = getattr(linescore, f"{side}_{total}")
+                cells.append(Text("" if value is None else str(value), style="bold"))
+            table.add_row(*cells, key=side)
+
+    def _show_findings(self, detail: GameDetail) -> None:
+        now = self._clock.now()
+        rows = [
+            (
+                str(f.id),
+                [
+                    fmt.severity(f.severity),
+                    Text(f.status, style="" if f.status == "open" else "dim"),
+                    fmt.plain(f.rule),
+                    fmt.plain(f.path, "dim"),
+                    fmt.plain(f.message),
+                    Text.assemble(fmt.age(now, f.last_seen), f" ×{f.occurrences}"),
+                ],
+            )
+            for f in sorted(detail.findings, key=lambda f: (f.status != "open", -f.id))
+        ]
+        table = self.query_one("#game-findings", DataTable)
+        sync_rows(table, rows)
+        pane = self.query_one(TabbedContent).get_tab("tab-findings")
+        open_count = sum(f.status == "open" for f in detail.findings)
+        pane.label = f"Findings ({open_count} open)"
+
+    def _show_timeline(self, detail: GameDetail) -> None:
+        rows = [
+            (
+                f"{i}",
+                [
+                    Text(change.at.strftime("%Y-%m-%d %H:%M:%S")),
+                    fmt.plain(change.detailed_state),
+                    fmt.plain(change.source, "dim"),
+                ],
+            )
+            for i, change in enumerate(detail.timeline)
+        ]
+        sync_rows(self.query_one("#timeline", DataTable), rows)
+
+    def _show_polls(self, detail: GameDetail) -> None:
+        recent = list(enumerate(detail.polls))[-POLLS_SHOWN:]
+        rows = [
+            (
+                str(i),
+                [
+                    Text(poll.at.strftime("%H:%M:%S")),
+                    fmt.plain(poll.kind),
+                    fmt.plain(poll.status, "" if poll.status in (200, 304) else "red"),
+                    Text(f"{poll.latency_ms:.0f}"),
+                    Text(f"{poll.bytes_wire:,}"),
+                    fmt.plain(poll.update),
+                    fmt.plain(poll.error, "red"),
+                ],
+            )
+            for i, poll in reversed(recent)
+        ]
+        sync_rows(self.query_one("#polls", DataTable), rows)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_review(self, status: str) -> None:
+        key = selected_key(self.query_one("#game-findings", DataTable))
+        if key is None:
+            self.notify("This game has no findings to review", severity="warning")
+            return
+        self._review(int(key), status)
+
+    @work(group="review", exit_on_error=False)
+    async def _review(self, finding_id: int, status: str) -> None:
+        try:
+            await self._source.set_finding_status(finding_id, status)
+        except MlbdashError as exc:
+            self.notify(f"Could not update finding: {exc.message}", severity="error")
+            return
+        self.notify(f"Finding {finding_id} marked {status}")
+        self.load()

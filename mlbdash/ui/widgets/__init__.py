@@ -1,0 +1,1 @@
+"""Dashboard widgets: each displays views handed to it and never reads the pipeline itself."""

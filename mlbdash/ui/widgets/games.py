@@ -1,0 +1,114 @@
+"""The games panel: one row per game, refreshed by key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable
+
+from mlbdash.ingest.views import GameRow
+from mlbdash.ui import format as fmt
+from mlbdash.ui.widgets.keyed import selected_key, sync_rows
+
+# (key, header, shown on narrow screens)
+COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("matchup", "Matchup", True),
+    ("state", "State", True),
+    ("score", "Score", True),
+    ("inning", "Inning", True),
+    ("age", "Age", True),
+    ("polls", "Polls", False),
+    ("updates", "Diff/Full", False),
+    ("findings", "Findings", True),
+)
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+
+
+def sort_key(row: GameRow) -> tuple[str, datetime, int, int]:
+    """Schedule order; stable while games change state, so rows do not move under the cursor."""
+    return (row.official_date, row.game_time or _FAR_FUTURE, row.game_number or 1, row.game_pk)
+
+
+def matches(row: GameRow, needle: str) -> bool:
+    """Does the filter text occur in the teams or the state (case-insensitive)?"""
+    if not needle:
+        return True
+    haystack = " ".join(
+        [row.away, row.home, row.state, row.detailed_state, row.reason or "", str(row.game_pk)]
+    )
+    return needle.casefold() in haystack.casefold()
+
+
+def cells(row: GameRow, now: datetime, *, narrow: bool) -> list[Text]:
+    values = {
+        "matchup": fmt.matchup(row),
+        "state": fmt.state(row),
+        "score": fmt.score(row),
+        "inning": fmt.inning(row),
+        "age": fmt.age(now, row.last_update_at),
+        "polls": fmt.count(row.polls),
+        "updates": Text(f"{row.diff_updates}/{row.full_updates}"),
+        "findings": fmt.count(row.findings, "bold yellow"),
+    }
+    return [values[key] for key, _, on_narrow in COLUMNS if on_narrow or not narrow]
+
+
+class GamesTable(DataTable[Text]):
+    """Games in schedule order; Enter posts ``GameChosen``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Move", key_display="j/k"),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    @dataclass
+    class GameChosen(Message):
+        game_pk: int
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.narrow = False
+        self._pending_cursor: str | None = None
+
+    def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        for key, label, on_narrow in COLUMNS:
+            if on_narrow or not self.narrow:
+                self.add_column(label, key=key)
+
+    def set_narrow(self, narrow: bool) -> None:
+        """Hide secondary columns on small terminals (rebuilds columns; rows come next sync)."""
+        if narrow == self.narrow:
+            return
+        self.narrow = narrow
+        keep = selected_key(self)
+        self.clear(columns=True)
+        self._add_columns()
+        self._pending_cursor = keep
+
+    def sync(self, games: Iterable[GameRow], now: datetime, needle: str) -> None:
+        shown = sorted((g for g in games if matches(g, needle)), key=sort_key)
+        sync_rows(self, [(str(g.game_pk), cells(g, now, narrow=self.narrow)) for g in shown])
+        pending = self._pending_cursor
+        if pending is not None:
+            self._pending_cursor = None
+            if pending in {str(g.game_pk) for g in shown}:
+                self.move_cursor(row=self.get_row_index(pending))
+
+    @property
+    def selected_game_pk(self) -> int | None:
+        key = selected_key(self)
+        return None if key is None else int(key)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(self.GameChosen(int(event.row_key.value)))

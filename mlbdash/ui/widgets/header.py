@@ -1,0 +1,39 @@
+"""The one-line header: league dates, API target, overall health, virtual clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from mlbdash.ingest.views import CheckRow
+from mlbdash.ui import format as fmt
+
+
+class StatusHeader(Static):
+    def show(
+        self,
+        *,
+        league_dates: Iterable[object],
+        api_url: str,
+        checks: Iterable[CheckRow],
+        now: datetime,
+        speed: float,
+        stopped: str | None = None,
+    ) -> None:
+        health = "failing" if stopped else fmt.overall_health(checks)
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(" mlbdash ", style="bold reverse")
+        line.append(" ")
+        line.append(fmt.league_dates(league_dates), style="bold")
+        line.append("  ")
+        line.append(api_url, style="dim")
+        line.append("  ")
+        line.append(f" {health} ", style=f"reverse {fmt.STATUS_STYLE.get(health, '')}")
+        if stopped:
+            line.append(f" {stopped}", style="red")
+        line.append("  ")
+        line.append(fmt.clock_time(now, speed))
+        self.update(line)

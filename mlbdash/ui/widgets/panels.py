@@ -1,0 +1,169 @@
+"""The side panels: validation, rate limit, health and alerts. They display what they are given."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Sparkline, Static
+
+from mlbdash.ingest.views import AlertRow, BudgetView, CheckRow, FindingRow
+from mlbdash.ui import format as fmt
+from mlbdash.ui.widgets.keyed import selected_key, sync_rows
+
+LATEST_FINDINGS = 50
+
+
+class ValidationPanel(Vertical):
+    """Counts by severity and rule, then the latest findings, newest first."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="finding-counts")
+        table: DataTable[Text] = DataTable(id="findings", cursor_type="row", zebra_stripes=True)
+        table.can_focus = False
+        yield table
+
+    def on_mount(self) -> None:
+        self.border_title = "Validation"
+        table = self.query_one("#findings", DataTable)
+        table.add_column("Sev", key="severity")
+        table.add_column("Game", key="game")
+        table.add_column("Rule", key="rule")
+        table.add_column("Message", key="message")
+
+    def show(self, findings: Sequence[FindingRow], by_severity: dict[str, int]) -> None:
+        counts = Text()
+        for name in ("error", "warning", "info"):
+            counts.append(f"{name} ", style="dim")
+            counts.append(str(by_severity.get(name, 0)), style=fmt.SEVERITY_STYLE[name])
+            counts.append("  ")
+        by_rule = Counter(f.rule for f in findings if f.status == "open")
+        for rule, n in by_rule.most_common(3):
+            counts.append("\n")
+            counts.append(f"{n:>3} ", style="bold")
+            counts.append(rule)
+        self.query_one("#finding-counts", Static).update(counts)
+        latest = sorted(findings, key=lambda f: (f.last_seen, f.id), reverse=True)
+        rows = [
+            (
+                str(f.id),
+                [
+                    fmt.severity(f.severity),
+                    fmt.plain(f.matchup),
+                    fmt.plain(f.rule),
+                    fmt.plain(f.message),
+                ],
+            )
+            for f in latest[:LATEST_FINDINGS]
+        ]
+        sync_rows(self.query_one("#findings", DataTable), rows)
+
+
+class RateLimitPanel(Vertical):
+    """The request budget, requests per second over the last minute, push-back from the API."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="budget")
+        yield Sparkline([], id="rps", summary_function=max)
+        yield Static(id="pushback")
+
+    def on_mount(self) -> None:
+        self.border_title = "Rate limit"
+
+    def show(self, budget: BudgetView | None, now: datetime, reason: str | None = None) -> None:
+        if budget is None:
+            self.query_one("#budget", Static).update(Text("no requests yet", style="dim"))
+            self.query_one("#pushback", Static).update("")
+            return
+        shrunk = budget.rate_per_s < budget.nominal_rate_per_s
+        line = Text()
+        line.append("budget ", style="dim")
+        line.append(f"{budget.rate_per_s:g}", style="yellow" if shrunk else "")
+        line.append(f"/{budget.nominal_rate_per_s:g} req/s", style="")
+        line.append("  in use ", style="dim")
+        line.append(str(budget.in_use))
+        line.append("  waiting ", style="dim")
+        line.append(str(budget.waiting), style="yellow" if budget.waiting else "")
+        series = budget.requests_per_s
+        latest = series[-1] if series else 0.0
+        line.append("\nreq/s ", style="dim")
+        line.append(f"{latest:.1f}")
+        line.append(f"  peak {max(series, default=0.0):.1f} (60 s)", style="dim")
+        self.query_one("#budget", Static).update(line)
+        self.query_one("#rps", Sparkline).data = list(series)
+        push = Text()
+        push.append("429s ", style="dim")
+        push.append(str(budget.throttled_total), style="bold red" if budget.throttled_total else "")
+        push.append("  retries ", style="dim")
+        push.append(str(budget.retries_total), style="yellow" if budget.retries_total else "")
+        push.append("  errors ", style="dim")
+        push.append(str(budget.errors_total), style="red" if budget.errors_total else "")
+        push.append("\n")
+        if budget.paused_until is not None and budget.paused_until > now:
+            wait = int((budget.paused_until - now).total_seconds())
+            push.append(f"backoff: paused {wait}s", style="bold yellow")
+        elif shrunk:
+            push.append("backoff: budget reduced", style="yellow")
+        else:
+            push.append("no backoff", style="green")
+        if reason and (shrunk or budget.paused_until is not None):
+            push.append(f" ({reason})", style="dim")
+        self.query_one("#pushback", Static).update(push)
+
+
+class HealthPanel(Vertical):
+    """Checks with their status, then alerts that are pending or firing."""
+
+    def compose(self) -> ComposeResult:
+        checks: DataTable[Text] = DataTable(id="checks", cursor_type="none", show_header=False)
+        checks.can_focus = False
+        yield checks
+        yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.border_title = "Health & alerts"
+        checks = self.query_one("#checks", DataTable)
+        checks.add_column("Status", key="status")
+        checks.add_column("Check", key="check")
+        checks.add_column("Reason", key="reason")
+        alerts = self.query_one("#alerts", DataTable)
+        alerts.add_column("Alert", key="state")
+        alerts.add_column("Rule", key="rule")
+        alerts.add_column("Message", key="message")
+
+    def show(self, checks: Iterable[CheckRow], alerts: Iterable[AlertRow]) -> None:
+        sync_rows(
+            self.query_one("#checks", DataTable),
+            [
+                (c.name, [fmt.status(c.status), fmt.plain(c.name), fmt.plain(c.reason, "dim")])
+                for c in checks
+            ],
+        )
+        active = [a for a in alerts if a.state != "resolved"]
+        active.sort(key=lambda a: (a.state != "firing", a.since, a.id))
+        rows = []
+        for alert in active:
+            label = "ack" if alert.acknowledged else alert.state
+            style = "dim" if alert.acknowledged else fmt.ALERT_STYLE.get(alert.state, "")
+            rows.append(
+                (
+                    str(alert.id),
+                    [
+                        Text(label, style=style),
+                        fmt.plain(alert.rule),
+                        fmt.plain(alert.message),
+                    ],
+                )
+            )
+        table = self.query_one("#alerts", DataTable)
+        sync_rows(table, rows)
+        self.border_subtitle = f"{sum(a.state == 'firing' for a in active)} firing"
+
+    @property
+    def selected_alert_id(self) -> int | None:
+        key = selected_key(self.query_one("#alerts", DataTable))
+        return None if key is None else int(key)
