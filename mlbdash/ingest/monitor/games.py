@@ -18,12 +18,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mlbdash.ingest.events import Event, GameStateChanged, GameUpdated, RequestFinished
+from mlbdash.mlb.status import Lifecycle
 
-# Lifecycle values (mlbdash.mlb.status) the monitor needs to tell apart.
-LIVE = "live"
-FINAL = "final"
-# Games that will not finish on their date, so they are not owed a final version.
-WONT_FINISH = frozenset({"postponed", "cancelled", "canceled", "suspended"})
+# Lifecycles polled at the server's ``wait``: a review pauses play but not the feed. Delayed and
+# warmup games are polled more slowly, so ``2 * wait`` does not apply to them.
+LIVE_STATES = frozenset({Lifecycle.live.value, Lifecycle.review.value})
+FINAL = Lifecycle.final.value
+# Games that will not finish under their date, so they are not owed a final version there.
+WONT_FINISH = frozenset(
+    {
+        Lifecycle.postponed.value,
+        Lifecycle.cancelled.value,
+        Lifecycle.suspended.value,
+        Lifecycle.forfeit.value,
+    }
+)
 POLL_KINDS = frozenset({"feed", "diff_patch"})
 
 _GAME_IN_URL = re.compile(r"/game/(\d+)/")
@@ -112,7 +121,7 @@ class GameLedger:
         if event.update != "none" and stamped is not None:
             lag = max(0.0, (event.at - stamped).total_seconds())
             game.last_lag_s = lag
-        if game.state == LIVE and game.live_anchor is not None:
+        if game.state in LIVE_STATES and game.live_anchor is not None:
             self._close(game, event.at, stamped if event.update != "none" else None)
             game.live_anchor = event.at
         self._set_state(game, event.state, event.at)
@@ -121,12 +130,12 @@ class GameLedger:
         return lag
 
     def _set_state(self, game: GameBook, state: str, at: datetime) -> None:
-        if state == game.state:
-            return
-        if game.state == LIVE and game.live_anchor is not None:
+        was_live = game.state in LIVE_STATES
+        is_live = state in LIVE_STATES
+        if was_live and not is_live and game.live_anchor is not None:
             self._close_open(game, at)
             game.live_anchor = None
-        if state == LIVE:
+        if is_live and not was_live:
             game.live_anchor = at
         game.state = state
 
@@ -146,7 +155,7 @@ class GameLedger:
         game.stale_s += stale
 
     def _open_interval(self, game: GameBook, now: datetime) -> tuple[float, float]:
-        if game.state != LIVE or game.live_anchor is None:
+        if game.state not in LIVE_STATES or game.live_anchor is None:
             return 0.0, 0.0
         span = max(0.0, (now - game.live_anchor).total_seconds())
         return span, max(0.0, span - 2 * self.wait_s)
@@ -154,7 +163,7 @@ class GameLedger:
     def live_games(self, now: datetime) -> list[LiveGame]:
         out = []
         for game in self.games.values():
-            if game.state == LIVE and game.live_anchor is not None:
+            if game.state in LIVE_STATES and game.live_anchor is not None:
                 since = max(0.0, (now - game.live_anchor).total_seconds())
                 out.append(LiveGame(game.game_pk, game.official_date, since, game.last_lag_s))
         return out

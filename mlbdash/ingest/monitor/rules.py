@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mlbdash.ingest.monitor.games import FINAL, LIVE, WONT_FINISH, LiveGame
+from mlbdash.ingest.monitor.games import FINAL, LIVE_STATES, WONT_FINISH, LiveGame
 from mlbdash.ingest.monitor.metrics import MetricsSnapshot
 
 WARNING = "warning"
@@ -137,7 +137,7 @@ def coverage_gap(game: GameCoverage, now: datetime, max_game_s: float) -> str | 
     """Why a tracked game is a coverage gap, or None when it is not."""
     if game.state is None:
         return "tracked but no state known"
-    if game.final_stored or game.state in WONT_FINISH or game.state == LIVE:
+    if game.final_stored or game.state in WONT_FINISH or game.state in LIVE_STATES:
         return None
     if game.state == FINAL:
         return "final, but no final version stored"
