@@ -19,12 +19,16 @@ NOT_PLAYED_CODES = ("D", "C")
 class ScheduleEntry:
     """A game as one schedule date lists it.
 
-    Reschedule and resume fields are kept as the API sent them.
+    ``official_date`` is the league date the schedule lists the game under (``dates[].date``),
+    not the game's own ``officialDate``: a postponed game's ``officialDate`` already names its
+    makeup date (seen in real data), so keying on it would merge the two rows. Reschedule and
+    resume fields are kept as the API sent them.
     """
 
     game_pk: int
     official_date: date
     game_date: datetime | None = None  # UTC first pitch (gameDate)
+    game_official_date: date | None = None  # the game's own officialDate
     game_type: str | None = None
     game_number: int | None = None
     double_header: str | None = None  # N, Y (traditional), S (split)
@@ -35,7 +39,9 @@ class ScheduleEntry:
     abstract_game_state: str | None = None
     reason: str | None = None
     reschedule_date: str | None = None
+    reschedule_game_date: str | None = None
     rescheduled_from: str | None = None
+    rescheduled_from_date: str | None = None
     rescheduled_to: str | None = None
     resumed_from: str | None = None
     resume_date: str | None = None
@@ -69,6 +75,8 @@ def _entry(row: aiosqlite.Row) -> ScheduleEntry:
     values["official_date"] = date.fromisoformat(values["official_date"])
     if values["game_date"] is not None:
         values["game_date"] = datetime.fromisoformat(values["game_date"])
+    if values["game_official_date"] is not None:
+        values["game_official_date"] = date.fromisoformat(values["game_official_date"])
     if values["start_time_tbd"] is not None:
         values["start_time_tbd"] = bool(values["start_time_tbd"])
     return ScheduleEntry(**values)
@@ -152,7 +160,8 @@ async def coverage(conn: aiosqlite.Connection, official_date: date) -> Coverage:
     not_played = expected = stored = 0
     missing: list[int] = []
     for game_pk, skipped, final, final_stored in rows:
-        if skipped and not final_stored:
+        if skipped:
+            # Its Final feed, if any, belongs to the makeup date, not to this one.
             not_played += 1
             continue
         if final or final_stored:

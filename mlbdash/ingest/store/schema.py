@@ -52,6 +52,8 @@ _V1: tuple[str, ...] = (
     )
     """,
     # A gamePk can sit on several league dates (postponed then made up, suspended then resumed).
+    # official_date is the date the schedule lists the game under (dates[].date); the game's
+    # own officialDate can differ (a postponed game's points at its makeup date).
     """
     CREATE TABLE schedule_games (
         game_pk INTEGER NOT NULL,
@@ -66,8 +68,11 @@ _V1: tuple[str, ...] = (
         detailed_state TEXT,
         abstract_game_state TEXT,
         reason TEXT,
+        game_official_date TEXT,
         reschedule_date TEXT,
+        reschedule_game_date TEXT,
         rescheduled_from TEXT,
+        rescheduled_from_date TEXT,
         rescheduled_to TEXT,
         resumed_from TEXT,
         resume_date TEXT,
