@@ -1,0 +1,94 @@
+"""Validation in the pipeline: validate a stored version, record it, decide the corrections.
+
+The review queue is the findings table; this module is what the runtime and the dashboard
+call on it, each call one store transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from mlbdash.errors import UsageError
+from mlbdash.ingest.store import Store
+from mlbdash.ingest.store import findings as repo
+from mlbdash.ingest.validator.consistency import FeedParts
+from mlbdash.ingest.validator.corrections import (
+    DEFAULT_RECHECK_DELAY_S,
+    Correction,
+    decide_corrections,
+)
+from mlbdash.ingest.validator.crossref import VersionSummary, summarize_feed
+from mlbdash.ingest.validator.findings import Finding
+from mlbdash.ingest.validator.service import FeedContext, rules_checked, validate_feed
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """What validating one version produced. ``summary`` is the next call's ``previous``."""
+
+    findings: tuple[Finding, ...]
+    corrections: tuple[Correction, ...]
+    recorded: repo.RecordResult
+    summary: VersionSummary
+
+
+async def validate_and_record(
+    store: Store,
+    feed: Mapping[str, Any],
+    *,
+    context: FeedContext | None = None,
+    official_date: date | str | None = None,
+    recheck_delay_s: float = DEFAULT_RECHECK_DELAY_S,
+    cleared_by: str | None = None,
+) -> FeedOutcome:
+    """Validate a version, upsert its findings, resolve the ones it no longer raises.
+
+    The corrections are for the caller to act on: "refetch" now, "recheck" at ``recheck_at``
+    (also written on the game's findings). ``cleared_by`` says how cleared findings were fixed,
+    e.g. ``corrections.CORRECTED_BY_RECHECK`` when this version is the delayed re-check of a
+    Final game; by default "cleared on version <timecode>".
+    """
+    ctx = context or FeedContext()
+    found = validate_feed(feed, context=ctx)
+    parts = FeedParts.of(feed)
+    now = store.clock.now()
+    corrections = decide_corrections(
+        found, is_final=parts.is_final, now=now, recheck_delay_s=recheck_delay_s
+    )
+    recheck_at = next((c.recheck_at for c in corrections if c.action == "recheck"), None)
+    if official_date is None:
+        official = (
+            feed.get("gameData", {}).get("datetime", {}).get("officialDate")
+            if isinstance(feed.get("gameData"), Mapping)
+            else None
+        )
+        official_date = official if isinstance(official, str) else None
+    async with store.transaction() as conn:
+        recorded = await repo.record_findings(
+            conn,
+            found,
+            now=now,
+            official_date=official_date,
+            game_pk=parts.game_pk,
+            checked_rules=rules_checked(ctx),
+            cleared_by=cleared_by or _cleared_note(parts.timecode),
+            recheck_at=recheck_at,
+        )
+    return FeedOutcome(tuple(found), tuple(corrections), recorded, summarize_feed(feed))
+
+
+def _cleared_note(timecode: str | None) -> str:
+    return f"cleared on version {timecode}" if timecode else "cleared"
+
+
+async def set_review_status(
+    store: Store, finding_id: int, status: str, *, correction: str | None = None
+) -> bool:
+    """Acknowledge, resolve, ignore or reopen a finding; False if there is no such finding."""
+    if status not in repo.STATUSES:
+        raise UsageError(f"unknown status {status!r}; use one of {', '.join(repo.STATUSES)}")
+    async with store.transaction() as conn:
+        return await repo.set_status(conn, finding_id, status, correction=correction)
