@@ -1,0 +1,239 @@
+"""`mlbdash validate`: run the validator on recorded responses or on the stored games.
+
+Exit 1 when any error-level finding exists, 0 otherwise, 2 for input that cannot be read
+(missing file, not JSON, truncated gzip, neither a feed nor a schedule) or a bad database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import sys
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mlbdash.cli import settings_flags
+from mlbdash.config import load_settings
+from mlbdash.errors import MlbdashError, UsageError
+from mlbdash.ingest.validator.findings import Finding, has_errors, sort_findings
+from mlbdash.ingest.validator.service import (
+    FeedContext,
+    ResponseKind,
+    detect_kind,
+    validate_feed,
+    validate_schedule,
+)
+from mlbdash.mlb.clock import SystemClock
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="check recorded responses or stored games against the validation rules",
+        description="Validate feed or schedule responses given as files (.json or .json.gz, "
+        "kind detected from the content), or the latest stored version of each game in the "
+        "database. Exit 1 when any error-level finding exists, 2 for unreadable input.",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", type=Path)
+    parser.add_argument("--db", dest="db_path", type=Path, metavar="PATH", help="database file")
+    parser.add_argument(
+        "--date",
+        type=parse_date,
+        metavar="YYYY-MM-DD",
+        help="only stored games scheduled on this league date",
+    )
+    parser.add_argument("--json", action="store_true", help="print findings as JSON")
+    parser.set_defaults(run=run)
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (want YYYY-MM-DD): {text!r}") from None
+
+
+@dataclass
+class Report:
+    """One validated file or stored game."""
+
+    label: dict[str, Any]
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+
+
+class UnreadableInput(MlbdashError):
+    exit_code = 2
+
+
+def read_response(path: Path) -> tuple[ResponseKind, Any]:
+    """Parse a recorded response file; UnreadableInput with the reason when it cannot be."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UnreadableInput(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise UnreadableInput(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except EOFError:
+            raise UnreadableInput(f"{path}: truncated gzip (file ends early)") from None
+        except (gzip.BadGzipFile, zlib.error) as exc:
+            raise UnreadableInput(f"{path}: corrupt gzip: {exc}") from None
+    elif path.name.endswith(".gz"):
+        raise UnreadableInput(f"{path}: named .gz but not gzip data")
+    try:
+        body = json.loads(raw)
+    except UnicodeDecodeError:
+        raise UnreadableInput(f"{path}: not JSON (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise UnreadableInput(
+            f"{path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    kind = detect_kind(body)
+    if kind is None:
+        raise UnreadableInput(f"{path}: neither a live feed nor a schedule response")
+    return kind, body
+
+
+def validate_file(path: Path) -> Report:
+    try:
+        kind, body = read_response(path)
+    except UnreadableInput as exc:
+        return Report({"file": str(path)}, error=exc.message)
+    label: dict[str, Any] = {"file": str(path), "kind": kind}
+    if kind == "feed":
+        label.update(_feed_label(body))
+        return Report(label, validate_feed(body, context=FeedContext(full=True)))
+    return Report(label, validate_schedule(body, full=True))
+
+
+def _feed_label(feed: Mapping[str, Any]) -> dict[str, Any]:
+    game_data = feed.get("gameData")
+    teams = game_data.get("teams") if isinstance(game_data, Mapping) else None
+    matchup = None
+    if isinstance(teams, Mapping):
+        away, home = teams.get("away"), teams.get("home")
+        if isinstance(away, Mapping) and isinstance(home, Mapping):
+            matchup = f"{away.get('abbreviation')} @ {home.get('abbreviation')}"
+    meta = feed.get("metaData")
+    return {
+        "game_pk": feed.get("gamePk"),
+        "matchup": matchup,
+        "timecode": meta.get("timeStamp") if isinstance(meta, Mapping) else None,
+    }
+
+
+async def validate_stored(db_path: Path, on: date | None) -> list[Report]:
+    from mlbdash.ingest.store import Store, StoreError
+
+    reports: list[Report] = []
+    try:
+        async with Store.open(db_path, clock=SystemClock()) as store:
+            if on is None:
+                game_pks = [g.game_pk for g in await store.list_games()]
+            else:
+                game_pks = sorted({e.game_pk for e in await store.schedule_for_date(on)})
+            for game_pk in game_pks:
+                record = await store.get_game(game_pk)
+                matchup = None
+                if record is not None and (record.away_abbrev or record.away_name):
+                    away = record.away_abbrev or record.away_name
+                    home = record.home_abbrev or record.home_name
+                    matchup = f"{away} @ {home}"
+                latest = await store.load_latest_feed(game_pk)
+                label: dict[str, Any] = {"game_pk": game_pk, "matchup": matchup}
+                if latest is None:
+                    label["timecode"] = None
+                    reports.append(Report(label))
+                    continue
+                label["timecode"] = latest[0]
+                findings = validate_feed(latest[1], context=FeedContext(full=True))
+                reports.append(Report(label, findings))
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    return reports
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.files and args.date is not None:
+        raise UsageError("--date selects stored games; it cannot be combined with files")
+    if args.files:
+        reports = [validate_file(p) for p in args.files]
+        key = "files"
+    else:
+        settings = load_settings(settings_flags(args, "db_path"))
+        db_path = settings.resolved_db_path()
+        if not db_path.is_file():
+            raise UsageError(f"no database at {db_path}; give --db or record some games first")
+        reports = asyncio.run(validate_stored(db_path, args.date))
+        key = "games"
+    if args.json:
+        print(json.dumps({key: [_as_json(r) for r in reports]}, indent=2, ensure_ascii=False))
+    else:
+        _print_text(reports, key)
+    for r in reports:
+        if r.error is not None:
+            print(f"mlbdash: {r.error}", file=sys.stderr)
+    if any(r.error is not None for r in reports):
+        return 2
+    return 1 if any(has_errors(r.findings) for r in reports) else 0
+
+
+def _as_json(report: Report) -> dict[str, Any]:
+    out = dict(report.label)
+    if report.error is not None:
+        out["error"] = report.error
+    out["findings"] = [
+        {**f.as_dict(), "game_pk": f.game_pk} for f in sort_findings(report.findings)
+    ]
+    return out
+
+
+def _print_text(reports: list[Report], key: str) -> None:
+    if not reports:
+        print("no stored games to validate" if key == "games" else "nothing to validate")
+    for report in reports:
+        head = report.label.get("file") or f"game {report.label.get('game_pk')}"
+        details = [
+            str(v)
+            for k, v in report.label.items()
+            if k in ("kind", "matchup", "timecode") and v is not None
+        ]
+        if key == "files" and report.label.get("game_pk") is not None:
+            details.insert(1, f"game {report.label['game_pk']}")
+        title = f"{head} ({', '.join(details)})" if details else head
+        if report.error is not None:
+            print(f"{title}: unreadable")
+            continue
+        if not report.findings:
+            print(f"{title}: no findings")
+            continue
+        errors = sum(f.severity == "error" for f in report.findings)
+        print(f"{title}: {len(report.findings)} findings, {errors} errors")
+        _print_grouped(report.findings)
+
+
+def _print_grouped(findings: list[Finding]) -> None:
+    game: object = object()
+    rule = None
+    for f in sort_findings(findings):
+        if f.game_pk != game:
+            game, rule = f.game_pk, None
+            print(f"  game {f.game_pk if f.game_pk is not None else '-'}")
+        if f.rule != rule:
+            rule = f.rule
+            print(f"    {f.rule} [{f.severity}, {f.category}]")
+        values = ""
+        if f.expected is not None or f.actual is not None:
+            values = f" (expected {f.expected}, actual {f.actual})"
+        print(f"      {f.path}: {f.message}{values}")
