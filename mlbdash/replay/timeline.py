@@ -68,7 +68,14 @@ class Phase(enum.IntEnum):
     WARMUP = 2
     LIVE = 3
     FINAL = 4
-    RECORDED = 5
+
+
+_PHASE_STATUS = {
+    Phase.SCHEDULED: STATUS_SCHEDULED,
+    Phase.PREGAME: STATUS_PREGAME,
+    Phase.WARMUP: STATUS_WARMUP,
+    Phase.LIVE: STATUS_IN_PROGRESS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,10 @@ class Timeline(Protocol):
         ...
 
     def first_pitch(self) -> int: ...
+
+    def status(self, index: int) -> Json:
+        """``gameData.status`` of version ``index``, without building the version."""
+        ...
 
 
 class _Lru:
@@ -160,6 +171,13 @@ class FinalTimeline:
             if version.phase is Phase.LIVE:
                 return version.at
         return self.versions[-1].at
+
+    def status(self, index: int) -> Json:
+        phase = self.versions[index].phase
+        if phase is Phase.FINAL:
+            status: Json = self.final.get("gameData", {}).get("status", {})
+            return status
+        return _PHASE_STATUS[phase]
 
     def _all_plays(self) -> list[Json]:
         plays: list[Json] = self.final.get("liveData", {}).get("plays", {}).get("allPlays", [])
@@ -255,11 +273,7 @@ class FinalTimeline:
         live_final = final.get("liveData", {})
         scheduled = int(live_final.get("linescore", {}).get("scheduledInnings", 9))
         if version.phase is not Phase.LIVE:
-            game_data["status"] = {
-                Phase.SCHEDULED: STATUS_SCHEDULED,
-                Phase.PREGAME: STATUS_PREGAME,
-                Phase.WARMUP: STATUS_WARMUP,
-            }[version.phase]
+            game_data["status"] = _PHASE_STATUS[version.phase]
             meta["gameEvents"] = []
             meta["logicalEvents"] = []
             live: Json = {
@@ -413,6 +427,10 @@ class RecordedTimeline:
     def build(self, index: int) -> Json:
         return self._snapshots[index]
 
+    def status(self, index: int) -> Json:
+        status: Json = self._snapshots[index].get("gameData", {}).get("status", {})
+        return status
+
     def diff_ops(self, index: int) -> list[JsonOp]:
         ops: list[JsonOp] = self._diffs.get(
             index,
@@ -443,6 +461,9 @@ class ClonedTimeline:
 
     def first_pitch(self) -> int:
         return self.base.first_pitch() + self.offset
+
+    def status(self, index: int) -> Json:
+        return self.base.status(index)
 
     def build(self, index: int) -> Json:
         doc = dict(self.base.build(index))

@@ -1,0 +1,158 @@
+"""Loading a directory of recorded MLB API responses (laid out like tests/fixtures/).
+
+``schedule/``, ``feed/``, ``diffpatch/``, ``timestamps/`` and ``other/`` are read, each file
+``.json`` or ``.json.gz``; anything else (``boxscore/``, ``linescore/``, unknown files) is
+skipped. Feeds are told apart by content: a feed whose status is Final is the game's final
+feed, any other feed is a live snapshot. Files that are not valid JSON are skipped and listed
+in ``RecordedData.skipped``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mlbdash.errors import UsageError
+
+Json = dict[str, Any]
+
+_DIFFPATCH_NAME = re.compile(r"diffpatch_(\d+)_(?:from_)?(\d{8}_\d{6})")
+_TIMESTAMPS_NAME = re.compile(r"timestamps_(\d+)")
+# Order of a schedule entry's states, to keep the most advanced one of duplicates.
+_STATE_RANK = {"Preview": 0, "Live": 1, "Final": 2}
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """One game as a real schedule listed it, under the date it was listed on."""
+
+    listed_on: date
+    game: Json
+
+
+@dataclass
+class RecordedData:
+    finals: dict[int, Json] = field(default_factory=dict)
+    snapshots: dict[int, list[Json]] = field(default_factory=dict)
+    diffpatches: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """gamePk -> startTimecode -> the recorded diffPatch answer (a list of blocks)."""
+    timestamps: dict[int, list[str]] = field(default_factory=dict)
+    schedule: list[ScheduleEntry] = field(default_factory=list)
+    game_statuses: list[Json] | None = None
+    teams: list[Json] = field(default_factory=list)
+    """Each a recorded v1/teams answer."""
+    copyright: str | None = None
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_json(path: Path) -> Any:
+    raw = path.read_bytes()
+    if path.name.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    return json.loads(raw.decode("utf-8-sig"))
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.is_file() and (path.name.endswith(".json") or path.name.endswith(".json.gz"))
+    )
+
+
+def load_data(root: Path | str) -> RecordedData:
+    """Read every usable recording under ``root``; a missing or empty root is a UsageError."""
+    root = Path(root)
+    if not root.is_dir():
+        raise UsageError(f"--data {root}: not a directory")
+    data = RecordedData()
+    for path in _files(root / "feed"):
+        doc = _read(path, data)
+        if isinstance(doc, dict) and "gamePk" in doc and "gameData" in doc:
+            _add_feed(data, doc)
+    for path in _files(root / "diffpatch"):
+        doc = _read(path, data)
+        match = _DIFFPATCH_NAME.match(path.name)
+        if isinstance(doc, list) and doc and match:
+            data.diffpatches.setdefault(int(match.group(1)), {})[match.group(2)] = doc
+    for path in _files(root / "timestamps"):
+        doc = _read(path, data)
+        match = _TIMESTAMPS_NAME.match(path.name)
+        if isinstance(doc, list) and match:
+            data.timestamps[int(match.group(1))] = [str(code) for code in doc]
+    for path in _files(root / "schedule"):
+        doc = _read(path, data)
+        if isinstance(doc, dict) and isinstance(doc.get("dates"), list):
+            _add_schedule(data, doc)
+    for path in _files(root / "other"):
+        if path.name.startswith("gamestatus"):
+            doc = _read(path, data)
+            if isinstance(doc, list):
+                data.game_statuses = doc
+        elif path.name.startswith("teams"):
+            doc = _read(path, data)
+            if isinstance(doc, dict) and isinstance(doc.get("teams"), list):
+                data.teams.append(doc)
+    if not data.finals and not data.snapshots and not data.schedule:
+        raise UsageError(f"--data {root}: no feed/ or schedule/ recordings found")
+    _dedupe_schedule(data)
+    return data
+
+
+def _read(path: Path, data: RecordedData) -> Any:
+    try:
+        doc = read_json(path)
+    except (OSError, ValueError, EOFError):
+        data.skipped.append(str(path))
+        return None
+    if isinstance(doc, dict) and data.copyright is None and "copyright" in doc:
+        data.copyright = str(doc["copyright"])
+    return doc
+
+
+def _add_feed(data: RecordedData, doc: Json) -> None:
+    game_pk = int(doc["gamePk"])
+    state = doc.get("gameData", {}).get("status", {}).get("abstractGameState")
+    plays = doc.get("liveData", {}).get("plays", {}).get("allPlays", [])
+    if state == "Final" and plays:
+        stamp = str(doc.get("metaData", {}).get("timeStamp", ""))
+        known = data.finals.get(game_pk)
+        if known is None or stamp > str(known.get("metaData", {}).get("timeStamp", "")):
+            data.finals[game_pk] = doc
+    else:
+        data.snapshots.setdefault(game_pk, []).append(doc)
+
+
+def _add_schedule(data: RecordedData, doc: Json) -> None:
+    for day in doc["dates"]:
+        try:
+            listed_on = date.fromisoformat(str(day.get("date")))
+        except ValueError:
+            continue
+        for game in day.get("games", []):
+            if isinstance(game, dict) and "gamePk" in game:
+                data.schedule.append(ScheduleEntry(listed_on, game))
+
+
+def _dedupe_schedule(data: RecordedData) -> None:
+    # The same game on the same date in two recordings (before and after): keep the later state.
+    best: dict[tuple[int, date], ScheduleEntry] = {}
+    for entry in data.schedule:
+        key = (int(entry.game["gamePk"]), entry.listed_on)
+        known = best.get(key)
+        if known is None or _rank(entry) > _rank(known):
+            best[key] = entry
+    data.schedule = sorted(
+        best.values(), key=lambda e: (e.listed_on, str(e.game.get("gameDate")), e.game["gamePk"])
+    )
+
+
+def _rank(entry: ScheduleEntry) -> int:
+    return _STATE_RANK.get(str(entry.game.get("status", {}).get("abstractGameState")), -1)
