@@ -1,0 +1,203 @@
+"""The Monitor facade over a real temporary database, driven by a ManualClock."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from monitor_helpers import game_updated, request
+
+from mlbdash.ingest.events import (
+    AlertChanged,
+    Event,
+    HealthChanged,
+    MetricsSampled,
+    WorkerHeartbeat,
+    WorkerStopped,
+)
+from mlbdash.ingest.monitor import FIRING, RESOLVED, Monitor
+from mlbdash.ingest.store import Store
+from mlbdash.ingest.store import alerts as alert_rows
+from mlbdash.ingest.store import metrics as rollup_rows
+from mlbdash.mlb.clock import ManualClock
+
+START = datetime(2024, 6, 12, 4, 0, tzinfo=UTC)
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type[Event]) -> list[Event]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    def alerts(self) -> list[tuple[str, str, str]]:
+        return [(e.rule, e.key, e.state) for e in self.events if isinstance(e, AlertChanged)]
+
+
+async def step(monitor: Monitor, clock: ManualClock, seconds: float = 1.0) -> None:
+    await clock.advance(seconds)
+    await monitor.tick()
+
+
+async def test_alert_history_is_stored_and_restored(tmp_path: Path) -> None:
+    clock = ManualClock(START)
+    sink = Sink()
+    async with Store.open(tmp_path / "m.sqlite3", clock=clock) as store:
+        monitor = Monitor(clock, sink, store)
+        await monitor.restore()
+        monitor.handle(WorkerHeartbeat(clock.now(), "scheduler"))
+        await step(monitor, clock)
+        await step(monitor, clock, 31)  # scheduler silent 32 s
+        assert sink.alerts() == [
+            ("worker_crashed", "scheduler", "pending"),
+            ("worker_crashed", "scheduler", "firing"),
+        ]
+        [alert] = monitor.alerts.firing()
+        assert monitor.acknowledge(alert.id)
+        await step(monitor, clock)
+        async with store.read() as conn:
+            [stored] = await alert_rows.open_alerts(conn)
+            history = await alert_rows.alert_events(conn, stored.id)
+        assert (stored.rule, stored.key, stored.state) == ("worker_crashed", "scheduler", FIRING)
+        assert stored.acknowledged_at == START + timedelta(seconds=32)
+        assert [h.state for h in history] == ["pending", "firing", "acknowledged"]
+        assert history[1].message == "scheduler silent for 32s"
+
+    # A new run picks up the open episode and resolves it once the worker is back.
+    sink2 = Sink()
+    async with Store.open(tmp_path / "m.sqlite3", clock=clock) as store:
+        monitor = Monitor(clock, sink2, store)
+        await monitor.restore()
+        assert [a.id for a in monitor.alerts.firing()] == [stored.id]
+        monitor.handle(WorkerHeartbeat(clock.now(), "scheduler"))
+        await step(monitor, clock)
+        assert sink2.alerts() == [("worker_crashed", "scheduler", RESOLVED)]
+        [record] = await monitor.alert_history()
+        assert record.state == RESOLVED and record.resolved_at == clock.now()
+
+
+async def test_minutes_are_rolled_up_into_sqlite(tmp_path: Path) -> None:
+    clock = ManualClock(START)
+    async with Store.open(tmp_path / "m.sqlite3", clock=clock) as store:
+        monitor = Monitor(clock, Sink(), store)
+        await monitor.tick()
+        for i in range(10):
+            monitor.handle(request(clock.now(), latency_s=0.1 * (i + 1)))
+        monitor.handle(request(clock.now(), status=429, error="HTTP 429"))
+        monitor.handle(game_updated(clock.now(), lag_s=4))
+        await step(monitor, clock, 59)
+        async with store.read() as conn:
+            assert await rollup_rows.load_rollups(conn, first_minute="", last_minute="~") == []
+        await step(monitor, clock, 1)  # 04:01: the 04:00 minute is complete
+        async with store.read() as conn:
+            rows = await rollup_rows.load_rollups(
+                conn, first_minute="2024-06-12T04:00Z", last_minute="2024-06-12T04:00Z"
+            )
+    by_name = {(r.name, r.labels): r for r in rows}
+    assert by_name[("requests", "kind=feed,source=wire,status=200")].count == 10
+    assert by_name[("throttled", "kind=feed")].count == 1
+    latency = by_name[("latency_all_s", "")]
+    assert (latency.count, latency.min, latency.max) == (11, 0.1, 1.0)
+    assert latency.p50 == 0.5
+    assert by_name[("freshness_lag_s", "")].max == 4.0
+    assert by_name[("updates", "update=diff")].count == 1
+
+
+async def test_a_failing_database_raises_an_alert_and_the_loop_goes_on(tmp_path: Path) -> None:
+    clock = ManualClock(START)
+    sink = Sink()
+    broken = True
+
+    async def probe() -> None:
+        if broken:
+            raise sqlite3.OperationalError("disk I/O error")
+
+    monitor = Monitor(clock, sink, database_probe=probe)
+    task = asyncio.create_task(monitor.run())
+    for _ in range(5):  # let the loop and the lag probe fall asleep on the clock
+        await asyncio.sleep(0)
+    assert clock.pending_sleepers == 2
+    await clock.advance(1)  # first tick: probe fails
+    await clock.advance(1)  # second tick: the rule sees it
+    assert ("database_write_failed", "", FIRING) in sink.alerts()
+    health = {e.check: e.status for e in sink.of(HealthChanged)}  # type: ignore[attr-defined]
+    assert health["database_writable"] == "failing"
+    broken = False
+    await clock.advance(10)  # the next probe succeeds
+    await clock.advance(1)
+    assert sink.alerts()[-1] == ("database_write_failed", "", RESOLVED)
+    assert not task.done()
+    assert len(sink.of(MetricsSampled)) >= 12
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_writes_that_fail_are_kept_and_retried(tmp_path: Path) -> None:
+    clock = ManualClock(START)
+    async with Store.open(tmp_path / "m.sqlite3", clock=clock) as store:
+        monitor = Monitor(clock, Sink(), store)
+        monitor.handle(WorkerStopped(clock.now(), "validator", "ValueError: bad"))
+        monitor.evaluate()
+        writes = len(monitor.alerts.outbox)
+        assert writes == 2  # pending and firing
+        await store.set_meta("x", "y")
+        # Make the next transaction fail: a trigger that refuses inserts into alerts.
+        async with store.transaction() as conn:
+            await conn.execute(
+                "CREATE TRIGGER no_alerts BEFORE INSERT ON alerts "
+                "BEGIN SELECT RAISE(ABORT, 'alerts are read-only'); END"
+            )
+        await monitor.flush_alerts()
+        assert len(monitor.alerts.outbox) == writes
+        assert monitor.database is not None and monitor.database.last_error is not None
+        async with store.transaction() as conn:
+            await conn.execute("DROP TRIGGER no_alerts")
+        await monitor.flush_alerts()
+        assert monitor.alerts.outbox == []
+        async with store.read() as conn:
+            [stored] = await alert_rows.open_alerts(conn)
+        assert stored.message == "validator crashed: ValueError: bad"
+
+
+async def test_metrics_sampled_carries_the_rate_limit_panel() -> None:
+    clock = ManualClock(START)
+    sink = Sink()
+    monitor = Monitor(clock, sink)
+    for _ in range(30):
+        monitor.handle(request(clock.now()))
+    monitor.handle(request(clock.now(), status=503))
+    monitor.handle(game_updated(clock.now(), state="final"))
+    monitor.evaluate()
+    [sampled] = sink.of(MetricsSampled)
+    assert isinstance(sampled, MetricsSampled)
+    assert sampled.requests_per_s == 31 / 60
+    assert sampled.errors_total == 1
+    assert sampled.coverage == 1.0
+    report = monitor.sla("2024-06-11")
+    assert (report.finals_stored, report.polls, report.polls_failed) == (1, 2, 1)
+    assert monitor.tracked_dates() == ["2024-06-11"]
+
+
+async def test_heartbeat_method_and_stale_live_game_alert() -> None:
+    clock = ManualClock(START)
+    sink = Sink()
+    monitor = Monitor(clock, sink)
+    monitor.heartbeat("poller")
+    monitor.handle(game_updated(clock.now(), game_pk=746139, lag_s=1))
+    await step(monitor, clock, 20)
+    assert sink.alerts() == []
+    monitor.heartbeat("poller")
+    await step(monitor, clock, 1)
+    assert sink.alerts() == [
+        ("stale_live_game", "746139", "pending"),
+        ("stale_live_game", "746139", "firing"),
+    ]
+    monitor.handle(game_updated(clock.now(), game_pk=746139, update="none"))
+    await step(monitor, clock, 1)
+    assert sink.alerts()[-1] == ("stale_live_game", "746139", RESOLVED)
