@@ -7,7 +7,7 @@ takes ``now`` so tests drive it with a ManualClock and plain values.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -305,12 +305,17 @@ class Scheduler:
         jobs.sort(key=lambda j: j.sort_key)
         return jobs
 
-    def next_due_at(self, now: datetime) -> datetime | None:
-        """The earliest time anything becomes due (None when nothing is planned)."""
-        if any(s.next_refresh_at is None for s in self._dates.values()):
-            return now  # a date never read
-        times = [s.next_refresh_at for s in self._dates.values() if s.next_refresh_at]
-        times += [t.next_poll_at for t in self.tracks.values() if t.next_poll_at]
+    def next_due_at(
+        self, now: datetime, *, busy: Collection[tuple[str, date | int]] = ()
+    ) -> datetime | None:
+        """The earliest time a job not in ``busy`` becomes due (None when nothing is planned)."""
+        times: list[datetime] = []
+        for d, state in self._dates.items():
+            if (SCHEDULE, d) not in busy:
+                times.append(state.next_refresh_at or now)
+        for track in self.tracks.values():
+            if track.next_poll_at is not None and (FEED, track.game_pk) not in busy:
+                times.append(track.next_poll_at)
         return min(times) if times else None
 
     def schedule_pending(self) -> bool:

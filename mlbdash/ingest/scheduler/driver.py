@@ -1,0 +1,145 @@
+"""The scheduler's engine: runs due jobs on a bounded pool, most urgent first.
+
+Each job runs in its own task, so one slow or failing game never holds up the others; at most
+``max_concurrency`` run at once and the rest wait in priority order (live before warmup
+before final fetches before schedules before previews before re-checks). A job's own errors
+are the job's business (``run_job`` records them with the scheduler); the driver only makes
+sure that nothing escapes and that a game is never polled twice at the same time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+from mlbdash.ingest.scheduler.core import Job, Scheduler
+from mlbdash.mlb.clock import Clock
+
+RunJob = Callable[[Job], Awaitable[None]]
+OnCrash = Callable[[Job, BaseException], None]
+
+
+class Driver:
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        clock: Clock,
+        run_job: RunJob,
+        *,
+        max_concurrency: int,
+        on_crash: OnCrash | None = None,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self.scheduler = scheduler
+        self.clock = clock
+        self._run_job = run_job
+        self._on_crash = on_crash
+        self.max_concurrency = max_concurrency
+        self._inflight: dict[tuple[str, date | int], asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self.jobs_started = 0
+        self.waiting = 0  # due jobs held back by the concurrency bound at the last look
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._inflight)
+
+    def wake(self) -> None:
+        """Look at what is due now (after new work was planned from outside)."""
+        self._wake.set()
+
+    async def run(self, should_stop: Callable[[], bool]) -> None:
+        """Dispatch until ``should_stop()`` says so; then wait for the running jobs to end."""
+        try:
+            while not should_stop():
+                self._dispatch()
+                if should_stop():
+                    break
+                await self._wait()
+        finally:
+            await self._drain()
+
+    def _dispatch(self) -> None:
+        now = self.clock.now()
+        due = self.scheduler.due(now)
+        free = self.max_concurrency - len(self._inflight)
+        held = 0
+        for job in due:
+            ident = (job.kind, job.key)
+            if ident in self._inflight:
+                continue
+            if free <= 0:
+                held += 1
+                continue
+            free -= 1
+            self.scheduler.poll_started(job, now)
+            self.jobs_started += 1
+            task = asyncio.create_task(self._guarded(job), name=f"{job.kind}:{job.key}")
+            self._inflight[ident] = task
+            task.add_done_callback(self._finished_callback(ident))
+        self.waiting = held
+
+    def _finished_callback(
+        self, ident: tuple[str, date | int]
+    ) -> Callable[[asyncio.Task[None]], None]:
+        def finished(_task: asyncio.Task[None]) -> None:
+            self._inflight.pop(ident, None)
+            self._wake.set()
+
+        return finished
+
+    async def _guarded(self, job: Job) -> None:
+        try:
+            await self._run_job(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # run_job records expected failures itself; this is a bug, but it must not stop
+            # this game's polling for good, nor anyone else's.
+            if self._on_crash is not None:
+                self._on_crash(job, exc)
+
+    async def _wait(self) -> None:
+        """Until something finishes, someone calls wake(), or the next job falls due."""
+        now = self.clock.now()
+        next_at = self.scheduler.next_due_at(now, busy=self._inflight.keys())
+        if len(self._inflight) >= self.max_concurrency:
+            next_at = None  # nothing can start before a running job ends
+        self._wake.clear()
+        waiter: asyncio.Future[object] = asyncio.ensure_future(self._wake.wait())
+        sleeper: asyncio.Future[object] | None = None
+        if next_at is not None:
+            delay = (next_at - now).total_seconds()
+            if delay <= 0:
+                waiter.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiter
+                await asyncio.sleep(0)
+                return
+            sleeper = asyncio.ensure_future(self._sleep(delay))
+        pending: set[asyncio.Future[object]] = {waiter} if sleeper is None else {waiter, sleeper}
+        try:
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for fut in pending:
+                if not fut.done():
+                    fut.cancel()
+            for fut in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await fut
+
+    async def _sleep(self, seconds: float) -> object:
+        await self.clock.sleep(seconds)
+        return None
+
+    async def _drain(self) -> None:
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._inflight.clear()
