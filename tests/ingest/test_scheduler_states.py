@@ -176,7 +176,7 @@ def test_preview_cadence_tightens_at_the_edges_before_first_pitch() -> None:
     before = first_pitch - timedelta(hours=2, minutes=10)
     sched.apply_schedule(day, by_date[day], before)
     assert sched.next_due_at(before) == first_pitch - timedelta(hours=2)
-    near = first_pitch - timedelta(minutes=30)
+    near = first_pitch - timedelta(minutes=18)
     sched.apply_schedule(day, by_date[day], near)
     assert sched.next_due_at(near) == first_pitch - timedelta(minutes=15)
     imminent = first_pitch - timedelta(minutes=10)
