@@ -99,6 +99,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
 
 
+_ENV_LABEL = "environment (MLBDASH_*)"
+
+
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     """MLBDASH_API_URL=... -> {"api_url": ...}; MLBDASH_POLL__DELAYED_S -> {"poll": {...}}.
 
@@ -141,13 +144,18 @@ def _describe(exc: ValidationError, sources: list[tuple[str, Mapping[str, Any]]]
     for label, layer in reversed(sources):
         node: Any = layer
         for part in err["loc"]:
-            if isinstance(node, Mapping) and part in node:
-                node = node[part]
-            else:
+            in_mapping = isinstance(node, Mapping) and part in node
+            in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            if not (in_mapping or in_list):
                 break
+            node = node[part]
         else:
             origin = label
             break
+    if origin == _ENV_LABEL:
+        # Name the variable itself: MLBDASH_POLL__DELAYED_S, not just "the environment".
+        names = [str(p).upper() for p in err["loc"] if isinstance(p, str)]
+        origin = f"{ENV_PREFIX}{'__'.join(names)} (environment)"
     reason = err["msg"]
     if err["type"] == "extra_forbidden":
         reason = "unknown setting"
@@ -170,7 +178,7 @@ def load_settings(
     cli_layer = {k: v for k, v in (cli or {}).items() if v is not None}
     sources: list[tuple[str, Mapping[str, Any]]] = [
         (str(config_file), file_layer),
-        ("environment (MLBDASH_*)", env_layer),
+        (_ENV_LABEL, env_layer),
         ("command line", cli_layer),
     ]
     merged: dict[str, Any] = {}

@@ -1,0 +1,107 @@
+"""The command line: console script, ``python -m mlbdash``, and one-line errors with exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import mlbdash
+from mlbdash import cli
+from mlbdash.errors import ConfigError, UsageError
+
+SCRIPT = Path(sys.executable).with_name("mlbdash")
+
+
+def run(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(argv), capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_console_script_is_installed() -> None:
+    assert SCRIPT.is_file(), f"no console script at {SCRIPT}: is mlbdash installed?"
+
+
+def test_version() -> None:
+    result = run(str(SCRIPT), "--version")
+    assert result.returncode == 0
+    assert result.stdout == f"mlbdash {mlbdash.__version__}\n"
+
+
+def test_help_describes_mlbdash_and_lists_commands() -> None:
+    result = run(str(SCRIPT), "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: mlbdash")
+    assert "live archive of MLB games" in result.stdout
+    for name in cli.COMMANDS:
+        assert name in result.stdout
+
+
+def test_python_dash_m_does_the_same() -> None:
+    script = run(str(SCRIPT), "--help")
+    module = run(sys.executable, "-m", "mlbdash", "--help")
+    assert module.returncode == 0
+    assert module.stdout == script.stdout
+    assert run(sys.executable, "-m", "mlbdash", "--version").stdout == script_version()
+
+
+def script_version() -> str:
+    return run(str(SCRIPT), "--version").stdout
+
+
+def test_no_command_prints_help_and_succeeds() -> None:
+    result = run(sys.executable, "-m", "mlbdash")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: mlbdash")
+
+
+def test_unknown_command_is_a_usage_error_without_traceback() -> None:
+    result = run(sys.executable, "-m", "mlbdash", "no-such-command")
+    assert result.returncode == 2
+    assert "invalid choice: 'no-such-command'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def failing_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subcommand module (in sys.modules only) whose run raises what --raise names."""
+
+    def run_command(args: argparse.Namespace) -> int:
+        kind: str = args.kind
+        if kind == "config":
+            raise ConfigError("config.toml: burst: Input should be greater than or equal to 1")
+        if kind == "usage":
+            raise UsageError("--speed needs --replay")
+        if kind == "interrupt":
+            raise KeyboardInterrupt
+        return 0
+
+    def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        parser = sub.add_parser("failing", help="fails on purpose")
+        parser.add_argument("kind")
+        parser.set_defaults(run=run_command)
+
+    module = types.ModuleType("mlbdash.commands.failing")
+    module.register = register  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "mlbdash.commands.failing", module)
+    monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, "failing"))
+
+
+@pytest.mark.usefixtures("failing_command")
+@pytest.mark.parametrize(
+    ("kind", "code", "stderr"),
+    [
+        ("config", 2, "mlbdash: config.toml: burst: Input should be greater than or equal to 1\n"),
+        ("usage", 2, "mlbdash: --speed needs --replay\n"),
+        ("interrupt", 130, ""),
+        ("fine", 0, ""),
+    ],
+)
+def test_errors_become_one_line_and_an_exit_code(
+    kind: str, code: int, stderr: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["failing", kind]) == code
+    assert capsys.readouterr().err == stderr
