@@ -118,7 +118,7 @@ class SeriesInfo(MlbModel):
 class ScheduleSeries(MlbModel):
     """One series of ``schedule/postseason/series``."""
 
-    known_extra = frozenset({"totalItems"})
+    known_extra = frozenset({"sortOrder", "totalItems"})
 
     series: SeriesInfo | None = None
     total_games: int | None = None
