@@ -219,8 +219,12 @@ def _print_text(reports: list[Report], key: str) -> None:
             print(f"{title}: no findings")
             continue
         errors = sum(f.severity == "error" for f in report.findings)
-        print(f"{title}: {len(report.findings)} findings, {errors} errors")
+        print(f"{title}: {_count(len(report.findings), 'finding')}, {_count(errors, 'error')}")
         _print_grouped(report.findings)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _print_grouped(findings: list[Finding]) -> None:
