@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from clienttools import Recorder
+from api_mock import Recorder
 
 from mlbdash.ingest.budget import RequestBudget
 from mlbdash.ingest.events import BudgetChanged

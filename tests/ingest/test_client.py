@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from clienttools import Recorder, json_response, make_client, new_router
+from api_mock import Recorder, json_response, make_client, new_router
 from conftest import fixture_bytes, load_fixture
 
 from mlbdash.ingest.cache import ResponseCache

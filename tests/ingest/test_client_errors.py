@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from clienttools import BASE, Recorder, json_response, make_client, new_router
+from api_mock import BASE, Recorder, json_response, make_client, new_router
 from conftest import fixture_bytes
 
 from mlbdash.ingest.budget import RequestBudget

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from clienttools import Recorder
+from api_mock import Recorder
 
 from mlbdash.ingest.errors import BadResponse, HttpStatusError, NotFound, RequestFailed
 from mlbdash.ingest.events import RequestGaveUp, RequestRetried

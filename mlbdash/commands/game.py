@@ -1,0 +1,164 @@
+"""``mlbdash game GAMEPK``: one game's state, score, inning and feed version; ``--follow`` to watch.
+
+Following goes through diffPatch (a few KB per version instead of the whole feed), one line per
+new version, sleeping the feed's own ``metaData.wait`` between polls, until the game is over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import asdict, dataclass
+from typing import TextIO
+
+from pydantic import ValidationError
+
+from mlbdash.cli import settings_flags
+from mlbdash.config import Settings, load_settings
+from mlbdash.errors import MlbdashError, UsageError
+from mlbdash.ingest.client import MlbApiClient
+from mlbdash.ingest.errors import ApiError, NotFound
+from mlbdash.ingest.replay_clock import discover_clock
+from mlbdash.ingest.tracker import FeedTracker, FeedUpdate
+from mlbdash.mlb.clock import Clock
+from mlbdash.mlb.feed import LiveFeed
+from mlbdash.mlb.status import Lifecycle, classify_game_status, is_terminal
+
+DEFAULT_WAIT_S = 10.0
+MIN_WAIT_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class GameLine:
+    """What one printed line says about a version of a game."""
+
+    game_pk: int
+    away: str
+    home: str
+    state: str  # Lifecycle value
+    detailed_state: str
+    away_score: int | None
+    home_score: int | None
+    inning: int | None
+    inning_half: str | None
+    outs: int | None
+    timecode: str | None
+    update: str  # full, diff
+
+    def text(self) -> str:
+        score = ""
+        if self.away_score is not None and self.home_score is not None:
+            score = f"  {self.away} {self.away_score} - {self.home} {self.home_score}"
+        inning = ""
+        if self.inning is not None and self.state != Lifecycle.final:
+            inning = f"  {self.inning_half or ''} {self.inning}".rstrip()
+            if self.outs is not None:
+                inning += f", {self.outs} out"
+        return (
+            f"{self.game_pk} {self.away} @ {self.home}  {self.state} ({self.detailed_state})"
+            f"{score}{inning}  ts {self.timecode or '-'}"
+        )
+
+
+def summarize(game_pk: int, update: FeedUpdate) -> tuple[GameLine, Lifecycle, float]:
+    """The line for a feed version, its lifecycle and the server's poll hint in seconds."""
+    try:
+        feed = LiveFeed.model_validate(update.feed)
+    except ValidationError as exc:
+        raise MlbdashError(
+            f"game {game_pk}: feed does not parse: {exc.errors()[0]['msg']}"
+        ) from None
+    data, live = feed.game_data, feed.live_data
+    info = classify_game_status(data.status if data else None)
+    teams = data.teams if data else None
+    linescore = live.linescore if live else None
+    totals = linescore.teams if linescore else None
+
+    def team(side: str) -> str:
+        found = getattr(teams, side, None) if teams else None
+        return (found.abbreviation or found.name or side) if found else side
+
+    line = GameLine(
+        game_pk=game_pk,
+        away=team("away"),
+        home=team("home"),
+        state=info.lifecycle.value,
+        detailed_state=info.detailed_state or "?",
+        away_score=totals.away.runs if totals and totals.away else None,
+        home_score=totals.home.runs if totals and totals.home else None,
+        inning=linescore.current_inning if linescore else None,
+        inning_half=linescore.inning_half if linescore else None,
+        outs=linescore.outs if linescore else None,
+        timecode=update.timecode,
+        update=update.kind,
+    )
+    wait = feed.meta_data.wait if feed.meta_data and feed.meta_data.wait else DEFAULT_WAIT_S
+    return line, info.lifecycle, max(MIN_WAIT_S, float(wait))
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "game",
+        help="show one game's state, score and inning (--follow to keep watching)",
+        description="Show one game's state, score, inning and feed timeStamp from the live feed.",
+    )
+    parser.add_argument("game_pk", metavar="GAMEPK", type=int, help="the game's gamePk")
+    parser.add_argument("--api-url", dest="api_url", help="MLB Stats API base URL")
+    parser.add_argument(
+        "--follow", action="store_true", help="print a line per new version until the game ends"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.game_pk <= 0:
+        raise UsageError(f"GAMEPK must be a positive number, got {args.game_pk}")
+    settings = load_settings(cli=settings_flags(args, "api_url"))
+    return asyncio.run(follow_game(settings, args.game_pk, follow=args.follow, as_json=args.json))
+
+
+async def follow_game(
+    settings: Settings,
+    game_pk: int,
+    *,
+    follow: bool,
+    as_json: bool,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    clock: Clock | None = None,
+    client: MlbApiClient | None = None,
+) -> int:
+    """Print the game once, or until it is over with ``follow``. Returns the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    clock = clock or await discover_clock(settings.api_url)
+    client = client or MlbApiClient.from_settings(settings, clock=clock)
+    async with client:
+        tracker = FeedTracker(client, game_pk, clock=clock)
+        try:
+            update = await tracker.update()
+        except NotFound:
+            raise MlbdashError(f"game {game_pk} not found at {settings.api_url}") from None
+        line, lifecycle, wait = summarize(game_pk, update)
+        _print(out, line, as_json)
+        while follow and not is_terminal(lifecycle):
+            await clock.sleep(wait)
+            try:
+                update = await tracker.update()
+            except ApiError as exc:
+                # A failed poll never ends the watch: say so and try again after the wait.
+                print(f"mlbdash: {exc.message}; trying again in {wait:g}s", file=err, flush=True)
+                continue
+            if update.kind == "none":
+                continue
+            line, lifecycle, wait = summarize(game_pk, update)
+            _print(out, line, as_json)
+    return 0
+
+
+def _print(out: TextIO, line: GameLine, as_json: bool) -> None:
+    text = json.dumps(asdict(line)) if as_json else line.text()
+    print(text, file=out, flush=True)
