@@ -73,9 +73,12 @@ class GameDateTime(MlbModel):
     date_time: UtcDatetime | None = None
     official_date: date | None = None
     original_date: date | None = None
+    # A suspended game: when it resumes, and (once resumed) when it began. No recorded feed
+    # has them yet; names and types follow the schedule's resume fields.
     resume_date: date | None = None
     resume_date_time: UtcDatetime | None = None
-    resumed_from: date | None = None
+    resumed_from_date: date | None = None
+    resumed_from_date_time: UtcDatetime | None = None
     day_night: str | None = None
 
 

@@ -193,6 +193,16 @@ def test_placeholder_rates_become_none_and_numeric_text_stays_text() -> None:
     assert line.jersey_number == home["players"][key]["jerseyNumber"]
 
 
+def test_counts_sent_as_text_parse() -> None:
+    # Derived from a real linescore: the same totals written as strings.
+    raw = copy.deepcopy(load_fixture("linescore/linescore_744914_final.json"))
+    raw["teams"]["away"]["runs"] = "3"
+    raw["currentInning"] = "9"
+    ls = Linescore.model_validate(raw)
+    assert ls.teams is not None and ls.teams.away is not None
+    assert (ls.teams.away.runs, ls.current_inning) == (3, 9)
+
+
 @pytest.mark.parametrize(
     "rel",
     ["linescore/linescore_744914_final.json", "linescore/linescore_747175_final_nocopyright.json"],

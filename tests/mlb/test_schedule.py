@@ -144,3 +144,21 @@ def test_game_date_with_requested_time_zone() -> None:
     game = ScheduleGame.model_validate(dict(entry, gameDate=local_text))
     assert game.game_date == utc and game.game_date is not None
     assert game.game_date.tzinfo is UTC
+
+
+def test_resume_fields_of_a_suspended_game() -> None:
+    # Derived from a real entry: no recorded schedule has a suspended game, so the resume
+    # fields are added in the shape the reschedule fields have (instant + league date).
+    raw = load_fixture("schedule/schedule_2024-07-01_3games.json")
+    entry = dict(
+        raw["dates"][0]["games"][0],
+        resumeDate="2024-07-02T17:05:00Z",
+        resumeGameDate="2024-07-02",
+        resumedFrom="2024-07-01T17:05:00Z",
+        resumedFromDate="2024-07-01",
+    )
+    game = ScheduleGame.model_validate(entry)
+    assert game.resume_date == datetime(2024, 7, 2, 17, 5, tzinfo=UTC)
+    assert game.resume_game_date == date(2024, 7, 2)
+    assert game.resumed_from == datetime(2024, 7, 1, 17, 5, tzinfo=UTC)
+    assert game.resumed_from_date == date(2024, 7, 1)
