@@ -149,6 +149,19 @@ def _instant(text: Any) -> float | None:
         return None
 
 
+def first_pitch_instant(feed: Json) -> float | None:
+    """Epoch seconds of the first pitch recorded in ``feed``'s plays (else its first play)."""
+    plays: list[Json] = feed.get("liveData", {}).get("plays", {}).get("allPlays", [])
+    if not plays:
+        return None
+    for event in plays[0].get("playEvents", []):
+        if event.get("isPitch"):
+            moment = _instant(event.get("startTime"))
+            if moment is not None:
+                return moment
+    return _instant(plays[0].get("about", {}).get("startTime"))
+
+
 class FinalTimeline:
     """Versions of a game derived from its recorded final feed (already shifted in time)."""
 
@@ -185,7 +198,10 @@ class FinalTimeline:
 
     def _plan(self) -> list[Version]:
         steps: list[tuple[float, int, int, bool]] = []
-        last = float("-inf")
+        # The first play's startTime can be long before the first pitch (it opens with the
+        # pre-game status events): the game goes live at its first pitch.
+        opening = first_pitch_instant(self.final)
+        last = float("-inf") if opening is None else opening
         for number, play in enumerate(self._all_plays(), start=1):
             about = play.get("about", {})
             begin = _instant(about.get("startTime"))

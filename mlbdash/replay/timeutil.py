@@ -111,3 +111,55 @@ def _shift(doc: Any, delta: timedelta, days: int) -> Any:
             _shift(item, delta, days) if isinstance(item, dict | list) else item for item in doc
         ]
     return doc
+
+
+def shift_feed(feed: Any, delta: timedelta, days: int) -> Any:
+    """:func:`shift_times` for a live feed, walking only the parts that hold times.
+
+    Players, boxscore and pitch data hold no instants, so they are shared, not walked.
+    """
+    if not delta and not days:
+        return feed
+    out = dict(feed)
+    if isinstance(feed.get("metaData"), dict):
+        out["metaData"] = _shift(feed["metaData"], delta, days)
+    game_data = feed.get("gameData")
+    if isinstance(game_data, dict):
+        out["gameData"] = {
+            key: _shift(value, delta, days) if key in ("datetime", "gameInfo") else value
+            for key, value in game_data.items()
+        }
+    live = feed.get("liveData")
+    if isinstance(live, dict) and isinstance(live.get("plays"), dict):
+        plays = dict(live["plays"])
+        plays["allPlays"] = [_shift_play(play, delta, days) for play in plays.get("allPlays", [])]
+        if isinstance(plays.get("currentPlay"), dict):
+            plays["currentPlay"] = _shift_play(plays["currentPlay"], delta, days)
+        out["liveData"] = {**live, "plays": plays}
+    return out
+
+
+def _shift_play(play: Any, delta: timedelta, days: int) -> Any:
+    if not isinstance(play, dict):
+        return play
+    out = dict(play)
+    for key in ("playEndTime",):
+        if isinstance(out.get(key), str):
+            out[key] = _shift_value(out[key], delta, days)
+    if isinstance(out.get("about"), dict):
+        about = dict(out["about"])
+        for key in ("startTime", "endTime"):
+            if isinstance(about.get(key), str):
+                about[key] = _shift_value(about[key], delta, days)
+        out["about"] = about
+    events = []
+    for event in out.get("playEvents", []):
+        if isinstance(event, dict) and ("startTime" in event or "endTime" in event):
+            event = dict(event)
+            for key in ("startTime", "endTime"):
+                if isinstance(event.get(key), str):
+                    event[key] = _shift_value(event[key], delta, days)
+        events.append(event)
+    if "playEvents" in out:
+        out["playEvents"] = events
+    return out

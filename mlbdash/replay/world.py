@@ -9,7 +9,7 @@ status, as the real schedule does.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,8 +17,14 @@ from typing import Any
 
 from mlbdash.replay.data import RecordedData, ScheduleEntry, load_data
 from mlbdash.replay.faults import FaultSpec
-from mlbdash.replay.timeline import ClonedTimeline, FinalTimeline, RecordedTimeline, Timeline
-from mlbdash.replay.timeutil import from_epoch, parse_iso, shift_times, to_iso
+from mlbdash.replay.timeline import (
+    ClonedTimeline,
+    FinalTimeline,
+    RecordedTimeline,
+    Timeline,
+    first_pitch_instant,
+)
+from mlbdash.replay.timeutil import from_epoch, parse_iso, shift_feed, shift_times, to_iso
 
 Json = dict[str, Any]
 
@@ -85,7 +91,8 @@ class World:
         delta = timedelta(days=days)
         wanted = self.options.first_pitches.get(game_pk)
         if wanted is not None and first_pitch is not None:
-            delta = timedelta(seconds=round(wanted.timestamp() - first_pitch))
+            # Whole minutes, so the shifted gameDate stays on the minute like a real one.
+            delta = timedelta(minutes=round((wanted.timestamp() - first_pitch) / 60))
         return delta, days
 
     def _build(self) -> None:
@@ -101,9 +108,9 @@ class World:
             delta, days = self._shift_for(game_pk, recorded_day, first)
             timeline: Timeline
             if game_pk in data.finals:
-                timeline = FinalTimeline(shift_times(data.finals[game_pk], delta, days))
+                timeline = FinalTimeline(shift_feed(data.finals[game_pk], delta, days))
             else:
-                snaps = [shift_times(snap, delta, days) for snap in data.snapshots[game_pk]]
+                snaps = [shift_feed(snap, delta, days) for snap in data.snapshots[game_pk]]
                 timeline = RecordedTimeline(snaps)
             game_entries = [
                 ScheduleEntry(
@@ -192,11 +199,9 @@ def _official_date(feed: Json) -> date:
 
 
 def _first_pitch(feed: Json) -> float | None:
-    plays: Sequence[Json] = feed.get("liveData", {}).get("plays", {}).get("allPlays", [])
-    for play in plays:
-        start = play.get("about", {}).get("startTime")
-        if start:
-            return parse_iso(str(start)).timestamp()
+    moment = first_pitch_instant(feed)
+    if moment is not None:
+        return moment
     when = feed.get("gameData", {}).get("datetime", {}).get("dateTime")
     return parse_iso(str(when)).timestamp() if when else None
 
@@ -222,7 +227,7 @@ def derived_entry(feed: Json) -> ScheduleEntry:
         "gameType": game.get("type"),
         "season": game.get("season"),
         "gameDate": when.get("dateTime"),
-        "officialDate": when.get("officialDate"),
+        "officialDate": _official_date(feed).isoformat(),
         "status": data.get("status", {}),
         "teams": teams,
         "venue": {k: venue[k] for k in ("id", "name", "link") if k in venue},
