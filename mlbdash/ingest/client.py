@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from mlbdash import __version__
 from mlbdash.config import DEFAULT_API_URL, Settings
@@ -36,9 +37,12 @@ from mlbdash.ingest.errors import (
 from mlbdash.ingest.events import EventSink, RequestFinished, discard
 from mlbdash.ingest.retry import RetryPolicy, call_with_retries, parse_retry_after
 from mlbdash.mlb.clock import Clock, SystemClock
+from mlbdash.mlb.feed import LiveFeed
 from mlbdash.mlb.patch import DiffAnswerShape, DiffShapeError, classify_diff_answer, copy_json
+from mlbdash.mlb.schedule import Schedule
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 MAX_REDIRECTS = 5
 
@@ -187,8 +191,8 @@ class MlbApiClient:
         game_pks: Sequence[int] = (),
         game_types: Sequence[str] = (),
         hydrate: Sequence[str] = (),
-    ) -> Fetched[dict[str, Any]]:
-        """``v1/schedule`` for one date or a range (dates as ``YYYY-MM-DD``), raw JSON."""
+    ) -> Fetched[Schedule]:
+        """``v1/schedule`` for one date or a range (dates as ``YYYY-MM-DD``), parsed."""
         params: dict[str, str] = {}
         if sport_ids:
             params["sportId"] = _csv(sport_ids)
@@ -207,7 +211,7 @@ class MlbApiClient:
         if hydrate:
             params["hydrate"] = _csv(hydrate)
         fetched = await self.get_json("schedule", "v1/schedule", params)
-        return self._expect_object(fetched)
+        return _parsed(Schedule, self._expect_object(fetched))
 
     async def feed(self, game_pk: int, timecode: str | None = None) -> Fetched[dict[str, Any]]:
         """The whole live feed (GUMBO), a raw dict the caller owns; ``timecode``: a past version."""
@@ -251,8 +255,8 @@ class MlbApiClient:
         sport_id: int = 1,
         season: int | None = None,
         game_types: Sequence[str] = (),
-    ) -> Fetched[dict[str, Any]]:
-        """``v1/game/changes``: games updated since an instant (schedule-shaped JSON)."""
+    ) -> Fetched[Schedule]:
+        """``v1/game/changes``: games updated since an instant, as a Schedule."""
         if updated_since.tzinfo is None:
             raise ValueError("updated_since must be timezone-aware")
         params = {"updatedSince": updated_since.isoformat(), "sportId": str(sport_id)}
@@ -260,7 +264,8 @@ class MlbApiClient:
             params["season"] = str(season)
         if game_types:
             params["gameType"] = _csv(game_types)
-        return self._expect_object(await self.get_json("game_changes", "v1/game/changes", params))
+        fetched = await self.get_json("game_changes", "v1/game/changes", params)
+        return _parsed(Schedule, self._expect_object(fetched))
 
     async def game_status(self) -> list[dict[str, Any]]:
         """``v1/gameStatus``: every status MLB knows (about 200), raw."""
@@ -489,6 +494,21 @@ class MlbApiClient:
         except zlib.error:
             raise BadResponse(url, "corrupt gzip body", retryable=True) from None
         return b"".join(parts), wire
+
+
+def parse_live_feed(fetched: Fetched[dict[str, Any]]) -> LiveFeed:
+    """The LiveFeed model of a fetched raw feed; ``BadResponse`` if it does not fit at all."""
+    return _parsed(LiveFeed, fetched).data
+
+
+def _parsed(model: type[M], fetched: Fetched[Any]) -> Fetched[M]:
+    try:
+        parsed = model.model_validate(fetched.data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "answer"
+        raise BadResponse(fetched.url, f"{model.__name__}: {where}: {first['msg']}") from None
+    return replace(fetched, data=parsed)
 
 
 def _decode_json(url: str, body: bytes) -> Any:

@@ -12,6 +12,8 @@ from api_mock import Recorder, json_response, make_client, new_router
 from conftest import fixture_bytes, load_fixture
 
 from mlbdash.ingest.cache import ResponseCache
+from mlbdash.ingest.client import parse_live_feed
+from mlbdash.ingest.errors import BadResponse
 from mlbdash.ingest.events import RequestFinished
 from mlbdash.mlb.clock import ManualClock
 
@@ -98,11 +100,17 @@ async def test_schedule_params_and_timestamps_and_reference_data() -> None:
         changes = await client.game_changes(datetime(2024, 7, 1, 17, tzinfo=UTC))
 
     assert sched.called
-    assert schedule.data["totalGames"] == 3
+    assert schedule.data.total_games == 3
+    assert [game.game_pk for _, game in schedule.data.games()] == [
+        game["gamePk"]
+        for day in load_fixture("schedule/schedule_2024-07-01_3games.json")["dates"]
+        for game in day["games"]
+    ]
     assert len(stamps) == 21 and stamps[0] == "20250827_183753"
     assert len(statuses) == 201
     assert {t["abbreviation"] for t in teams} >= {"NYY", "LAD"}
     assert "updatedSince=2024-07-01T17%3A00%3A00%2B00%3A00" in changes.url
+    assert changes.data.total_games == 3
 
 
 async def test_schedule_served_from_cache_until_ttl_expires() -> None:
@@ -202,3 +210,18 @@ async def test_load_fixture_helper_agrees_with_client_decode() -> None:
         fetched = await client.diff_patch(746139, "20240612_041248")
     assert fetched.data.blocks == load_fixture(DIFF_T7)
     assert fetched.bytes_wire == fetched.bytes_decoded
+
+
+async def test_parsed_accessors_and_parse_failures() -> None:
+    router = new_router()
+    router.get("/v1.1/game/746139/feed/live").mock(
+        return_value=json_response(fixture_bytes(FEED_T7))
+    )
+    # derived: a schedule whose dates are not a list
+    router.get("/v1/schedule").mock(return_value=json_response(b'{"dates": "2024-07-01"}'))
+    async with make_client(router) as client:
+        feed = parse_live_feed(await client.feed(746139))
+        with pytest.raises(BadResponse, match="Schedule: dates"):
+            await client.schedule(date="2024-07-01")
+    assert feed.game_pk == 746139
+    assert feed.meta_data is not None and feed.meta_data.time_stamp == "20240612_041248"

@@ -99,7 +99,7 @@ async def test_429_with_retry_after_http_date() -> None:
     async with make_client(router, clock=clock, sink=sink, retry=policy) as client:
         started = clock.now()
         fetched = await drive(clock, client.schedule(date="2024-07-01"))
-    assert fetched.data["totalGames"] == 3
+    assert fetched.data.total_games == 3
     assert sink.of(RequestRetried)[0].wait_s == 30.0
     assert clock.now() - started >= timedelta(seconds=30)
 
