@@ -242,7 +242,10 @@ def parse_tolerant(model_cls: type[M], data: Any) -> Parsed[M]:
                 continue
             current, path, removed = pruned
             progressed = True
-            invalid.append(DriftField(path, type(removed).__name__, "invalid", error["msg"]))
+            shown = repr(removed)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            detail = f"{error['msg']}: {shown}"
+            invalid.append(DriftField(path, type(removed).__name__, "invalid", detail))
         if not progressed:
             break
     raise ShapeError(

@@ -99,6 +99,8 @@ def test_tolerant_parse_drops_only_the_bad_values() -> None:
     parsed = parse_tolerant(LiveFeed, raw)
     assert raw == before  # the caller's dict is untouched
     assert raw != original
+    outs = next(d for d in parsed.invalid if d.path == "/liveData/linescore/outs")
+    assert outs.detail.endswith(": 'three'")
     feed = parsed.model
     assert {(d.path, d.type_name, d.kind) for d in parsed.invalid} == {
         ("/liveData/linescore/outs", "str", "invalid"),
