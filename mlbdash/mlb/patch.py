@@ -7,7 +7,9 @@ an array's end and on a ``remove`` of a key that is not there, which real client
 op goes through ``copy.deepcopy`` (slow on the 94-copy pitching-change diff). Subclassing its
 operation classes to soften the quirks would lean on private internals. The applier below is
 ~100 lines: it patches the document in place and copies only the values an op inserts, with a
-JSON-only copy that is several times faster than ``deepcopy``.
+JSON-only copy that is several times faster than ``deepcopy``. Measured on the recorded 167-op
+pitching-change diff over its 726 KB feed: 1.3 ms here, 22 ms for ``jsonpatch`` in place, 167 ms
+for ``jsonpatch`` with its default copy (a ``deepcopy`` of the feed alone takes ~100 ms).
 
 Tolerated quirks: ``add``/``replace`` at an index at or past the end appends; ``replace`` of a
 missing object key sets it; ``remove`` of a missing key or index is skipped. Anything else that
