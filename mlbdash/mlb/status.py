@@ -108,6 +108,21 @@ class GameStatusLike(Protocol):
     def reason(self) -> str | None: ...
 
 
+_BY_CODED: Mapping[str, Lifecycle] = {
+    "S": Lifecycle.scheduled,
+    "M": Lifecycle.review,  # manager (and 2026 player) challenge
+    "N": Lifecycle.review,  # umpire review
+    "T": Lifecycle.suspended,
+    "U": Lifecycle.suspended,
+    "F": Lifecycle.final,  # includes Completed Early and Final: Tied
+    "O": Lifecycle.final,  # Game Over, before the scorer makes it Final
+    "D": Lifecycle.postponed,
+    "C": Lifecycle.cancelled,
+    "Q": Lifecycle.forfeit,
+    "R": Lifecycle.forfeit,
+}
+
+
 def lifecycle_of_entry(abstract: str, coded: str, status_code: str, detailed: str) -> Lifecycle:
     """The lifecycle of one entry of the published status list.
 
@@ -130,21 +145,6 @@ def lifecycle_of_entry(abstract: str, coded: str, status_code: str, detailed: st
             return Lifecycle.delayed
         return Lifecycle.live
     return _BY_CODED.get(coded, Lifecycle.unknown)
-
-
-_BY_CODED: Mapping[str, Lifecycle] = {
-    "S": Lifecycle.scheduled,
-    "M": Lifecycle.review,  # manager (and 2026 player) challenge
-    "N": Lifecycle.review,  # umpire review
-    "T": Lifecycle.suspended,
-    "U": Lifecycle.suspended,
-    "F": Lifecycle.final,  # includes Completed Early and Final: Tied
-    "O": Lifecycle.final,  # Game Over, before the scorer makes it Final
-    "D": Lifecycle.postponed,
-    "C": Lifecycle.cancelled,
-    "Q": Lifecycle.forfeit,
-    "R": Lifecycle.forfeit,
-}
 
 
 @dataclass(frozen=True, slots=True)
