@@ -107,6 +107,12 @@ SCHEMA_INVALID = _rule(
     "schema",
     "A field mlbdash reads is missing or has the wrong type.",
 )
+SCHEMA_MODEL = _rule(
+    "SCHEMA_MODEL",
+    "error",
+    "schema",
+    "Parsed through the domain models, the fields mlbdash needs are present and well typed.",
+)
 STATUS_UNKNOWN = _rule(
     "STATUS_UNKNOWN",
     "warning",

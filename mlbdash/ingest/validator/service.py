@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mlbdash.ingest.validator import consistency, crossref, schedule_rules, schema
+from mlbdash.ingest.validator import drift as drift_check
 from mlbdash.ingest.validator import rules as R
 from mlbdash.ingest.validator.findings import Finding
 
@@ -41,6 +42,7 @@ FEED_RULES: tuple[str, ...] = (
     *consistency.CHECKED_RULES,
 )
 CONSECUTIVE_RULES: tuple[str, ...] = (R.TIMECODE_INCREASES.id, R.SCORE_DROP_UNEXPLAINED.id)
+MODEL_RULES: tuple[str, ...] = (R.SCHEMA_MODEL.id, R.FIELDS_DRIFTED.id)
 
 
 def validate_feed(feed: Mapping[str, Any], *, context: FeedContext | None = None) -> list[Finding]:
@@ -60,8 +62,10 @@ def validate_feed(feed: Mapping[str, Any], *, context: FeedContext | None = None
     if ctx.previous is not None:
         out.extend(crossref.check_consecutive(ctx.previous, feed))
     if ctx.full:
-        out.extend(model_findings("feed", feed))
-    return out
+        # The fast field checks already name these paths; one finding per problem is enough.
+        fast = {f.path for f in out if f.rule == R.SCHEMA_INVALID.id}
+        out.extend(f for f in model_findings("feed", feed) if f.path not in fast)
+    return _unique(out)
 
 
 def rules_checked(context: FeedContext | None = None) -> tuple[str, ...]:
@@ -70,6 +74,8 @@ def rules_checked(context: FeedContext | None = None) -> tuple[str, ...]:
     checked = FEED_RULES
     if ctx.previous is not None:
         checked = (*checked, *CONSECUTIVE_RULES)
+    if ctx.full:
+        checked = (*checked, *MODEL_RULES)
     return checked
 
 
@@ -78,17 +84,29 @@ def validate_schedule(schedule: Mapping[str, Any], *, full: bool = False) -> lis
     out = schedule_rules.check_schedule(schedule)
     if full:
         out.extend(model_findings("schedule", schedule))
+    return _unique(out)
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """One finding per fingerprint (the fast field checks and the model parse can overlap)."""
+    seen: set[str] = set()
+    out: list[Finding] = []
+    for f in findings:
+        if f.fingerprint not in seen:
+            seen.add(f.fingerprint)
+            out.append(f)
     return out
 
 
 def model_findings(kind: ResponseKind, body: Mapping[str, Any]) -> list[Finding]:
-    """Schema findings from parsing the whole response through the domain models, plus drift.
+    """Schema findings from a tolerant parse of the whole response through the domain models.
 
-    The models are not part of this package yet: until they land this returns nothing, and
-    the hand-written field checks in ``schema`` are the schema validation.
+    A needed field (``drift.FEED_REQUIRED`` once a game is under way, the schedule game ids)
+    that is missing or mistyped is a SCHEMA_INVALID error; every other difference from what
+    the models know (new fields, retyped optional fields) is summarised in one FIELDS_DRIFTED
+    info finding for the response's endpoint. Costs a full parse (tens of milliseconds).
     """
-    del kind, body
-    return []
+    return drift_check.model_findings(kind, body)
 
 
 def detect_kind(body: Any) -> ResponseKind | None:
