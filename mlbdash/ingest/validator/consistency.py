@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from mlbdash.ingest.validator import rules as R
@@ -22,19 +23,24 @@ SIDES = ("away", "home")
 _PLAYED_OUT_CODES = frozenset({"F", "O"})
 
 
+# These run hundreds of thousands of times a second: exact type checks (parsed JSON only
+# holds dict, list, int...) are several times cheaper than isinstance against the ABCs.
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
 def as_int(value: Any) -> int | None:
     """An int field, or None when absent or of another type (bool is not a count)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return None
+    return value if type(value) is int else None
 
 
 def as_dict(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    if type(value) is dict:
+        return value
+    return value if isinstance(value, Mapping) else _EMPTY
 
 
 def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+    return value if type(value) is list or isinstance(value, list) else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,7 @@ class FeedParts:
     boxscore: Mapping[str, Any]
     decisions: Mapping[str, Any] | None
     players: Mapping[str, Any]
+    halves: list[tuple[int, str, int, int]]  # see _halves
 
     @property
     def is_final(self) -> bool:
@@ -65,16 +72,18 @@ class FeedParts:
             game_pk = as_int(as_dict(game_data.get("game")).get("pk"))
         timecode = as_dict(feed.get("metaData")).get("timeStamp")
         decisions = live_data.get("decisions")
+        all_plays = as_list(as_dict(live_data.get("plays")).get("allPlays"))
         return cls(
             game_pk=game_pk,
             timecode=timecode if isinstance(timecode, str) else None,
             abstract_game_state=_str(status.get("abstractGameState")),
             status_code=_str(status.get("statusCode")),
             linescore=as_dict(live_data.get("linescore")),
-            all_plays=as_list(as_dict(live_data.get("plays")).get("allPlays")),
+            all_plays=all_plays,
             boxscore=as_dict(live_data.get("boxscore")),
             decisions=decisions if isinstance(decisions, Mapping) else None,
             players=as_dict(game_data.get("players")),
+            halves=_halves(all_plays),
         )
 
 
@@ -82,9 +91,12 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def check_feed(feed: Mapping[str, Any]) -> list[Finding]:
-    """Every consistency rule over one feed; [] for a consistent feed."""
-    parts = FeedParts.of(feed)
+def check_feed(feed: Mapping[str, Any], parts: FeedParts | None = None) -> list[Finding]:
+    """Every consistency rule over one feed; [] for a consistent feed.
+
+    ``parts``: the feed's FeedParts when the caller already has them (saves a pass).
+    """
+    parts = parts if parts is not None else FeedParts.of(feed)
     out: list[Finding] = []
     for check in _CHECKS:
         out.extend(check(parts))
@@ -238,10 +250,10 @@ def _last_play_matches(p: FeedParts) -> Iterator[Finding]:
         return
 
 
-def _halves(p: FeedParts) -> list[tuple[int, str, int, int]]:
+def _halves(all_plays: list[Any]) -> list[tuple[int, str, int, int]]:
     """(inning, 'top'|'bottom', first play index, last play index) in play order."""
     halves: list[tuple[int, str, int, int]] = []
-    for index, play in enumerate(p.all_plays):
+    for index, play in enumerate(all_plays):
         about = as_dict(as_dict(play).get("about"))
         inning = as_int(about.get("inning"))
         half = about.get("halfInning")
@@ -259,7 +271,7 @@ def _plays_runs_by_half(p: FeedParts) -> Iterator[Finding]:
     # The last half with plays is left to LAST_PLAY_SCORE_MATCHES_LINESCORE and the linescore
     # sums (together they pin it down); it may also be in progress with a run just scored.
     innings = as_list(p.linescore.get("innings"))
-    halves = _halves(p)
+    halves = p.halves
     score = [0, 0]
     for inning, half, _first, last in halves[:-1]:
         end = _play_score(p.all_plays[last])
@@ -290,7 +302,7 @@ def _plays_runs_by_half(p: FeedParts) -> Iterator[Finding]:
 
 
 def _three_outs(p: FeedParts) -> Iterator[Finding]:
-    halves = _halves(p)
+    halves = p.halves
     for n, (inning, half, _first, last) in enumerate(halves):
         play = as_dict(p.all_plays[last])
         outs = as_int(as_dict(play.get("count")).get("outs"))
@@ -428,38 +440,35 @@ def _players_in_roster(p: FeedParts) -> Iterator[Finding]:
     for index, play in enumerate(p.all_plays):
         play = as_dict(play)
         matchup = as_dict(play.get("matchup"))
-        people: list[tuple[str, Any]] = [
-            (f"/liveData/plays/allPlays/{index}/matchup/{role}/id", matchup.get(role))
-            for role in ("batter", "pitcher")
+        # (person, where in the play); the JSON path is only built for a finding.
+        people: list[tuple[Any, str]] = [
+            (matchup.get("batter"), "matchup/batter"),
+            (matchup.get("pitcher"), "matchup/pitcher"),
         ]
         for r, runner in enumerate(as_list(play.get("runners"))):
-            details = as_dict(as_dict(runner).get("details"))
-            people.append(
-                (
-                    f"/liveData/plays/allPlays/{index}/runners/{r}/details/runner/id",
-                    details.get("runner"),
-                )
-            )
-        for path, person in people:
+            people.append((as_dict(as_dict(runner).get("details")).get("runner"), f"runners/{r}"))
+        for person, where in people:
             pid = as_int(as_dict(person).get("id"))
             if pid is None or pid in seen:
                 continue
             seen.add(pid)
             key = f"ID{pid}"
+            if key in p.players and (not box_ids or key in box_ids):
+                continue
             missing = [
-                where
-                for where, ids in (("gameData.players", p.players), ("boxscore", box_ids))
+                name
+                for name, ids in (("gameData.players", p.players), ("boxscore", box_ids))
                 if ids and key not in ids
             ]
-            if missing:
-                yield R.PLAYS_PLAYERS_IN_ROSTER.finding(
-                    game_pk=p.game_pk,
-                    timecode=p.timecode,
-                    path=path,
-                    expected=f"{key} in {' and '.join(missing)}",
-                    actual=pid,
-                    message=f"player {pid} appears in play {index} but not in {', '.join(missing)}",
-                )
+            suffix = "/details/runner/id" if where.startswith("runners") else "/id"
+            yield R.PLAYS_PLAYERS_IN_ROSTER.finding(
+                game_pk=p.game_pk,
+                timecode=p.timecode,
+                path=f"/liveData/plays/allPlays/{index}/{where}{suffix}",
+                expected=f"{key} in {' and '.join(missing)}",
+                actual=pid,
+                message=f"player {pid} appears in play {index} but not in {', '.join(missing)}",
+            )
 
 
 _CHECKS = (

@@ -32,8 +32,8 @@ class VersionSummary:
     scoring_plays: tuple[int, ...]
 
 
-def summarize_feed(feed: Mapping[str, Any]) -> VersionSummary:
-    parts = FeedParts.of(feed)
+def summarize_feed(feed: Mapping[str, Any], parts: FeedParts | None = None) -> VersionSummary:
+    parts = parts if parts is not None else FeedParts.of(feed)
     teams = as_dict(parts.linescore.get("teams"))
     overturned = 0
     for play in parts.all_plays:
@@ -54,10 +54,15 @@ def summarize_feed(feed: Mapping[str, Any]) -> VersionSummary:
 
 
 def check_consecutive(
-    prev: VersionSummary, new: VersionSummary | Mapping[str, Any]
+    prev: VersionSummary,
+    new: VersionSummary | Mapping[str, Any],
+    parts: FeedParts | None = None,
 ) -> list[Finding]:
-    """Findings about a new version of a game compared with the version stored before it."""
-    cur = new if isinstance(new, VersionSummary) else summarize_feed(new)
+    """Findings about a new version of a game compared with the version stored before it.
+
+    ``new`` is the new version's summary or the feed itself (``parts``: its FeedParts).
+    """
+    cur = new if isinstance(new, VersionSummary) else summarize_feed(new, parts)
     out: list[Finding] = []
     if prev.timecode and cur.timecode and cur.timecode <= prev.timecode:
         # Timecodes are fixed-width YYYYMMDD_HHMMSS, so text order is time order.

@@ -79,9 +79,9 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def check_feed_fields(feed: Mapping[str, Any]) -> list[Finding]:
+def check_feed_fields(feed: Mapping[str, Any], parts: FeedParts | None = None) -> list[Finding]:
     """SCHEMA_INVALID for each needed field that is missing or mistyped."""
-    parts = FeedParts.of(feed)
+    parts = parts if parts is not None else FeedParts.of(feed)
     return list(_fields(feed, parts))
 
 

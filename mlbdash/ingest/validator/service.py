@@ -48,8 +48,8 @@ MODEL_RULES: tuple[str, ...] = (R.SCHEMA_MODEL.id, R.FIELDS_DRIFTED.id)
 def validate_feed(feed: Mapping[str, Any], *, context: FeedContext | None = None) -> list[Finding]:
     """Every finding on one version of a live feed; [] when it is sound."""
     ctx = context or FeedContext()
-    out = schema.check_feed_fields(feed)
     parts = consistency.FeedParts.of(feed)
+    out = schema.check_feed_fields(feed, parts)
     out.extend(
         schedule_rules.status_findings(
             schema.feed_status(feed),
@@ -58,9 +58,9 @@ def validate_feed(feed: Mapping[str, Any], *, context: FeedContext | None = None
             path="/gameData/status",
         )
     )
-    out.extend(consistency.check_feed(feed))
+    out.extend(consistency.check_feed(feed, parts))
     if ctx.previous is not None:
-        out.extend(crossref.check_consecutive(ctx.previous, feed))
+        out.extend(crossref.check_consecutive(ctx.previous, feed, parts))
     if ctx.full:
         # The fast field checks already name these paths; one finding per problem is enough.
         fast = {f.path for f in out if f.rule == R.SCHEMA_INVALID.id}
