@@ -12,7 +12,7 @@ Functions take a connection from ``Store.transaction()`` (writes) or ``Store.rea
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -51,11 +51,15 @@ class FindingRecord:
 
 @dataclass(frozen=True, slots=True)
 class RecordResult:
-    """What one validation run changed: fingerprints added, seen again, and resolved."""
+    """What one validation run changed: fingerprints added, seen again, and resolved.
+
+    ``occurrences`` is each recorded fingerprint's count after this run.
+    """
 
     new: tuple[str, ...]
     seen_again: tuple[str, ...]
     resolved: tuple[str, ...]
+    occurrences: dict[str, int] = field(default_factory=dict)
 
 
 _UPSERT = """
@@ -150,7 +154,8 @@ async def record_findings(
                 (note, fp),
             )
         resolved = gone
-    return RecordResult(tuple(new), tuple(again), tuple(resolved))
+    counts = await _occurrences(conn, new + again) if again else dict.fromkeys(new, 1)
+    return RecordResult(tuple(new), tuple(again), tuple(resolved), counts)
 
 
 async def _existing(conn: aiosqlite.Connection, fingerprints: list[str]) -> set[str]:
@@ -165,6 +170,20 @@ async def _existing(conn: aiosqlite.Connection, fingerprints: list[str]) -> set[
         found.update(r[0] for r in await cursor.fetchall())
         await cursor.close()
     return found
+
+
+async def _occurrences(conn: aiosqlite.Connection, fingerprints: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for i in range(0, len(fingerprints), 500):
+        chunk = fingerprints[i : i + 500]
+        cursor = await conn.execute(
+            "SELECT fingerprint, occurrences FROM findings "
+            f"WHERE fingerprint IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        counts.update((r[0], int(r[1])) for r in await cursor.fetchall())
+        await cursor.close()
+    return counts
 
 
 async def set_status(

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from mlbdash.errors import UsageError
+from mlbdash.ingest.events import IssueFound
 from mlbdash.ingest.store import Store
 from mlbdash.ingest.store import findings as repo
 from mlbdash.ingest.validator.consistency import FeedParts
@@ -78,6 +79,26 @@ async def validate_and_record(
             recheck_at=recheck_at,
         )
     return FeedOutcome(tuple(found), tuple(corrections), recorded, summarize_feed(feed))
+
+
+def issue_events(outcome: FeedOutcome, at: datetime) -> list[IssueFound]:
+    """The IssueFound events for the runtime to emit: one per finding raised or seen again."""
+    occurrences = outcome.recorded.occurrences
+    new = set(outcome.recorded.new)
+    return [
+        IssueFound(
+            at=at,
+            game_pk=f.game_pk,
+            rule=f.rule,
+            severity=f.severity,
+            category=f.category,
+            path=f.path,
+            message=f.message,
+            occurrences=occurrences.get(f.fingerprint, 1),
+            new=f.fingerprint in new,
+        )
+        for f in outcome.findings
+    ]
 
 
 def _cleared_note(timecode: str | None) -> str:

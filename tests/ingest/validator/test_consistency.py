@@ -85,7 +85,6 @@ def _runs_moved_between_innings(f: Any) -> None:
 
 def _third_out_missing(f: Any) -> None:
     plays = f["liveData"]["plays"]["allPlays"]
-    last_of_first_half = max(i for i, p in enumerate(plays) if p["about"]["inning"] == 1)
     last_of_first_half = max(
         i
         for i, p in enumerate(plays)
@@ -220,3 +219,10 @@ def test_missing_parts_are_skipped_not_crashed_on() -> None:
     broken["liveData"]["plays"]["allPlays"][0] = None
     assert check_feed(broken) == []
     assert check_feed({}) == []
+
+
+def test_severity_policy_runs_hits_and_score_are_errors() -> None:
+    for rule in RULES.values():
+        assert rule.explanation.endswith("."), rule.id
+        if {"RUNS", "HITS", "SCORE"} & set(rule.id.split("_")):
+            assert rule.severity == "error", rule.id

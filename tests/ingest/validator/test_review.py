@@ -16,7 +16,7 @@ from mlbdash.ingest.store import Store
 from mlbdash.ingest.store import findings as repo
 from mlbdash.ingest.validator.corrections import CORRECTED_BY_RECHECK
 from mlbdash.ingest.validator.crossref import summarize_feed
-from mlbdash.ingest.validator.review import set_review_status, validate_and_record
+from mlbdash.ingest.validator.review import issue_events, set_review_status, validate_and_record
 from mlbdash.ingest.validator.service import FeedContext
 from mlbdash.mlb.clock import ManualClock
 
@@ -146,3 +146,15 @@ async def test_resolved_finding_that_returns_is_reopened(tmp_path: Path) -> None
         await validate_and_record(store, broken_final("20240701_214406"))
         (row,) = await all_findings(store)
     assert (row.status, row.correction, row.occurrences) == ("open", None, 2)
+
+
+async def test_issue_events_say_new_and_how_often(tmp_path: Path) -> None:
+    clock = ManualClock(START)
+    async with Store.open(tmp_path / "db.sqlite3", clock=clock) as store:
+        first = await validate_and_record(store, broken_final("20240701_214404"))
+        (event,) = issue_events(first, clock.now())
+        assert (event.rule, event.new, event.occurrences) == ("LINESCORE_HITS_SUM", True, 1)
+        assert (event.game_pk, event.severity, event.category) == (744914, "error", "consistency")
+        second = await validate_and_record(store, broken_final("20240701_214414"))
+        (event,) = issue_events(second, clock.now())
+        assert (event.new, event.occurrences) == (False, 2)
