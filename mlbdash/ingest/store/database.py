@@ -254,9 +254,14 @@ class Store:
             )
             if result.version_id is None:
                 return result
-            await games.upsert_game(conn, game_pk, game_fields, now=now)
-            await games.count_version(
-                conn, game_pk, timecode=timecode, kind=kind, final=feeds.is_final(feed), now=now
+            await games.record_version(
+                conn,
+                game_pk,
+                game_fields,
+                timecode=timecode,
+                kind=kind,
+                final=feeds.is_final(feed),
+                now=now,
             )
         return result
 

@@ -102,18 +102,19 @@ def _encode_checkpoint(feed: dict[str, Any], level: int) -> tuple[bytes, bytes]:
 async def _diffs_since_checkpoint(conn: aiosqlite.Connection, game_pk: int) -> int:
     """Versions logged after the game's latest checkpoint; a large number when there is none."""
     cursor = await conn.execute(
-        "SELECT MAX(version_id) FROM feed_checkpoints WHERE game_pk = ?", (game_pk,)
+        """
+        SELECT last.version_id,
+               (SELECT COUNT(*) FROM feed_versions
+                WHERE game_pk = ?1 AND id > COALESCE(last.version_id, -1))
+        FROM (SELECT MAX(version_id) AS version_id FROM feed_checkpoints WHERE game_pk = ?1) AS last
+        """,
+        (game_pk,),
     )
     row = await cursor.fetchone()
     await cursor.close()
     if row is None or row[0] is None:
         return 1 << 30
-    cursor = await conn.execute(
-        "SELECT COUNT(*) FROM feed_versions WHERE game_pk = ? AND id > ?", (game_pk, row[0])
-    )
-    count = await cursor.fetchone()
-    await cursor.close()
-    return int(count[0]) if count is not None else 0
+    return int(row[1])
 
 
 @dataclass(frozen=True, slots=True)

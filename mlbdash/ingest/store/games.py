@@ -120,39 +120,43 @@ async def upsert_game(
     )
 
 
-async def count_version(
+async def record_version(
     conn: aiosqlite.Connection,
     game_pk: int,
+    values: Mapping[str, object],
     *,
     timecode: str,
     kind: str,
     final: bool,
     now: datetime,
 ) -> None:
-    """Account for one newly stored version in the game's counters (row must exist)."""
+    """Upsert the game's columns and count one newly stored version, in one statement."""
+    cols = _checked(values)
     stamp = iso(now)
+    full, diff = int(kind == "full"), int(kind == "diff")
+    cols.update(
+        versions=1,
+        full_updates=full,
+        diff_updates=diff,
+        last_timecode=timecode,
+        final_stored=int(final),
+        final_stored_at=stamp if final else None,
+        updated_at=stamp,
+    )
+    names = list(cols)
+    counters = {"versions", "full_updates", "diff_updates"}
+    updates = [
+        f"{n} = excluded.{n}" for n in names if n not in counters and not n.startswith("final_")
+    ]
+    updates += [f"{n} = {n} + excluded.{n}" for n in sorted(counters)]
+    updates += [
+        "final_stored = MAX(final_stored, excluded.final_stored)",
+        "final_stored_at = COALESCE(excluded.final_stored_at, final_stored_at)",
+    ]
     await conn.execute(
-        """
-        UPDATE games SET
-            versions = versions + 1,
-            full_updates = full_updates + ?,
-            diff_updates = diff_updates + ?,
-            last_timecode = ?,
-            final_stored = CASE WHEN ? THEN 1 ELSE final_stored END,
-            final_stored_at = CASE WHEN ? THEN ? ELSE final_stored_at END,
-            updated_at = ?
-        WHERE game_pk = ?
-        """,
-        (
-            int(kind == "full"),
-            int(kind == "diff"),
-            timecode,
-            int(final),
-            int(final),
-            stamp,
-            stamp,
-            game_pk,
-        ),
+        f"INSERT INTO games (game_pk, {', '.join(names)}) VALUES (?{', ?' * len(names)}) "
+        f"ON CONFLICT (game_pk) DO UPDATE SET {', '.join(updates)}",
+        (game_pk, *cols.values()),
     )
 
 
