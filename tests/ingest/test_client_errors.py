@@ -18,6 +18,7 @@ from api_mock import BASE, Recorder, json_response, make_client, new_router
 from conftest import fixture_bytes
 
 from mlbdash.ingest.budget import RequestBudget
+from mlbdash.ingest.cache import ResponseCache
 from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.errors import (
     BadResponse,
@@ -369,3 +370,51 @@ async def test_client_outside_async_with_is_a_programming_error() -> None:
     client = MlbApiClient(BASE, retry=RetryPolicy(attempts=1, sleep=no_wait))
     with pytest.raises(RuntimeError, match="async with"):
         await client.feed(1)
+
+
+async def test_503_with_retry_after_pauses_the_budget_but_without_only_retries() -> None:
+    router = new_router()
+    router.get(FEED_PATH).mock(
+        side_effect=[
+            httpx.Response(503, headers={"retry-after": "3"}),
+            httpx.Response(503),
+            json_response(_FEED_BYTES),
+        ]
+    )
+    clock = ManualClock()
+    sink = Recorder()
+    budget = RequestBudget(8.0, 10, clock=clock, sink=sink)
+    policy = RetryPolicy(attempts=3, jitter_s=0.0)
+    async with make_client(router, clock=clock, sink=sink, budget=budget, retry=policy) as c:
+        fetched = await drive(clock, c.feed(746139))
+    assert fetched.retries == 2
+    [changed] = sink.of(BudgetChanged)
+    assert changed.reason == "HTTP 503, Retry-After 3s" and changed.rate_per_s == 4.0
+
+
+async def test_304_for_an_evicted_answer_is_asked_again_without_validators() -> None:
+    router = new_router()
+    body = fixture_bytes("other/teams_mlb_2026.json")
+    route = router.get("/v1/teams").mock(
+        side_effect=[
+            json_response(body, etag='"v1"'),
+            httpx.Response(304),
+            json_response(body, etag='"v2"'),
+        ]
+    )
+    clock = ManualClock()
+    cache = ResponseCache(clock=clock, ttls_s={"teams": 60.0})
+    async with make_client(router, clock=clock, cache=cache) as client:
+        await client.teams()
+        await clock.advance(61)
+        real_revalidated = cache.revalidated
+
+        def evicted(key: str) -> None:
+            cache._entries.clear()  # evicted while the request was in flight
+            return real_revalidated(key)
+
+        cache.revalidated = evicted  # type: ignore[method-assign,assignment]
+        teams = await client.teams()
+    assert len(teams) == 30
+    assert route.call_count == 3
+    assert "if-none-match" not in route.calls[2].request.headers
