@@ -180,8 +180,13 @@ from mlbdash.ingest.store import Store, StoreError
 from mlbdash.mlb.clock import ManualClock
 
 if os.geteuid() == 0:
-    os.setgid(65534)
-    os.setuid(65534)
+    try:
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+    except OSError as exc:
+        print("NOSETUID", exc)
+        sys.exit(0)
 
 async def main() -> None:
     try:
@@ -219,6 +224,8 @@ def open_unprivileged(path: Path) -> str:
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+    if result.stdout.startswith("NOSETUID"):
+        pytest.skip(f"running as root and cannot drop privileges: {result.stdout.strip()}")
     return result.stdout.strip()
 
 
