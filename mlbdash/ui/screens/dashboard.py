@@ -27,8 +27,10 @@ from mlbdash.ui.widgets.games import GamesTable
 from mlbdash.ui.widgets.header import StatusHeader
 from mlbdash.ui.widgets.panels import HealthPanel, RateLimitPanel, ValidationPanel
 
-# Below this width the side panels move under the games and secondary columns hide.
-NARROW_WIDTH = 110
+# Below STACKED_WIDTH the side panels move under the games; below NARROW_WIDTH secondary
+# columns hide and the footer drops the palette hint.
+STACKED_WIDTH = 160
+NARROW_WIDTH = 100
 SPARKLINE_SECONDS = 60
 
 
@@ -85,6 +87,9 @@ class DashboardScreen(Screen[None]):
         self._api_url = source.api_url
         self._needle = ""
         self.stopped: str | None = None
+        # Events and worker results can arrive before the widgets exist; they update state
+        # only, and on_mount paints it.
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
@@ -100,6 +105,7 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#games-panel").border_title = "Games"
+        self._ready = True
         self.reconcile()
         self.query_one(GamesTable).focus()
         # Ages and the clock move even when nothing arrives; the snapshot fills what events lack.
@@ -121,6 +127,8 @@ class DashboardScreen(Screen[None]):
         if snap.budget is not None:
             self._budget = snap.budget
             self._rps = deque(snap.budget.requests_per_s, maxlen=SPARKLINE_SECONDS)
+        if not self._ready:
+            return
         with self.app.batch_update():
             self._paint_header()
             self._paint_games()
@@ -208,6 +216,8 @@ class DashboardScreen(Screen[None]):
             self._paint_games()
 
     def _paint_header(self) -> None:
+        if not self._ready:
+            return
         self.query_one(StatusHeader).show(
             league_dates=self._league_dates,
             api_url=self._api_url,
@@ -218,6 +228,8 @@ class DashboardScreen(Screen[None]):
         )
 
     def _paint_games(self) -> None:
+        if not self._ready:
+            return
         table = self.query_one(GamesTable)
         table.sync(self._games.values(), self._clock.now(), self._needle)
         shown, total = table.row_count, len(self._games)
@@ -230,17 +242,23 @@ class DashboardScreen(Screen[None]):
         self.query_one(ValidationPanel).show(self._findings, self._finding_counts)
 
     def _paint_rate(self) -> None:
+        if not self._ready:
+            return
         budget = self._budget
         if budget is not None:
             budget = replace(budget, requests_per_s=tuple(self._rps))
         self.query_one(RateLimitPanel).show(budget, self._clock.now(), self._budget_reason)
 
     def _paint_health(self) -> None:
+        if not self._ready:
+            return
         self.query_one(HealthPanel).show(self._checks.values(), self._alerts)
 
     def on_resize(self, event: Resize) -> None:
         narrow = event.size.width < NARROW_WIDTH
+        self.set_class(event.size.width < STACKED_WIDTH, "-stacked")
         self.set_class(narrow, "-narrow")
+        self.query_one(Footer).show_command_palette = not narrow
         table = self.query_one(GamesTable)
         if narrow != table.narrow:
             table.set_narrow(narrow)

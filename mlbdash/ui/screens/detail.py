@@ -99,9 +99,9 @@ class GameDetailScreen(Screen[None]):
             ("severity", "Sev"),
             ("status", "Status"),
             ("rule", "Rule"),
-            ("path", "Path"),
             ("message", "Message"),
             ("seen", "Seen"),
+            ("path", "Path"),
         ):
             findings.add_column(label, key=key)
         timeline = self.query_one("#timeline", DataTable)
@@ -201,9 +201,9 @@ class GameDetailScreen(Screen[None]):
                     fmt.severity(f.severity),
                     Text(f.status, style="" if f.status == "open" else "dim"),
                     fmt.plain(f.rule),
-                    fmt.plain(f.path, "dim"),
                     fmt.plain(f.message),
                     Text.assemble(fmt.age(now, f.last_seen), f" ×{f.occurrences}"),
+                    fmt.plain(f.path, "dim"),
                 ],
             )
             for f in sorted(detail.findings, key=lambda f: (f.status != "open", -f.id))
@@ -254,6 +254,8 @@ class GameDetailScreen(Screen[None]):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        # Keys should act on what is now shown: focus the table or tree inside the tab.
+        self.query_one(f"#{tab}", TabPane).query_one("DataTable, FeedTree").focus()
 
     def action_review(self, status: str) -> None:
         key = selected_key(self.query_one("#game-findings", DataTable))

@@ -21,11 +21,16 @@ EXTRA_KEYS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+_KEY_NAMES = {"escape": "esc", "question_mark": "?", "slash": "/", "enter": "Enter"}
+
+
 def _keys(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
     out = []
     for binding in bindings:
         if isinstance(binding, Binding) and binding.description:
-            key = (binding.key_display or binding.key).replace("question_mark", "?")
+            key = binding.key_display or ",".join(
+                _KEY_NAMES.get(k, k) for k in binding.key.split(",")
+            )
             out.append((key, binding.description))
     return out
 

@@ -64,7 +64,8 @@ class GamesTable(DataTable[Text]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Move", key_display="j/k"),
-        Binding("k", "cursor_up", "Up", show=False),
+        # Described by the j binding's "j/k Move"; listed once in the footer and help.
+        Binding("k", "cursor_up", "", show=False),
     ]
 
     @dataclass

@@ -24,16 +24,17 @@ class StatusHeader(Static):
         stopped: str | None = None,
     ) -> None:
         health = "failing" if stopped else fmt.overall_health(checks)
+        # Most important first, so a narrow terminal cuts the API address, not the health.
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" mlbdash ", style="bold reverse")
         line.append(" ")
-        line.append(fmt.league_dates(league_dates), style="bold")
-        line.append("  ")
-        line.append(api_url, style="dim")
-        line.append("  ")
         line.append(f" {health} ", style=f"reverse {fmt.STATUS_STYLE.get(health, '')}")
         if stopped:
             line.append(f" {stopped}", style="red")
         line.append("  ")
-        line.append(fmt.clock_time(now, speed))
+        line.append(fmt.clock_time(now, speed), style="bold")
+        line.append("  ")
+        line.append(fmt.league_dates(league_dates))
+        line.append("  ")
+        line.append(api_url, style="dim")
         self.update(line)

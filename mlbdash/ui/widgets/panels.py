@@ -16,6 +16,7 @@ from mlbdash.ui import format as fmt
 from mlbdash.ui.widgets.keyed import selected_key, sync_rows
 
 LATEST_FINDINGS = 50
+SHORT_SEVERITY = {"error": "err", "warning": "warn", "info": "info"}
 
 
 class ValidationPanel(Vertical):
@@ -36,9 +37,9 @@ class ValidationPanel(Vertical):
         table.add_column("Message", key="message")
 
     def show(self, findings: Sequence[FindingRow], by_severity: dict[str, int]) -> None:
-        counts = Text()
+        counts = Text(no_wrap=True, overflow="ellipsis")
         for name in ("error", "warning", "info"):
-            counts.append(f"{name} ", style="dim")
+            counts.append(f"{SHORT_SEVERITY[name]} ", style="dim")
             counts.append(str(by_severity.get(name, 0)), style=fmt.SEVERITY_STYLE[name])
             counts.append("  ")
         by_rule = Counter(f.rule for f in findings if f.status == "open")
@@ -52,7 +53,10 @@ class ValidationPanel(Vertical):
             (
                 str(f.id),
                 [
-                    fmt.severity(f.severity),
+                    Text(
+                        SHORT_SEVERITY.get(f.severity, f.severity),
+                        style=fmt.SEVERITY_STYLE.get(f.severity, ""),
+                    ),
                     fmt.plain(f.matchup),
                     fmt.plain(f.rule),
                     fmt.plain(f.message),
@@ -79,28 +83,29 @@ class RateLimitPanel(Vertical):
             self.query_one("#budget", Static).update(Text("no requests yet", style="dim"))
             self.query_one("#pushback", Static).update("")
             return
+        # Short lines: the panel is about 24 columns wide on an 80-column terminal.
         shrunk = budget.rate_per_s < budget.nominal_rate_per_s
-        line = Text()
+        line = Text(no_wrap=True, overflow="ellipsis")
         line.append("budget ", style="dim")
         line.append(f"{budget.rate_per_s:g}", style="yellow" if shrunk else "")
-        line.append(f"/{budget.nominal_rate_per_s:g} req/s", style="")
-        line.append("  in use ", style="dim")
+        line.append(f"/{budget.nominal_rate_per_s:g} req/s\n")
+        line.append("in use ", style="dim")
         line.append(str(budget.in_use))
         line.append("  waiting ", style="dim")
         line.append(str(budget.waiting), style="yellow" if budget.waiting else "")
         series = budget.requests_per_s
-        latest = series[-1] if series else 0.0
         line.append("\nreq/s ", style="dim")
-        line.append(f"{latest:.1f}")
-        line.append(f"  peak {max(series, default=0.0):.1f} (60 s)", style="dim")
+        line.append(f"{series[-1] if series else 0.0:.1f}")
+        line.append("  peak ", style="dim")
+        line.append(f"{max(series, default=0.0):.1f}")
         self.query_one("#budget", Static).update(line)
         self.query_one("#rps", Sparkline).data = list(series)
-        push = Text()
+        push = Text(no_wrap=True, overflow="ellipsis")
         push.append("429s ", style="dim")
         push.append(str(budget.throttled_total), style="bold red" if budget.throttled_total else "")
         push.append("  retries ", style="dim")
         push.append(str(budget.retries_total), style="yellow" if budget.retries_total else "")
-        push.append("  errors ", style="dim")
+        push.append("  err ", style="dim")
         push.append(str(budget.errors_total), style="red" if budget.errors_total else "")
         push.append("\n")
         if budget.paused_until is not None and budget.paused_until > now:

@@ -1,0 +1,361 @@
+"""Keyboard flows through the dashboard, driven by Pilot against the fake source."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.widgets import DataTable, Input
+
+from mlbdash.errors import MlbdashError
+from mlbdash.ingest import events as ev
+from mlbdash.ui.app import MlbdashApp
+from mlbdash.ui.screens.dashboard import DashboardScreen
+from mlbdash.ui.screens.detail import GameDetailScreen
+from mlbdash.ui.screens.dialogs import ConfirmDialog, ExportDialog
+from mlbdash.ui.screens.help import HelpScreen
+from mlbdash.ui.widgets.feedtree import FeedTree
+from mlbdash.ui.widgets.games import GamesTable
+
+from .conftest import settle
+from .fakes import NOW, FakeSource
+
+
+def _matchups(app: MlbdashApp) -> list[str]:
+    table = app.dashboard.query_one(GamesTable)
+    return [str(table.get_row(row.key)[0]) for row in table.ordered_rows]
+
+
+def _notes(app: MlbdashApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_dashboard_lists_every_game_in_schedule_order(app: MlbdashApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert _matchups(app) == [
+            "TEX @ COL",
+            "BOS @ NYY",
+            "SEA @ MIN",
+            "CWS @ HOU",
+            "TEX @ LAD",
+            "HOU @ TOR",
+            "TOR @ AZ",
+            "PHI @ CIN",
+            "MIN @ TOR",
+        ]
+        table = app.dashboard.query_one(GamesTable)
+        row = [str(cell) for cell in table.get_row("746139")]
+        assert row == ["TEX @ LAD", "In Progress", "2-14", "▲7 2 out", "8s", "190", "176/2", "2"]
+        postponed = [str(cell) for cell in table.get_row("661333")]
+        assert postponed[1] == "Postponed: Inclement Weather"
+
+
+async def test_pipeline_runs_in_a_worker_following_new_dates(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert source.run_calls == [{"until_done": False, "duration_s": None, "follow": True}]
+        assert source.sinks, "the app subscribes to events"
+    assert source.sinks == [], "the app unsubscribes on exit"
+
+
+async def test_enter_opens_detail_and_escape_restores_the_cursor(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j")
+        table = app.dashboard.query_one(GamesTable)
+        assert table.selected_game_pk == 746139
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, GameDetailScreen)
+        assert detail.game_pk == 746139
+        assert source.detail_calls == [746139]
+        linescore = detail.query_one("#linescore", DataTable)
+        assert [str(c) for c in linescore.get_row("home")][:5] == ["LAD", "3", "0", "0", "3"]
+        assert "Batter Timeout." in str(detail.query_one("#current-play").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert table.selected_game_pk == 746139
+        assert table.cursor_row == 4
+        assert app.focused is table
+
+
+async def test_detail_feed_tree_builds_nodes_only_when_expanded(app: MlbdashApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j", "enter")
+        await settle(pilot)
+        await pilot.press("4")
+        tree = app.screen.query_one(FeedTree)
+        top = [str(child.label).split()[0].rstrip(":") for child in tree.root.children]
+        assert top == ["copyright", "gamePk", "link", "metaData", "gameData", "liveData"]
+        live = tree.root.children[-1]
+        assert len(live.children) == 0, "nothing below liveData until it is opened"
+        live.expand()
+        await pilot.pause()
+        assert [str(c.label).split()[0].rstrip(":") for c in live.children] == [
+            "plays",
+            "linescore",
+            "boxscore",
+            "leaders",
+        ]
+
+
+async def test_review_a_finding_from_the_detail_screen(app: MlbdashApp, source: FakeSource) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j", "enter")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert source.reviews == [(2, "acknowledged")]
+        findings = app.screen.query_one("#game-findings", DataTable)
+        assert str(findings.get_row("2")[1]) == "acknowledged"
+        assert "Finding 2 marked acknowledged" in _notes(app)
+
+
+async def test_filter_by_team_then_escape_shows_all_games(app: MlbdashApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        box = app.dashboard.query_one("#filter", Input)
+        assert box.display and app.focused is box
+        await pilot.press("t", "o", "r")
+        await pilot.pause()
+        assert _matchups(app) == ["HOU @ TOR", "TOR @ AZ", "MIN @ TOR"]
+        await pilot.press("enter")
+        assert isinstance(app.focused, GamesTable)
+        await pilot.press("slash", "backspace", "backspace", "backspace", *"postponed")
+        await pilot.pause()
+        assert _matchups(app) == ["BOS @ NYY", "SEA @ MIN"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(_matchups(app)) == 9
+        assert not box.display
+        assert isinstance(app.focused, GamesTable)
+
+
+async def test_export_writes_csv_and_asks_before_overwriting(
+    app: MlbdashApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    expected = tmp_path / "mlbdash-validation-20250827-231331.csv"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        assert app.screen.query_one(Input).value == "mlbdash-validation-20250827-231331.csv"
+        await pilot.press("enter")
+        await settle(pilot)
+        with expected.open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        assert [r["rule"] for r in rows][:2] == ["linescore-runs-sum", "timecode-went-back"]
+        assert f"Wrote 5 findings to {expected}" in _notes(app)
+
+        expected.write_text("keep me", encoding="utf-8")
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert expected.read_text(encoding="utf-8") == "keep me"
+        assert "Export cancelled: file not overwritten" in _notes(app)
+
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert expected.read_text(encoding="utf-8").startswith("id,game_pk,severity")
+
+
+async def test_export_error_is_a_notification(
+    app: MlbdashApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        box = app.screen.query_one(Input)
+        box.value = str(tmp_path / "missing-folder" / "report.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert any(n.startswith("Export failed:") for n in _notes(app))
+
+
+async def test_escape_cancels_export(
+    app: MlbdashApp, source: FakeSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert _files(tmp_path) == []
+
+
+async def test_acknowledge_the_selected_alert(app: MlbdashApp, source: FakeSource) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        alerts = app.dashboard.query_one("#alerts", DataTable)
+        assert [str(alerts.get_row(r.key)[0]) for r in alerts.ordered_rows] == [
+            "firing",
+            "firing",
+            "pending",
+        ], "resolved alerts are not listed"
+        alerts.focus()
+        await pilot.press("down")
+        await pilot.press("a")
+        await settle(pilot)
+        assert source.acknowledged == [2]
+        assert str(alerts.get_row("2")[0]) == "ack"
+        assert "Acknowledged alert throttled" in _notes(app)
+
+
+async def test_refresh_key_asks_the_pipeline_to_poll_now(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert source.refreshes == 1
+        assert any(n.startswith("Refreshed") for n in _notes(app))
+
+
+async def test_help_lists_every_key(app: MlbdashApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-box Static").render())
+        for key, label in [
+            ("/", "Filter"),
+            ("e", "Export"),
+            ("a", "Ack alert"),
+            ("r", "Refresh"),
+            ("q", "Quit"),
+            ("j/k", "Move"),
+            ("Enter", "Open the selected game"),
+            ("esc", "Back"),
+            ("d", "Resolve"),
+        ]:
+            assert any(
+                line.split()[:1] == key.split()[:1] and label in line for line in text.splitlines()
+            ), (key, label)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_command_palette_offers_the_actions(app: MlbdashApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for title in [
+            "Refresh now",
+            "Help",
+            "Filter games",
+            "Export validation report",
+            "Acknowledge alert",
+            "Open game",
+        ]:
+            assert title in titles
+
+
+async def test_events_update_rows_in_place_without_moving_the_cursor(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.dashboard.query_one(GamesTable)
+        await pilot.press("j", "j", "j", "j", "j", "j", "j")
+        assert table.selected_game_pk == 776792
+        for outs, score in ((0, 4), (1, 5), (2, 6)):
+            source.emit(
+                ev.GameUpdated(
+                    at=NOW,
+                    game_pk=746139,
+                    official_date="2024-06-11",
+                    away="TEX",
+                    home="LAD",
+                    state="live",
+                    detailed_state="In Progress",
+                    away_score=score,
+                    home_score=14,
+                    inning=7,
+                    inning_half="Bottom",
+                    outs=outs,
+                    timecode="20240612_041302",
+                    update="diff",
+                    versions=179,
+                    polls=191,
+                    diff_updates=177,
+                    full_updates=2,
+                    findings=2,
+                )
+            )
+        await pilot.pause()
+        row = [str(c) for c in table.get_row("746139")]
+        assert row[2:5] == ["6-14", "▼7 2 out", "0s"]
+        assert table.selected_game_pk == 776792
+        assert table.cursor_row == 7
+
+
+async def test_runtime_failure_is_shown_not_raised(source: FakeSource) -> None:
+    source.run_error = MlbdashError("cannot reach http://127.0.0.1:8765/api: connection refused")
+    app = MlbdashApp(source, clock=source.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+        assert any("The pipeline stopped: cannot reach" in n for n in _notes(app))
+        header = str(app.dashboard.query_one("#header").render())
+        assert "failing" in header and "pipeline stopped" in header
+        assert app.is_running
+
+
+async def test_api_strings_are_shown_as_text_not_markup() -> None:
+    base = FakeSource().games[746139]
+    odd = replace(
+        base, away="[bold]X", home="[red]Y[/red]", detailed_state="Delayed: [Rain]", reason=None
+    )
+    source = FakeSource(games=[odd])
+    app = MlbdashApp(source, clock=source.clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.dashboard.query_one(GamesTable)
+        cells = table.get_row("746139")
+        assert all(isinstance(c, Text) for c in cells)
+        assert [c.plain for c in cells[:2]] == ["[bold]X @ [red]Y[/red]", "Delayed: [Rain]"]
+        assert "[bold]X @ [red]Y[/red]" in _screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "[bold]X @ [red]Y[/red]" in _screen_text(app)
+        assert "Delayed: [Rain]" in _screen_text(app)
+
+
+def _screen_text(app: MlbdashApp) -> str:
+    """What is on screen, as the SVG screenshot spells it (spaces as &#160;)."""
+    return app.export_screenshot().replace("&#160;", " ")
+
+
+def _files(folder: Path) -> list[Path]:
+    return list(folder.iterdir())
