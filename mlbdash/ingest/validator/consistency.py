@@ -167,12 +167,14 @@ def _current_inning(p: FeedParts) -> Iterator[Finding]:
             )
             return
     current = as_int(ls.get("currentInning"))
-    if current is not None and innings and current != len(innings):
+    # Between half innings the next inning's entry may already be listed, or not listed yet:
+    # one inning either way is a moment of the feed, more is impossible.
+    if current is not None and innings and abs(current - len(innings)) > 1:
         yield R.CURRENT_INNING_POSSIBLE.finding(
             game_pk=p.game_pk,
             timecode=p.timecode,
             path="/liveData/linescore/currentInning",
-            expected=len(innings),
+            expected=f"{max(1, len(innings) - 1)}-{len(innings) + 1}",
             actual=current,
             message=f"current inning is {current} but the linescore lists {len(innings)} innings",
         )

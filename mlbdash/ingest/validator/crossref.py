@@ -102,6 +102,9 @@ def check_consecutive(
 
 
 # --- schedule versus feed ---------------------------------------------------------------------
+_MOVED_KEYS = ("rescheduleDate", "rescheduledFrom", "rescheduledTo", "resumeDate", "resumedFrom")
+
+
 def check_schedule_vs_feed(
     schedule_game: Mapping[str, Any], feed: Mapping[str, Any]
 ) -> list[Finding]:
@@ -111,8 +114,18 @@ def check_schedule_vs_feed(
     out: list[Finding] = []
     out.extend(_teams(schedule_game, game_data, parts))
     sched_date = schedule_game.get("officialDate")
-    feed_date = as_dict(game_data.get("datetime")).get("officialDate")
-    if isinstance(sched_date, str) and isinstance(feed_date, str) and sched_date != feed_date:
+    game_datetime = as_dict(game_data.get("datetime"))
+    feed_date = game_datetime.get("officialDate")
+    # A postponed or suspended game lives on two dates; the two answers may name either.
+    moved = any(key in schedule_game for key in _MOVED_KEYS) or any(
+        key in game_datetime for key in _MOVED_KEYS
+    )
+    if (
+        isinstance(sched_date, str)
+        and isinstance(feed_date, str)
+        and sched_date != feed_date
+        and not moved
+    ):
         out.append(
             R.SCHEDULE_FEED_DATE.finding(
                 game_pk=parts.game_pk,

@@ -226,3 +226,15 @@ def test_severity_policy_runs_hits_and_score_are_errors() -> None:
         assert rule.explanation.endswith("."), rule.id
         if {"RUNS", "HITS", "SCORE"} & set(rule.id.split("_")):
             assert rule.severity == "error", rule.id
+
+
+def test_current_inning_one_ahead_between_halves_is_possible() -> None:
+    # Derived: a live feed at the end of the 6th whose next inning is not listed yet, and one
+    # whose next inning is listed before currentInning moves.
+    ahead = feed(LIVE)
+    ahead["liveData"]["linescore"]["currentInning"] = 8
+    behind = feed(LIVE)
+    behind["liveData"]["linescore"]["currentInning"] = 6
+    assert check_feed(ahead) == [] and check_feed(behind) == []
+    ahead["liveData"]["linescore"]["currentInning"] = 9
+    assert fired(check_feed(ahead)) == {"CURRENT_INNING_POSSIBLE"}

@@ -192,3 +192,10 @@ def test_info_findings_never_trigger_a_recheck() -> None:
     game["status"]["abstractGameState"] = "Live"
     findings = check_schedule_vs_feed(game, _cached(FINAL))
     assert decide_corrections(findings, is_final=True, now=NOW) == []
+
+
+def test_rescheduled_game_may_carry_either_date() -> None:
+    game = schedule_game(744914)
+    game["officialDate"] = "2024-07-02"
+    game["rescheduledFrom"] = "2024-07-01"
+    assert check_schedule_vs_feed(game, _cached(FINAL)) == []
