@@ -200,7 +200,7 @@ class Health:
 
     def error_rate(self) -> CheckResult:
         t = self.thresholds
-        snap = self.metrics.snapshot(t.error_rate_window_s)
+        snap = self.metrics.snapshot(t.error_rate_window_s, detail=False)
         name = "error_rate"
         window = f"{t.error_rate_window_s / 60:.0f} min"
         if snap.wire_requests < t.error_rate_min_requests:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 
 from mlbdash.ingest.events import (
@@ -25,7 +26,13 @@ from mlbdash.ingest.events import (
     RequestRetried,
 )
 from mlbdash.ingest.monitor.games import GameLedger, request_failed
-from mlbdash.ingest.monitor.windows import Distribution, RollingWindows, labels
+from mlbdash.ingest.monitor.windows import (
+    Distribution,
+    Labels,
+    RollingWindows,
+    kind_labels,
+    labels,
+)
 from mlbdash.mlb.clock import Clock
 
 WINDOWS: dict[str, float] = {"1m": 60.0, "5m": 300.0, "1h": 3600.0}
@@ -137,11 +144,11 @@ class Metrics:
         if isinstance(event, RequestFinished):
             self._request(now_s, event)
         elif isinstance(event, RequestRetried):
-            w.add(now_s, "retries", labels(kind=event.kind))
+            w.add(now_s, "retries", kind_labels(event.kind))
             if "429" in event.reason:
-                w.add(now_s, "throttled", labels(kind=event.kind))
+                w.add(now_s, "throttled", kind_labels(event.kind))
         elif isinstance(event, RequestGaveUp):
-            w.add(now_s, "gave_up", labels(kind=event.kind))
+            w.add(now_s, "gave_up", kind_labels(event.kind))
         elif isinstance(event, BudgetChanged):
             self._budget = _Budget(event.rate_per_s, event.nominal_rate_per_s, event.paused_until)
             w.add(now_s, "budget_changes")
@@ -161,14 +168,14 @@ class Metrics:
         w = self.windows
         status = "none" if event.status is None else str(event.status)
         source = "cache" if event.cache_hit else "coalesced" if event.coalesced else "wire"
-        w.add(now_s, "requests", labels(kind=event.kind, status=status, source=source))
+        w.add(now_s, "requests", _request_labels(event.kind, status, source))
         self.games.handle(event)
         if source == "cache":
-            w.add(now_s, "cache_hits", labels(kind=event.kind))
+            w.add(now_s, "cache_hits", kind_labels(event.kind))
             return
         if source == "coalesced":
             return
-        kind = labels(kind=event.kind)
+        kind = kind_labels(event.kind)
         w.add(now_s, "wire_requests")
         w.observe(now_s, "latency_s", kind, event.latency_s)
         # Kept apart from the per-kind series so overall percentiles need no merging.
@@ -187,12 +194,16 @@ class Metrics:
             self.api.last_success_at = event.at
             self.api.failing_since = None
 
-    def snapshot(self, window_s: float = 60.0) -> MetricsSnapshot:
-        """Everything over the last ``window_s`` seconds (60, 300 and 3600 are the usual)."""
+    def snapshot(self, window_s: float = 60.0, *, detail: bool = True) -> MetricsSnapshot:
+        """Everything over the last ``window_s`` seconds (60, 300 and 3600 are the usual).
+
+        ``detail=False`` skips the latency and lag distributions and the per-game lags
+        (left None/empty): the cheap form the once-a-second alert evaluation uses.
+        """
         now = self.clock.now()
         now_s = now.timestamp()
         counters = self.windows.counters(now_s, window_s)
-        dists = self.windows.distributions(now_s, window_s)
+        dists = self.windows.distributions(now_s, window_s) if detail else {}
 
         def total(name: str) -> int:
             return round(sum(v for (n, _), v in counters.items() if n == name))
@@ -215,7 +226,7 @@ class Metrics:
         }
         rate, nominal, in_use, waiting, paused = self._budget_now()
         per_s = wire / window_s if window_s > 0 else 0.0
-        live = self.games.live_games(now)
+        live = self.games.live_games(now) if detail else []
         lag_dist = dists.get(("freshness_lag_s", ()))
         all_dist = dists.get(("latency_all_s", ()))
         return MetricsSnapshot(
@@ -250,8 +261,10 @@ class Metrics:
             budget_use=per_s / rate if rate else None,
             freshness_lag=_latency(lag_dist) if lag_dist else None,
             freshness_lag_by_game={g.game_pk: g.lag_s for g in live if g.lag_s is not None},
-            live_games=len(live),
-            requests_per_s_series=self.windows.per_second(now_s, "wire_requests", 60),
+            live_games=len(live) if detail else self.games.live_count(),
+            requests_per_s_series=self.windows.per_second(now_s, "wire_requests", 60)
+            if detail
+            else (),
             retries_total=round(self.windows.total("retries")),
             throttled_total=round(self.windows.total("throttled")),
             errors_total=round(self.windows.total("errors")),
@@ -274,3 +287,8 @@ class Metrics:
 
 def _latency(d: Distribution) -> Latency:
     return Latency(d.p50, d.p95, d.p99, d.high, d.count)
+
+
+@lru_cache(maxsize=1024)
+def _request_labels(kind: str, status: str, source: str) -> Labels:
+    return labels(kind=kind, status=status, source=source)
