@@ -156,6 +156,11 @@ class Scheduler:
         self._plan_schedule(schedule_date, now)
         return changes
 
+    def refresh_schedules(self, now: datetime) -> None:
+        """Make every tracked date's schedule due now (a user asked for a refresh)."""
+        for state in self._dates.values():
+            state.next_refresh_at = now
+
     def schedule_failed(self, schedule_date: date, now: datetime) -> None:
         state = self._dates.setdefault(schedule_date, _DateState())
         state.failures += 1
@@ -264,28 +269,30 @@ class Scheduler:
         normal = self._feed_interval(track)
         track.next_poll_at = now + _s(self.policy.failure_interval(normal, track.failures))
 
-    def resume(
+    def restore(
         self,
         game_pk: int,
-        entry: ScheduleEntry,
         *,
-        status: StatusInfo,
-        timecode: str | None,
         versions: int,
+        timecode: str | None,
+        final_stored: bool,
+        done: bool,
         now: datetime,
+        recheck_at: datetime | None = None,
     ) -> None:
-        """Restore a game from the store after a restart, before its schedule is read again."""
-        self.entries.setdefault(entry.key, entry)
-        track = self.tracks.get(game_pk)
-        if track is None:
-            track = GameTrack(game_pk=game_pk, entry=entry, status=status)
-            self.tracks[game_pk] = track
-        track.status = status
-        track.status_source = "feed"
-        track.timecode = timecode
+        """Take what the store already holds for a game (after a restart) into account.
+
+        Called right after the game's first schedule entry: a game whose final feed is stored
+        and re-checked needs no request; one whose final is stored waits for its re-check.
+        """
+        track = self.tracks[game_pk]
         track.versions = versions
-        track.dates.add(entry.schedule_date)
-        track.final_stored = is_final(status) and timecode is not None
+        track.timecode = timecode
+        track.final_stored = final_stored
+        track.rechecked = done and final_stored
+        if is_final(track.status) and final_stored and not track.rechecked:
+            track.phase = Phase.RECHECK
+            track.next_poll_at = recheck_at or now + _s(self.policy.poll.final_recheck_after_s)
         self._settle(track, now)
 
     # -- what is due ---------------------------------------------------------------------

@@ -40,6 +40,7 @@ class Driver:
         self.max_concurrency = max_concurrency
         self._inflight: dict[tuple[str, date | int], asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        self.drain_timeout_s = 10.0  # real seconds
         self.jobs_started = 0
         self.waiting = 0  # due jobs held back by the concurrency bound at the last look
 
@@ -136,10 +137,13 @@ class Driver:
         return None
 
     async def _drain(self) -> None:
+        """Let running jobs finish (one cut off mid-write helps no one); cancel stragglers."""
         tasks = list(self._inflight.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=self.drain_timeout_s)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self._inflight.clear()

@@ -179,15 +179,25 @@ class GameRecorder:
             fetched = await self.client.diff_patch(self.game_pk, current, target)
             spent += fetched.bytes_wire
             answer = fetched.data
-            if answer.shape != "blocks":
-                return stored, len(missing) - index, spent
-            for block in answer.blocks:
-                outcome = await self._apply_one(block)
-                if isinstance(outcome, str):
-                    self._sink(
-                        FeedRefetched(at=self._clock.now(), game_pk=self.game_pk, reason=outcome)
-                    )
+            if answer.shape == "full" and answer.feed is not None:
+                # Two versions further apart than the server's diff window: it sends the
+                # whole feed as of ``target``, which is that version in full.
+                if feed_timecode(answer.feed) != target:
                     return stored, len(missing) - index, spent
-                stored += outcome
+                result = await self._adopt(answer.feed, fetched.url, 0, None)
+                stored += result.new_versions
+            elif answer.shape == "blocks":
+                for block in answer.blocks:
+                    outcome = await self._apply_one(block)
+                    if isinstance(outcome, str):
+                        self._sink(
+                            FeedRefetched(
+                                at=self._clock.now(), game_pk=self.game_pk, reason=outcome
+                            )
+                        )
+                        return stored, len(missing) - index, spent
+                    stored += outcome
+            else:
+                return stored, len(missing) - index, spent
             current = self.timecode or target
         return stored, 0, spent

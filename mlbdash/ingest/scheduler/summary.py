@@ -1,0 +1,158 @@
+"""What an ingest run reports: request accounting while it runs, and the summary at the end."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mlbdash.ingest.events import RequestFinished
+from mlbdash.ingest.monitor.games import game_pk_in_url
+from mlbdash.ingest.views import PollRecord
+
+POLL_HISTORY = 50  # per game, for the detail screen
+
+
+class RequestLedger:
+    """Counts every finished request; keeps a per-second rate and each game's last polls."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.by_kind: dict[str, int] = {}
+        self.retries = 0
+        self.errors = 0
+        self.bytes_wire = 0
+        self.bytes_decoded = 0
+        self._seconds: deque[tuple[int, int]] = deque(maxlen=120)  # (epoch second, count)
+        self._polls: dict[int, deque[PollRecord]] = {}
+
+    def handle(self, event: RequestFinished) -> None:
+        self.total += 1
+        self.by_kind[event.kind] = self.by_kind.get(event.kind, 0) + 1
+        self.retries += event.retries
+        self.bytes_wire += event.bytes_wire
+        self.bytes_decoded += event.bytes_decoded
+        if event.error is not None:
+            self.errors += 1
+        second = int(event.at.timestamp())
+        if self._seconds and self._seconds[-1][0] == second:
+            self._seconds[-1] = (second, self._seconds[-1][1] + 1)
+        else:
+            self._seconds.append((second, 1))
+        if event.kind in ("feed", "diff_patch", "timestamps"):
+            game_pk = game_pk_in_url(event.url)
+            if game_pk is not None:
+                ring = self._polls.setdefault(game_pk, deque(maxlen=POLL_HISTORY))
+                ring.append(
+                    PollRecord(
+                        at=event.at,
+                        kind=event.kind,
+                        status=event.status,
+                        latency_ms=event.latency_s * 1000.0,
+                        bytes_wire=event.bytes_wire,
+                        update=None,
+                        error=event.error,
+                    )
+                )
+
+    def per_second(self, now: datetime, span: int = 60) -> tuple[float, ...]:
+        """Requests in each of the last ``span`` clock seconds, oldest first."""
+        end = int(now.timestamp())
+        counts = dict(self._seconds)
+        return tuple(float(counts.get(s, 0)) for s in range(end - span + 1, end + 1))
+
+    def polls_of(self, game_pk: int) -> tuple[PollRecord, ...]:
+        return tuple(self._polls.get(game_pk, ()))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "by_kind": dict(sorted(self.by_kind.items())),
+            "retries": self.retries,
+            "errors": self.errors,
+            "bytes_wire": self.bytes_wire,
+            "bytes_decoded": self.bytes_decoded,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GameSummary:
+    game_pk: int
+    official_date: str
+    away: str
+    home: str
+    state: str
+    detailed_state: str
+    away_score: int | None
+    home_score: int | None
+    versions: int
+    final_stored: bool
+    timecode: str | None
+    polls: int
+    full_updates: int
+    diff_updates: int
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSummary:
+    """The end-of-run report; ``as_dict`` is the ``ingest --json`` object."""
+
+    started_at: datetime
+    stopped_at: datetime
+    stop_reason: str  # done, duration, stopped
+    dates: tuple[str, ...]
+    games: tuple[GameSummary, ...]
+    requests: dict[str, Any]
+    updates: dict[str, int]
+    findings: dict[str, int]
+    alerts: dict[str, Any]
+    coverage: float
+    coverage_by_date: dict[str, Any]
+    gaps: tuple[dict[str, Any], ...]
+    degraded: dict[str, float]
+    sla: dict[str, Any]
+    complete: bool  # every tracked game terminal with its final feed stored
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.complete else 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "started_at": self.started_at.isoformat(),
+            "stopped_at": self.stopped_at.isoformat(),
+            "stop_reason": self.stop_reason,
+            "dates": list(self.dates),
+            "games": [
+                {
+                    "game_pk": g.game_pk,
+                    "official_date": g.official_date,
+                    "away": g.away,
+                    "home": g.home,
+                    "state": g.state,
+                    "detailed_state": g.detailed_state,
+                    "away_score": g.away_score,
+                    "home_score": g.home_score,
+                    "versions": g.versions,
+                    "final_stored": g.final_stored,
+                    "timecode": g.timecode,
+                    "polls": g.polls,
+                    "full_updates": g.full_updates,
+                    "diff_updates": g.diff_updates,
+                }
+                for g in self.games
+            ],
+            "requests": self.requests,
+            "updates": self.updates,
+            "findings": self.findings,
+            "alerts": self.alerts,
+            "coverage": self.coverage,
+            "coverage_by_date": self.coverage_by_date,
+            "gaps": list(self.gaps),
+            "degraded": self.degraded,
+            "sla": self.sla,
+            "complete": self.complete,
+            **self.extra,
+        }

@@ -1,0 +1,235 @@
+"""The dashboard's views of a running pipeline, built from the scheduler, monitor and store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mlbdash.ingest.store import findings as finding_rows
+from mlbdash.ingest.views import (
+    BudgetView,
+    CheckRow,
+    DashboardSnapshot,
+    FindingRow,
+    GameDetail,
+    GameRow,
+    InningLine,
+    Linescore,
+    StateChange,
+)
+from mlbdash.mlb.feed import Linescore as LinescoreModel
+
+if TYPE_CHECKING:
+    from mlbdash.ingest.runtime import Runtime
+    from mlbdash.ingest.scheduler.states import GameTrack
+
+FINDINGS_SHOWN = 200
+
+
+class ViewBuilder:
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self._findings: tuple[FindingRow, ...] = ()
+        self._open_by_game: dict[int, int] = {}
+        self._counts: dict[str, int] = {}
+
+    def open_findings(self, game_pk: int) -> int:
+        return self._open_by_game.get(game_pk, 0)
+
+    async def refresh_findings(self) -> None:
+        async with self.rt.store.read() as conn:
+            records = await finding_rows.list_findings(conn, limit=FINDINGS_SHOWN)
+            self._open_by_game = await finding_rows.open_counts(conn)
+            cursor = await conn.execute("SELECT severity, COUNT(*) FROM findings GROUP BY severity")
+            self._counts = {str(r[0]): int(r[1]) for r in await cursor.fetchall()}
+            await cursor.close()
+        self._findings = tuple(finding_row(r) for r in records)
+
+    def game_row(self, track: GameTrack) -> GameRow:
+        entry = track.entry
+        away, home = self.rt.labels(track.game_pk)
+        return GameRow(
+            game_pk=track.game_pk,
+            official_date=track.official_date.isoformat(),
+            away=away,
+            home=home,
+            state=track.status.lifecycle.value,
+            detailed_state=track.status.detailed_state or track.status.lifecycle.value,
+            reason=track.status.reason,
+            away_score=track.away_score,
+            home_score=track.home_score,
+            inning=track.inning,
+            inning_half=track.inning_half,
+            outs=track.outs,
+            game_time=entry.game_time,
+            double_header=entry.double_header,
+            game_number=entry.game_number,
+            last_update_at=track.last_stored_at,
+            timecode=track.timecode,
+            polls=track.polls,
+            diff_updates=track.diff_updates,
+            full_updates=track.full_updates,
+            versions=track.versions,
+            findings=self.open_findings(track.game_pk),
+            final_stored=track.final_stored,
+        )
+
+    def snapshot(self) -> DashboardSnapshot:
+        rt = self.rt
+        now = rt.clock.now()
+        tracks = sorted(
+            rt.scheduler.tracks.values(), key=lambda t: (t.entry.game_time or now, t.game_pk)
+        )
+        budget = rt.client.budget.snapshot()
+        ledger = rt.ledger
+        return DashboardSnapshot(
+            league_dates=rt.league_dates,
+            api_url=rt.api_url,
+            now=now,
+            games=tuple(self.game_row(t) for t in tracks),
+            findings=self._findings,
+            finding_counts=dict(self._counts),
+            budget=BudgetView(
+                rate_per_s=budget.rate_per_s,
+                nominal_rate_per_s=budget.nominal_rate_per_s,
+                burst=budget.burst,
+                in_use=budget.in_use,
+                waiting=budget.waiting,
+                paused_until=budget.paused_until,
+                requests_per_s=ledger.per_second(now),
+                throttled_total=budget.pushbacks,
+                retries_total=ledger.retries,
+                errors_total=ledger.errors,
+            ),
+            checks=tuple(CheckRow(c.name, c.status, c.reason) for c in rt.monitor.checks()),
+            alerts=tuple(a.row() for a in rt.monitor.alerts.open_alerts()),
+            coverage=rt.scheduler.coverage(),
+        )
+
+    async def game_detail(self, game_pk: int) -> GameDetail:
+        rt = self.rt
+        track = rt.scheduler.tracks.get(game_pk)
+        if track is None:
+            raise KeyError(game_pk)
+        feed = rt.recorder_feed(game_pk)
+        if feed is None:
+            stored = await rt.store.load_latest_feed(game_pk)
+            feed = stored[1] if stored else None
+        history = await rt.store.state_history(game_pk)
+        async with rt.store.read() as conn:
+            records = await finding_rows.list_findings(conn, game_pk=game_pk)
+        return GameDetail(
+            row=self.game_row(track),
+            linescore=linescore_of(feed) if feed else None,
+            current_play=current_play_of(feed) if feed else None,
+            timeline=tuple(
+                StateChange(
+                    at=h.at,
+                    state=h.state,
+                    detailed_state=h.detailed_state or h.state,
+                    source=h.source,
+                )
+                for h in history
+            ),
+            polls=rt.ledger.polls_of(game_pk),
+            findings=tuple(finding_row(r) for r in records),
+            feed=feed,
+        )
+
+
+def finding_row(record: finding_rows.FindingRecord) -> FindingRow:
+    return FindingRow(
+        id=record.id,
+        game_pk=record.game_pk,
+        official_date=record.official_date,
+        matchup=record.matchup or "",
+        severity=record.severity,
+        category=record.category,
+        rule=record.rule,
+        path=record.path or "",
+        expected=record.expected,
+        actual=record.actual,
+        message=record.message,
+        status=record.status,
+        first_seen=record.first_seen,
+        last_seen=record.last_seen,
+        occurrences=record.occurrences,
+        correction=record.correction,
+    )
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th ... 11th, 12th, 13th ... 21st."""
+    if 10 <= number % 100 <= 20:
+        return f"{number}th"
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th') }"
+
+
+def _dig(node: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def linescore_of(feed: dict[str, Any]) -> Linescore | None:
+    raw = _dig(feed, "liveData", "linescore")
+    if not isinstance(raw, dict):
+        return None
+    line = LinescoreModel.model_validate(raw)
+    innings = tuple(
+        InningLine(
+            num=inning.num or index + 1,
+            away_runs=inning.away.runs if inning.away else None,
+            home_runs=inning.home.runs if inning.home else None,
+            away_hits=inning.away.hits if inning.away else None,
+            home_hits=inning.home.hits if inning.home else None,
+            away_errors=inning.away.errors if inning.away else None,
+            home_errors=inning.home.errors if inning.home else None,
+        )
+        for index, inning in enumerate(line.innings)
+    )
+    teams = line.teams
+    away = teams.away if teams else None
+    home = teams.home if teams else None
+    return Linescore(
+        innings=innings,
+        away_runs=away.runs if away else None,
+        away_hits=away.hits if away else None,
+        away_errors=away.errors if away else None,
+        home_runs=home.runs if home else None,
+        home_hits=home.hits if home else None,
+        home_errors=home.errors if home else None,
+        balls=line.balls,
+        strikes=line.strikes,
+        outs=line.outs,
+    )
+
+
+def current_play_of(feed: dict[str, Any]) -> str | None:
+    """ "Bottom 7th, 1-2, 2 outs: Ohtani pops out to 3B" from the feed's currentPlay."""
+    play = _dig(feed, "liveData", "plays", "currentPlay")
+    if not isinstance(play, dict):
+        return None
+    about = play.get("about")
+    about = about if isinstance(about, dict) else {}
+    count = play.get("count")
+    count = count if isinstance(count, dict) else {}
+    parts: list[str] = []
+    half, inning = about.get("halfInning"), about.get("inning")
+    if isinstance(half, str) and isinstance(inning, int):
+        parts.append(f"{'Top' if half == 'top' else 'Bottom'} {ordinal(inning)}")
+    balls, strikes, outs = count.get("balls"), count.get("strikes"), count.get("outs")
+    if isinstance(balls, int) and isinstance(strikes, int):
+        parts.append(f"{balls}-{strikes}")
+    if isinstance(outs, int):
+        parts.append(f"{outs} out" + ("" if outs == 1 else "s"))
+    description = _dig(play, "result", "description")
+    if not isinstance(description, str):
+        events = play.get("playEvents")
+        last = events[-1] if isinstance(events, list) and events else None
+        description = _dig(last, "details", "description")
+    head = ", ".join(parts)
+    if isinstance(description, str) and description:
+        return f"{head}: {description}" if head else description
+    return head or None
