@@ -312,6 +312,10 @@ def _three_outs(p: FeedParts) -> Iterator[Finding]:
             continue
         if n == len(halves) - 1 and not _must_end_on_third_out(p, half, play):
             continue
+        if not p.is_final and n == len(halves) - 2:
+            # Live feeds are seen moving to the next half inning a moment before the third
+            # out of the last one is recorded; that half is judged once play has moved on.
+            continue
         yield R.HALF_INNING_THREE_OUTS.finding(
             game_pk=p.game_pk,
             timecode=p.timecode,

@@ -238,3 +238,22 @@ def test_current_inning_one_ahead_between_halves_is_possible() -> None:
     assert check_feed(ahead) == [] and check_feed(behind) == []
     ahead["liveData"]["linescore"]["currentInning"] = 9
     assert fired(check_feed(ahead)) == {"CURRENT_INNING_POSSIBLE"}
+
+
+def test_live_feed_ahead_of_its_third_out_is_judged_one_half_later() -> None:
+    # Derived from the top-7th snapshot: the bottom 6th's last play lacks its third out.
+    live = feed(LIVE)
+    plays = live["liveData"]["plays"]["allPlays"]
+    last_b6 = max(
+        i
+        for i, p in enumerate(plays)
+        if p["about"]["inning"] == 6 and p["about"]["halfInning"] == "bottom"
+    )
+    plays[last_b6]["count"]["outs"] = 2
+    assert check_feed(live) == []
+    # Once the same game is Final, that half inning is wrong.
+    live["gameData"]["status"].update(
+        abstractGameState="Final", codedGameState="F", statusCode="F", detailedState="Final"
+    )
+    paths = {f.path for f in check_feed(live) if f.rule == "HALF_INNING_THREE_OUTS"}
+    assert f"/liveData/plays/allPlays/{last_b6}/count/outs" in paths
