@@ -66,7 +66,7 @@ class AlertWrite:
 
     alert: Alert
     at: datetime
-    event_state: str | None  # pending/firing/resolved/acknowledged/silenced; None: no history
+    event_state: str  # pending, firing, resolved, acknowledged or silenced
     message: str
 
 
@@ -114,10 +114,10 @@ class AlertBook:
                 self._open[ident] = current
                 self._record(current, now, PENDING, cond.message, events)
             elif current.message != cond.message:
-                # Keep the newest wording (e.g. a growing silence) without a history line.
+                # The newest wording (e.g. a growing silence) is shown, but not written each
+                # second: the store gets it with the next transition.
                 current = replace(current, message=cond.message)
                 self._open[ident] = current
-                self.outbox.append(AlertWrite(current, now, None, cond.message))
             rule = self.rules.get(cond.rule)
             for_s = rule.for_s if rule else 0.0
             if current.state == PENDING and (now - current.pending_since).total_seconds() >= for_s:

@@ -101,9 +101,9 @@ class Workers:
 class LoopLagProbe:
     """Measures how late the event loop wakes from ``clock.sleep`` - in *real* seconds.
 
-    A ScaledClock sleeping 10 virtual seconds at speed 600 waits 1/60 real second, so lateness
-    is measured on a real timer (``real_time``, injectable for tests) against the real length
-    of the sleep (``interval_s / clock.speed``).
+    It sleeps ``interval_s`` real seconds (``interval_s * clock.speed`` clock seconds: a
+    ScaledClock at speed 600 sleeps 600 virtual seconds for one real one) and compares the
+    real time that passed, read from ``real_time`` (injectable for tests), with ``interval_s``.
     """
 
     clock: Clock
@@ -114,10 +114,9 @@ class LoopLagProbe:
     keep: int = 10
 
     async def measure_once(self) -> float:
-        expected = self.interval_s / self.clock.speed
         start = self.real_time()
-        await self.clock.sleep(self.interval_s)
-        lag = max(0.0, self.real_time() - start - expected)
+        await self.clock.sleep(self.interval_s * self.clock.speed)
+        lag = max(0.0, self.real_time() - start - self.interval_s)
         self.last_lag_s = lag
         self.recent = [*self.recent[-(self.keep - 1) :], lag]
         return lag

@@ -14,8 +14,8 @@ import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from mlbdash.ingest.events import (
@@ -63,6 +63,9 @@ DB_ERRORS = (StoreError, sqlite3.Error, OSError)
 @dataclass(frozen=True, slots=True)
 class MonitorSettings:
     wait_s: float = 10.0  # metaData.wait: 10 in every recording
+    # Both in real seconds: on a replay clock at speed 600 the loop still runs once a real
+    # second (each tick then covers 600 clock seconds), so the monitor's cost does not scale
+    # with the replay speed.
     tick_s: float = 1.0
     probe_every_s: float = 10.0
     max_game_s: float = 6 * 3600.0  # a game not final this long after first pitch is owed
@@ -156,6 +159,29 @@ class Monitor:
         games = list(self._coverage()) if self._coverage is not None else None
         return sla_report(official_date, totals, games, now, max_game_s=self.settings.max_game_s)
 
+    async def sla_stored(self, official_date: str) -> SlaReport:
+        """``sla`` with coverage read from the database (schedule rows and stored finals).
+
+        Used when no coverage source is wired (``ingest --json``, reports); a failed read
+        counts as a database failure and the in-memory figures are returned.
+        """
+        report = self.sla(official_date)
+        if self.store is None or self._coverage is not None:
+            return report
+        try:
+            stored = await self.store.coverage(date.fromisoformat(official_date))
+        except DB_ERRORS as exc:
+            self._db_failed(exc)
+            return report
+        due = stored.expected_final
+        return replace(
+            report,
+            games_due_final=due,
+            finals_stored=stored.final_stored,
+            coverage=stored.final_stored / due if due else None,
+            missing=stored.missing,
+        )
+
     def tracked_dates(self) -> list[str]:
         dates = set(self.metrics.games.dates())
         if self._coverage is not None:
@@ -188,7 +214,7 @@ class Monitor:
         lag_task = asyncio.create_task(self.loop_lag.run(), name="monitor-loop-lag")
         try:
             while True:
-                await self.clock.sleep(self.settings.tick_s)
+                await self.clock.sleep(self.settings.tick_s * self.clock.speed)
                 await self.tick()
         finally:
             lag_task.cancel()
@@ -269,7 +295,7 @@ class Monitor:
     async def probe_database(self, *, force: bool = False) -> None:
         if self._probe is None or self.database is None:
             return
-        mono = self.clock.monotonic()
+        mono = self.clock.monotonic() / self.clock.speed
         due = self._last_probe is None or mono - self._last_probe >= self.settings.probe_every_s
         if not (due or force):
             return
@@ -291,14 +317,13 @@ class Monitor:
             async with self.store.transaction() as conn:
                 for write in writes:
                     await alert_rows.save_alert(conn, _record(write.alert))
-                    if write.event_state is not None:
-                        await alert_rows.add_alert_event(
-                            conn,
-                            write.alert.id,
-                            at=write.at,
-                            state=write.event_state,
-                            message=write.message,
-                        )
+                    await alert_rows.add_alert_event(
+                        conn,
+                        write.alert.id,
+                        at=write.at,
+                        state=write.event_state,
+                        message=write.message,
+                    )
         except DB_ERRORS as exc:
             self.alerts.outbox[:0] = writes[-1000:]
             self._db_failed(exc)

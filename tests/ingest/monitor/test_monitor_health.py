@@ -148,11 +148,11 @@ async def test_loop_lag_is_measured_in_real_seconds() -> None:
 async def test_loop_lag_on_a_scaled_clock_expects_the_real_length_of_the_sleep() -> None:
     clock = ScaledClock(START, speed=600.0)
     real = FakeRealTime()
-    probe = LoopLagProbe(clock, 60.0, real)  # a minute of game time is 0.1 s of real time
-    # measure_once really sleeps 0.1 s here; the fake real clock says it took 0.35 s.
+    probe = LoopLagProbe(clock, 0.01, real)  # 10 ms of real time is 6 s of game time
+    # measure_once really sleeps 10 ms here; the fake real clock says it took 0.26 s.
     task = asyncio.create_task(probe.measure_once())
     await asyncio.sleep(0)
-    real.now += 0.35
+    real.now += 0.26
     assert abs(await task - 0.25) < 1e-9
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from conftest import load_fixture
 from monitor_helpers import game_updated, request
 
 from mlbdash.ingest.events import (
@@ -18,7 +19,7 @@ from mlbdash.ingest.events import (
     WorkerStopped,
 )
 from mlbdash.ingest.monitor import FIRING, RESOLVED, Monitor
-from mlbdash.ingest.store import Store
+from mlbdash.ingest.store import ScheduleEntry, Store
 from mlbdash.ingest.store import alerts as alert_rows
 from mlbdash.ingest.store import metrics as rollup_rows
 from mlbdash.mlb.clock import ManualClock
@@ -201,3 +202,29 @@ async def test_heartbeat_method_and_stale_live_game_alert() -> None:
     monitor.handle(game_updated(clock.now(), game_pk=746139, update="none"))
     await step(monitor, clock, 1)
     assert sink.alerts()[-1] == ("stale_live_game", "746139", RESOLVED)
+
+
+async def test_sla_coverage_from_the_database(tmp_path: Path) -> None:
+    clock = ManualClock(START)
+    feed = load_fixture("feed/feed_744914_final.json.gz")
+    async with Store.open(tmp_path / "m.sqlite3", clock=clock) as store:
+        day = date(2024, 6, 11)
+        final = {"coded_game_state": "F", "abstract_game_state": "Final"}
+        await store.upsert_schedule_games(
+            [
+                ScheduleEntry(744914, day, **final),  # type: ignore[arg-type]
+                ScheduleEntry(745646, day, **final),  # type: ignore[arg-type]
+                ScheduleEntry(746215, day, coded_game_state="D", abstract_game_state="Final"),
+            ]
+        )
+        await store.store_version(
+            744914, feed["metaData"]["timeStamp"], "full", feed, None, {"state": "final"}
+        )
+        monitor = Monitor(clock, Sink(), store)
+        monitor.handle(game_updated(clock.now(), game_pk=744914, state="final"))
+        report = await monitor.sla_stored("2024-06-11")
+    # The postponed game (coded D) is not owed; the unstored final is missing.
+    assert (report.games_due_final, report.finals_stored) == (2, 1)
+    assert report.missing == (745646,)
+    assert report.to_dict()["coverage"]["value"] == 0.5
+    assert report.polls == 1
