@@ -73,12 +73,25 @@ def worst(statuses: list[str]) -> str:
     return max(statuses, key=lambda s: _RANK[s], default=OK)
 
 
+@dataclass(frozen=True, slots=True)
+class Crash:
+    error: str
+    at: datetime
+    held: bool  # a heartbeat worker: crashed until it beats again (else it expires)
+
+
 @dataclass
 class Workers:
-    """Heartbeats of the long-lived workers (scheduler, pollers, validator, store writer)."""
+    """Heartbeats of the long-lived workers (scheduler, pollers, validator, store writer).
+
+    A worker that sent heartbeats and then stopped with an error stays crashed until it beats
+    again. A crash of something that never sent a heartbeat (a one-off job) is remembered for
+    ``crash_memory_s`` clock seconds: long enough to alert, without alerting forever.
+    """
 
     last_beat: dict[str, datetime] = field(default_factory=dict)
-    crashed: dict[str, str] = field(default_factory=dict)
+    crashed: dict[str, Crash] = field(default_factory=dict)
+    crash_memory_s: float = 600.0
 
     def beat(self, name: str, at: datetime) -> None:
         self.last_beat[name] = at
@@ -86,12 +99,18 @@ class Workers:
 
     def stopped(self, name: str, error: str | None, at: datetime) -> None:
         """A worker ended: with an error it counts as crashed; cleanly it is forgotten."""
+        known = self.last_beat.pop(name, None) is not None
         if error is None:
-            self.last_beat.pop(name, None)
             self.crashed.pop(name, None)
         else:
-            self.last_beat[name] = at
-            self.crashed[name] = error
+            self.crashed[name] = Crash(error, at, held=known)
+
+    def crashes(self, now: datetime) -> dict[str, str]:
+        """Current crashes by worker name (forgetting one-off crashes past their memory)."""
+        for name, crash in list(self.crashed.items()):
+            if not crash.held and (now - crash.at).total_seconds() > self.crash_memory_s:
+                del self.crashed[name]
+        return {name: crash.error for name, crash in self.crashed.items()}
 
     def silent_for(self, now: datetime) -> dict[str, float]:
         return {n: max(0.0, (now - at).total_seconds()) for n, at in self.last_beat.items()}
@@ -228,8 +247,9 @@ class Health:
     def workers_alive(self, now: datetime) -> CheckResult:
         t = self.thresholds
         name = "workers"
-        if self.workers.crashed:
-            crashed = ", ".join(f"{n} ({e})" for n, e in sorted(self.workers.crashed.items()))
+        crashes = self.workers.crashes(now)
+        if crashes:
+            crashed = ", ".join(f"{n} ({e})" for n, e in sorted(crashes.items()))
             return CheckResult(name, FAILING, f"crashed: {crashed}")
         silent = self.workers.silent_for(now)
         if not silent:

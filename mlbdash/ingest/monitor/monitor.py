@@ -269,7 +269,7 @@ class Monitor:
             coverage=self.coverage_games(),
             error_findings=tuple(self._error_findings),
             worker_silence=workers.silent_for(now),
-            worker_crashes=dict(workers.crashed),
+            worker_crashes=workers.crashes(now),
             database_error=self.database.last_error if self.database else None,
         )
 

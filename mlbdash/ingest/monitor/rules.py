@@ -175,7 +175,7 @@ def _worker_crashed(rule: AlertRule, x: RuleInputs) -> list[Condition]:
     out += [
         rule.condition(f"{n} silent for {s:.0f}s", key=n)
         for n, s in sorted(x.worker_silence.items())
-        if s > rule.threshold and n not in x.worker_crashes
+        if s > rule.threshold
     ]
     return out
 

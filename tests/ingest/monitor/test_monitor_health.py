@@ -191,3 +191,19 @@ def test_overall_status_is_the_worst_check() -> None:
         "event_loop_lag",
         "free_disk",
     ]
+
+
+async def test_a_one_off_crash_is_forgotten_but_a_dead_worker_is_not() -> None:
+    clock = ManualClock(START)
+    h = make(clock)
+    h.workers.beat("scheduler", clock.now())
+    h.workers.stopped("scheduler", "RuntimeError: boom", clock.now())
+    h.workers.stopped("feed:746139", "internal error: KeyError", clock.now())  # never beat
+    check = h.workers_alive(clock.now())
+    assert check.reason == (
+        "crashed: feed:746139 (internal error: KeyError), scheduler (RuntimeError: boom)"
+    )
+    await clock.advance(601)
+    assert h.workers_alive(clock.now()).reason == "crashed: scheduler (RuntimeError: boom)"
+    h.workers.beat("scheduler", clock.now())  # restarted
+    assert h.workers_alive(clock.now()).status == OK
