@@ -45,11 +45,8 @@ def test_python_dash_m_does_the_same() -> None:
     module = run(sys.executable, "-m", "mlbdash", "--help")
     assert module.returncode == 0
     assert module.stdout == script.stdout
-    assert run(sys.executable, "-m", "mlbdash", "--version").stdout == script_version()
-
-
-def script_version() -> str:
-    return run(str(SCRIPT), "--version").stdout
+    version = run(sys.executable, "-m", "mlbdash", "--version")
+    assert version.stdout == f"mlbdash {mlbdash.__version__}\n"
 
 
 def test_no_command_prints_help_and_succeeds() -> None:
