@@ -21,7 +21,7 @@ from mlbdash.errors import UsageError
 
 Json = dict[str, Any]
 
-_DIFFPATCH_NAME = re.compile(r"diffpatch_(\d+)_(?:from_)?(\d{8}_\d{6})")
+_DIFFPATCH_NAME = re.compile(r"diffpatch_(\d+)_(?:from_)?((\d{8})_\d{6})(?:_to_(\d{6}))?")
 _TIMESTAMPS_NAME = re.compile(r"timestamps_(\d+)")
 # Order of a schedule entry's states, to keep the most advanced one of duplicates.
 _STATE_RANK = {"Preview": 0, "Live": 1, "Final": 2}
@@ -39,8 +39,12 @@ class ScheduleEntry:
 class RecordedData:
     finals: dict[int, Json] = field(default_factory=dict)
     snapshots: dict[int, list[Json]] = field(default_factory=dict)
-    diffpatches: dict[int, dict[str, Any]] = field(default_factory=dict)
-    """gamePk -> startTimecode -> the recorded diffPatch answer (a list of blocks)."""
+    diffpatches: dict[int, dict[str, tuple[str, Any]]] = field(default_factory=dict)
+    """gamePk -> startTimecode -> (timecode it leads to, the recorded answer: a list of blocks).
+
+    The timecode it leads to comes from the file name (``..._to_HHMMSS``), else from the
+    answer's last ``replace /metaData/timeStamp``; the start timecode when neither says.
+    """
     timestamps: dict[int, list[str]] = field(default_factory=dict)
     schedule: list[ScheduleEntry] = field(default_factory=list)
     game_statuses: list[Json] | None = None
@@ -81,7 +85,9 @@ def load_data(root: Path | str) -> RecordedData:
         doc = _read(path, data)
         match = _DIFFPATCH_NAME.match(path.name)
         if isinstance(doc, list) and doc and match:
-            data.diffpatches.setdefault(int(match.group(1)), {})[match.group(2)] = doc
+            start = match.group(2)
+            end = f"{match.group(3)}_{match.group(4)}" if match.group(4) else _last_stamp(doc)
+            data.diffpatches.setdefault(int(match.group(1)), {})[start] = (end or start, doc)
     for path in _files(root / "timestamps"):
         doc = _read(path, data)
         match = _TIMESTAMPS_NAME.match(path.name)
@@ -115,6 +121,14 @@ def _read(path: Path, data: RecordedData) -> Any:
     if isinstance(doc, dict) and data.copyright is None and "copyright" in doc:
         data.copyright = str(doc["copyright"])
     return doc
+
+
+def _last_stamp(blocks: list[Any]) -> str | None:
+    for block in reversed(blocks):
+        for op in block.get("diff", []) if isinstance(block, dict) else []:
+            if isinstance(op, dict) and op.get("path") == "/metaData/timeStamp":
+                return str(op.get("value"))
+    return None
 
 
 def _add_feed(data: RecordedData, doc: Json) -> None:

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from mlbdash.errors import UsageError
-from mlbdash.mlb.clock import Clock, ScaledClock
+from mlbdash.mlb.clock import Clock, ManualClock, ScaledClock, SystemClock
 from mlbdash.replay.data import RecordedData, read_json
 from mlbdash.replay.faults import FaultPlan, FaultSpec, drift, parse_fault_spec
 from mlbdash.replay.timeutil import from_epoch, parse_iso, parse_timecode, to_iso
@@ -347,10 +347,14 @@ class ReplayApp:
         times = timeline.times
         if start is not None:
             recorded = game.recorded_diffpatches.get(start_text)
-            if recorded is not None and times[index] > start.timestamp():
-                return self.send(
-                    request, self.cache.get(("recorded", start_text), lambda: recorded)
-                )
+            if recorded is not None:
+                # Served as recorded once virtual time reaches the version it leads to.
+                lands_on = parse_timecode(recorded[0])
+                until = self._moment(request, "endTimecode")
+                if lands_on is not None and lands_on.timestamp() <= until:
+                    recorded_key = ("recorded", game.game_pk, start_text)
+                    body = self.cache.get(recorded_key, lambda: recorded[1])
+                    return self.send(request, body)
             moment = start.timestamp()
             if moment >= times[index]:
                 return self.send(request, self.cache.get("[]", list))
@@ -656,7 +660,7 @@ async def start_replay_server(
     *,
     options: ReplayOptions | None = None,
     recorded: RecordedData | None = None,
-    clock: Clock | None = None,
+    clock: Clock | Callable[[datetime], Clock] | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
     **fields: Any,
@@ -666,7 +670,8 @@ async def start_replay_server(
     Give ``data`` (a recordings directory) with option fields as keywords (``speed``,
     ``start``, ``rebase_date``, ``first_pitches``, ``faults`` as a spec string, ``seed``,
     ``clones``, ``clone_stagger``, ``diffpatch_window``), or a ready ``options``. ``clock``
-    replaces the default ``ScaledClock(start, speed)`` (tests pass a ManualClock).
+    replaces the default ``ScaledClock(start, speed)``: a Clock, or a function of the virtual
+    start that makes one (tests pass ``ManualClock``).
     """
     if options is None:
         if data is None:
@@ -675,9 +680,14 @@ async def start_replay_server(
     elif fields:
         options = replace(options, **fields)
     world = World(options, recorded)
+    running: Clock
     if clock is None:
-        clock = ScaledClock(world.start, options.speed)
-    handlers = ReplayApp(world, clock)
+        running = ScaledClock(world.start, options.speed)
+    elif isinstance(clock, ScaledClock | ManualClock | SystemClock) or hasattr(clock, "now"):
+        running = clock  # type: ignore[assignment]
+    else:
+        running = clock(world.start)
+    handlers = ReplayApp(world, running)
     runner = web.AppRunner(handlers.app(), access_log=None, handle_signals=False)
     await runner.setup()
     try:

@@ -60,7 +60,7 @@ class Game:
     timeline: Timeline | None
     entries: list[ScheduleEntry]
     derived_entry: bool = False
-    recorded_diffpatches: dict[str, Any] = field(default_factory=dict)
+    recorded_diffpatches: dict[str, tuple[str, Any]] = field(default_factory=dict)
     recorded_timestamps: list[str] | None = None
 
     def index_at(self, moment: float) -> int:
