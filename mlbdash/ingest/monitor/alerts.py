@@ -85,12 +85,33 @@ class AlertBook:
         self.outbox: list[AlertWrite] = []
 
     def restore(self, open_alerts: Iterable[Alert], next_id: int) -> None:
-        """Carry on from a previous run's open episodes (loaded from the store)."""
+        """Carry on from a previous run's open episodes (loaded from the store).
+
+        Episodes opened before the restore (not yet written) are numbered again from
+        ``next_id`` so they never overwrite a stored row; a stored open episode for the same
+        (rule, key) wins, keeping one open episode per (rule, key).
+        """
+        self._ids = itertools.count(max(next_id, 1))
+        renumbered: dict[int, int] = {}
+        early = self._open
+        self._open = {}
         for alert in open_alerts:
             self._open[(alert.rule, alert.key)] = alert
             if alert.silenced_until is not None:
                 self._silences[(alert.rule, alert.key)] = alert.silenced_until
-        self._ids = itertools.count(max(next_id, 1))
+        for ident, alert in early.items():
+            if ident in self._open:
+                renumbered[alert.id] = self._open[ident].id
+            else:
+                renumbered[alert.id] = next(self._ids)
+                self._open[ident] = replace(alert, id=renumbered[alert.id])
+        for alert in self._history:
+            renumbered.setdefault(alert.id, next(self._ids))
+        self._history = [replace(a, id=renumbered[a.id]) for a in self._history]
+        self.outbox = [
+            replace(w, alert=replace(w.alert, id=renumbered.get(w.alert.id, w.alert.id)))
+            for w in self.outbox
+        ]
 
     def apply(self, conditions: Iterable[Condition], now: datetime) -> list[AlertChanged]:
         """Move episodes to match the active conditions; returns the events to emit."""

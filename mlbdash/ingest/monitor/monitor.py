@@ -58,6 +58,7 @@ from mlbdash.mlb.clock import Clock
 
 CoverageSource = Callable[[], Iterable[GameCoverage]]
 DB_ERRORS = (StoreError, sqlite3.Error, OSError)
+MAX_QUEUED_WRITES = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,7 @@ class Monitor:
         self._statuses: dict[str, str] = {}
         self._rolled_until: int | None = None  # epoch second of the next minute to roll up
         self._last_probe: float | None = None
+        self._restored = False
 
     # -- fed by the runtime ------------------------------------------------------------
 
@@ -222,8 +224,11 @@ class Monitor:
                 await lag_task
 
     async def restore(self) -> None:
-        """Pick up open episodes a previous run left in the store."""
-        if self.store is None:
+        """Pick up open episodes a previous run left in the store (once; later calls do nothing).
+
+        Alert writes wait for it, so this run's episode ids never reuse a stored one.
+        """
+        if self.store is None or self._restored:
             return
         try:
             async with self.store.read() as conn:
@@ -233,6 +238,7 @@ class Monitor:
             self._db_failed(exc)
             return
         self.alerts.restore([_alert(r) for r in records], next_id)
+        self._restored = True
 
     async def tick(self) -> None:
         """One round of the loop (tests call it directly after moving a ManualClock)."""
@@ -310,8 +316,16 @@ class Monitor:
 
     async def flush_alerts(self) -> None:
         """Persist queued alert changes in one transaction; kept for the next try on failure."""
+        if self.store is None:
+            self.alerts.take_writes()
+            return
+        # While the database is down the queue is bounded: the oldest history lines go first.
+        del self.alerts.outbox[:-MAX_QUEUED_WRITES]
+        await self.restore()
+        if not self._restored:
+            return  # the database cannot be read; the writes stay queued
         writes = self.alerts.take_writes()
-        if self.store is None or not writes:
+        if not writes:
             return
         try:
             async with self.store.transaction() as conn:
@@ -325,7 +339,7 @@ class Monitor:
                         message=write.message,
                     )
         except DB_ERRORS as exc:
-            self.alerts.outbox[:0] = writes[-1000:]
+            self.alerts.outbox[:0] = writes
             self._db_failed(exc)
 
     async def roll_up(self) -> None:

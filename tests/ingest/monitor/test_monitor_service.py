@@ -228,3 +228,26 @@ async def test_sla_coverage_from_the_database(tmp_path: Path) -> None:
     assert report.missing == (745646,)
     assert report.to_dict()["coverage"]["value"] == 0.5
     assert report.polls == 1
+
+
+async def test_episodes_opened_before_restore_never_overwrite_stored_ones(tmp_path: Path) -> None:
+    clock = ManualClock(START)
+    path = tmp_path / "m.sqlite3"
+    async with Store.open(path, clock=clock) as store:
+        first = Monitor(clock, Sink(), store)
+        first.handle(WorkerStopped(clock.now(), "a", "boom"))
+        first.handle(WorkerStopped(clock.now(), "b", "boom"))
+        await first.tick()
+    async with Store.open(path, clock=clock) as store:
+        second = Monitor(clock, Sink(), store)
+        # Evaluated before any restore: "c" is numbered 1 in memory, like stored "a".
+        second.handle(WorkerStopped(clock.now(), "c", "bang"))
+        second.evaluate()
+        await second.flush_alerts()
+        async with store.read() as conn:
+            rows = {r.key: (r.id, r.message) for r in await alert_rows.list_alerts(conn)}
+    assert rows == {
+        "a": (1, "a crashed: boom"),
+        "b": (2, "b crashed: boom"),
+        "c": (3, "c crashed: bang"),
+    }
