@@ -7,9 +7,12 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 from conftest import FIXTURES
 
 from mlbdash.commands.replay import _is_loopback
+from mlbdash.errors import MlbdashError
+from mlbdash.replay import replay_subprocess
 
 
 def _serve(*args: str) -> subprocess.Popen[str]:
@@ -81,3 +84,16 @@ def test_help_documents_the_fault_spec() -> None:
 def test_loopback_detection() -> None:
     assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
     assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.5")
+
+
+def test_replay_subprocess_helper_starts_and_stops_the_server() -> None:
+    with replay_subprocess("--demo", "--clone", "5") as server:
+        schedule = httpx.get(f"{server.base_url}/v1/schedule", params={"gamePk": 9000004})
+        assert schedule.json()["totalGames"] == 1
+        process = server.process
+    assert process.returncode == 0
+
+
+def test_replay_subprocess_helper_reports_a_failed_start() -> None:
+    with pytest.raises(MlbdashError, match="not a directory"), replay_subprocess("--data", "/nope"):
+        pass
