@@ -12,7 +12,7 @@ from mlbdash import __version__
 from mlbdash.errors import MlbdashError
 
 # Subcommand modules under mlbdash.commands, in the order --help lists them.
-COMMANDS: tuple[str, ...] = ("ingest", "validate", "export", "game", "replay")
+COMMANDS: tuple[str, ...] = ("ingest", "validate", "export", "game", "replay", "db")
 
 DESCRIPTION = """\
 mlbdash keeps a complete, correct, live archive of MLB games from the MLB Stats API
