@@ -109,19 +109,29 @@ async def open_alerts(conn: aiosqlite.Connection) -> list[AlertRecord]:
 
 
 async def list_alerts(
-    conn: aiosqlite.Connection, *, since: datetime | None = None, limit: int = 500
+    conn: aiosqlite.Connection,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 500,
 ) -> list[AlertRecord]:
-    """Episodes newest first; with ``since``, those pending, firing or resolved since then."""
-    if since is None:
-        cursor = await conn.execute(
-            f"SELECT {_COLUMNS} FROM alerts ORDER BY id DESC LIMIT ?", (limit,)
-        )
-    else:
-        cursor = await conn.execute(
-            f"SELECT {_COLUMNS} FROM alerts WHERE resolved_at IS NULL OR resolved_at >= ? "
-            "ORDER BY id DESC LIMIT ?",
-            (iso(since), limit),
-        )
+    """Episodes newest first; with ``since``/``until``, those open at some time in between.
+
+    An episode is open from ``pending_since`` until ``resolved_at`` (or now, when unresolved),
+    so a report for a league day gets every alert that was pending or firing during it.
+    """
+    where: list[str] = []
+    args: list[object] = []
+    if since is not None:
+        where.append("(resolved_at IS NULL OR resolved_at >= ?)")
+        args.append(iso(since))
+    if until is not None:
+        where.append("pending_since < ?")
+        args.append(iso(until))
+    sql = f"SELECT {_COLUMNS} FROM alerts"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    cursor = await conn.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit))
     rows = await cursor.fetchall()
     await cursor.close()
     return [_record(row) for row in rows]
