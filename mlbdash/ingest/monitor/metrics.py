@@ -117,7 +117,7 @@ class _Budget:
 
 @dataclass
 class ApiContact:
-    """When the API last answered well, and since when it has been failing."""
+    """When the API last answered, and since when it has not (no answer or a 5xx)."""
 
     last_success_at: datetime | None = None
     last_failure_at: datetime | None = None
@@ -186,6 +186,9 @@ class Metrics:
             w.add(now_s, "throttled", kind)
         if request_failed(event):
             w.add(now_s, "errors", kind)
+        # Reachability: any answer below 500 shows the API is there (a 404 or 429 is the
+        # server speaking); no answer or a 5xx from it or its CDN does not.
+        if event.status is None or event.status >= 500:
             self.api.last_failure_at = event.at
             self.api.last_failure = event.error or f"HTTP {status}"
             if self.api.failing_since is None:

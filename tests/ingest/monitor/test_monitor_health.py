@@ -207,3 +207,13 @@ async def test_a_one_off_crash_is_forgotten_but_a_dead_worker_is_not() -> None:
     assert h.workers_alive(clock.now()).reason == "crashed: scheduler (RuntimeError: boom)"
     h.workers.beat("scheduler", clock.now())  # restarted
     assert h.workers_alive(clock.now()).status == OK
+
+
+async def test_a_client_error_answer_shows_the_api_is_reachable() -> None:
+    clock = ManualClock(START)
+    h = make(clock)
+    h.metrics.handle(request(clock.now(), status=503, error="HTTP 503"))
+    await clock.advance(200)
+    assert h.api_reachable(clock.now()).status == FAILING
+    h.metrics.handle(request(clock.now(), status=404, error="not found (HTTP 404)"))
+    assert h.api_reachable(clock.now()).status == OK
