@@ -97,7 +97,7 @@ class MetricsSnapshot:
     budget_in_use: int
     budget_waiting: int  # requests queued for the budget
     budget_paused_until: datetime | None
-    budget_use: float | None  # requests_per_s over the current budget rate
+    budget_use: float | None  # attempts (wire requests + retries) per second over the rate
     freshness_lag: Latency | None  # stored-at minus server timecode of new versions
     freshness_lag_by_game: dict[int, float]  # live games, newest version's lag
     live_games: int
@@ -261,7 +261,7 @@ class Metrics:
             budget_in_use=in_use,
             budget_waiting=waiting,
             budget_paused_until=paused,
-            budget_use=per_s / rate if rate else None,
+            budget_use=(wire + total("retries")) / window_s / rate if rate and window_s else None,
             freshness_lag=_latency(lag_dist) if lag_dist else None,
             freshness_lag_by_game={g.game_pk: g.lag_s for g in live if g.lag_s is not None},
             live_games=len(live) if detail else self.games.live_count(),

@@ -119,9 +119,11 @@ async def test_budget_from_events_and_from_a_probe() -> None:
     m.handle(BudgetChanged(clock.now(), 2.5, 5.0, pause, "429"))
     for _ in range(120):
         m.handle(request(clock.now()))
+    for attempt in (1, 2, 3):  # retried attempts spend the budget too
+        m.handle(RequestRetried(clock.now(), "feed", "u", attempt, "HTTP 503", 1.0))
     snap = m.snapshot(60)
     assert (snap.budget_rate_per_s, snap.budget_nominal_per_s) == (2.5, 5.0)
     assert snap.budget_paused_until == pause
-    assert snap.budget_use == pytest.approx((120 / 60) / 2.5)
+    assert snap.budget_use == pytest.approx((123 / 60) / 2.5)
     probed = Metrics(clock, budget_probe=FakeBudget).snapshot(60)
     assert (probed.budget_rate_per_s, probed.budget_in_use, probed.budget_waiting) == (4.0, 3, 7)
