@@ -65,3 +65,17 @@ def test_per_second_series_fills_gaps_with_zero() -> None:
     w.add(T0, "wire_requests")
     w.add(T0 + 2, "wire_requests", (), 3)
     assert w.per_second(T0 + 2, "wire_requests", 4) == (0.0, 1.0, 0.0, 3.0)
+
+
+def test_the_hour_window_reads_minute_buckets() -> None:
+    w = RollingWindows(seed=3)
+    # 40 minutes of one sample a second: 0.1 s, except one minute at 2.0 s.
+    for second in range(40 * 60):
+        slow = 20 * 60 <= second < 21 * 60
+        w.observe(T0 + second, "latency_s", (), 2.0 if slow else 0.1)
+    now = T0 + 40 * 60 - 1
+    hour = w.distributions(now, 3600)[("latency_s", ())]
+    assert hour.count == 2400
+    assert (hour.p50, hour.p95, hour.p99) == (0.1, 0.1, 2.0)
+    five = w.distributions(now, 300)[("latency_s", ())]
+    assert five.count == 300 and five.high == 0.1
