@@ -61,8 +61,11 @@ from mlbdash.ingest.scheduler.summary import GameSummary, IngestSummary, Request
 from mlbdash.ingest.scheduler.views import ViewBuilder
 from mlbdash.ingest.store import Store, StoreError
 from mlbdash.ingest.store import findings as finding_rows
+from mlbdash.ingest.store import requests as request_rows
+from mlbdash.ingest.store.codec import iso
 from mlbdash.ingest.validator.corrections import CORRECTED_BY_RECHECK
 from mlbdash.ingest.validator.crossref import VersionSummary, check_schedule_vs_feed
+from mlbdash.ingest.validator.crossref import summarize_feed as summarize_version
 from mlbdash.ingest.validator.export import export_findings_csv
 from mlbdash.ingest.validator.findings import Finding
 from mlbdash.ingest.validator.review import set_review_status, validate_and_record
@@ -72,7 +75,7 @@ from mlbdash.ingest.validator.rules import (
     SCHEDULE_FEED_STATUS,
     SCHEDULE_FEED_TEAMS,
 )
-from mlbdash.ingest.validator.service import FeedContext, validate_schedule
+from mlbdash.ingest.validator.service import FeedContext, validate_feed, validate_schedule
 from mlbdash.ingest.views import DashboardSnapshot, GameDetail
 from mlbdash.mlb.clock import Clock
 from mlbdash.mlb.dates import league_today
@@ -86,6 +89,8 @@ CROSSREF_RULES = (
 REQUEST_FLUSH_S = 1.0  # real seconds between batched writes of the request log
 REQUEST_FLUSH_MAX = 500
 FOLLOW_CHECK_S = 60.0  # clock seconds between looks for a new league date under --follow
+LATE_REAL_S = 0.02
+MONITOR_MIN_TICK_S = 0.25  # real seconds
 FINDINGS_REFRESH_S = 2.0  # real seconds between re-reads of the findings the dashboard shows
 
 
@@ -111,12 +116,16 @@ class Runtime:
         self._stack: AsyncExitStack | None = None
         self._subscribers: list[EventSink] = []
         self._requests_pending: list[RequestFinished] = []
+        self._polls_pending: dict[int, tuple[int, datetime, datetime | None]] = {}
         self._flush_wanted = asyncio.Event()
         self._stop = asyncio.Event()
         self._closing = asyncio.Event()
         self.ledger = RequestLedger()
         self._recorders: dict[int, GameRecorder] = {}
         self._previous: dict[int, VersionSummary] = {}
+        # Games whose last recorded validation found nothing (so a sound version has nothing
+        # to resolve). A game not in here is validated through the store.
+        self._clean: set[int] = set()
         self._raw_games: dict[tuple[date, int], dict[str, Any]] = {}
         self._labels: dict[int, tuple[str, str]] = {}
         self._rechecking: set[int] = set()
@@ -356,7 +365,9 @@ class Runtime:
     async def _monitor_loop(self) -> None:
         monitor = self.monitor
         await monitor.restore()
-        tick = monitor.settings.tick_s / self.clock.speed
+        # One tick per clock second, but never more than a few per real second: against a
+        # fast replay clock every tick would otherwise cost a database probe and a rule pass.
+        tick = max(monitor.settings.tick_s / self.clock.speed, MONITOR_MIN_TICK_S)
         while not self._closing.is_set():
             await self._pause(tick)
             if not self._closing.is_set():
@@ -378,11 +389,34 @@ class Runtime:
                 await self.refresh_findings()
             await self._pause(FINDINGS_REFRESH_S)
 
+    def _note_poll(self, game_pk: int, *, success: bool) -> None:
+        """Count a poll for the games table; written in batches with the request log."""
+        now = self.clock.now()
+        polls, _, last_success = self._polls_pending.get(game_pk, (0, now, None))
+        self._polls_pending[game_pk] = (polls + 1, now, now if success else last_success)
+
     async def _flush_requests(self) -> None:
-        if not self._requests_pending or self._store is None:
+        """Write the request log and the games' poll counters: one transaction per batch.
+
+        Per-poll writes would cost a transaction for every poll that found nothing new; on a
+        full slate that is most polls, and the one database connection is the bottleneck.
+        """
+        if self._store is None or not (self._requests_pending or self._polls_pending):
             return
         batch, self._requests_pending = self._requests_pending, []
-        await self._store.log_requests(batch)
+        polls, self._polls_pending = self._polls_pending, {}
+        async with self._store.transaction() as conn:
+            if batch:
+                await request_rows.insert_requests(conn, batch)
+            if polls:
+                await conn.executemany(
+                    "UPDATE games SET polls = polls + ?, last_poll_at = ?, "
+                    "last_success_at = COALESCE(?, last_success_at) WHERE game_pk = ?",
+                    [
+                        (n, iso(at), iso(ok) if ok else None, pk)
+                        for pk, (n, at, ok) in polls.items()
+                    ],
+                )
 
     async def _follow_loop(self) -> None:
         while True:
@@ -534,8 +568,7 @@ class Runtime:
             result = await recorder.update()
         except (ApiError, StoreError) as exc:
             scheduler.feed_failed(game_pk, exc.message, self.clock.now())
-            with contextlib.suppress(StoreError):
-                await self.store.record_poll(game_pk, success=False)
+            self._note_poll(game_pk, success=False)
             self._game_updated(game_pk, "none")
             return
         finally:
@@ -559,7 +592,7 @@ class Runtime:
             self._labels[game_pk] = (summary.away, summary.home)
         was = track.phase
         changes = scheduler.feed_polled(game_pk, facts, self.clock.now())
-        await self.store.record_poll(game_pk, success=True)
+        self._note_poll(game_pk, success=True)
         await self._record_transitions(changes)
         if track.phase is not was and track.phase in (Phase.RECHECK, Phase.DONE):
             await self.store.upsert_game(
@@ -586,16 +619,26 @@ class Runtime:
         final = summary.status.lifecycle.value in ("final", "forfeit")
         track = self.scheduler.tracks.get(game_pk)
         official = track.official_date if track else None
-        outcome = await validate_and_record(
-            self.store,
-            feed,
-            context=FeedContext(previous=self._previous.get(game_pk), full=kind == "full"),
-            official_date=official,
-            recheck_delay_s=self.settings.poll.final_recheck_after_s,
-            cleared_by=CORRECTED_BY_RECHECK if game_pk in self._rechecking else None,
-        )
-        self._previous[game_pk] = outcome.summary
-        self._issues(outcome.findings, set(outcome.recorded.new))
+        context = FeedContext(previous=self._previous.get(game_pk), full=kind == "full")
+        found = validate_feed(feed, context=context)
+        if not found and game_pk in self._clean:
+            # Sound, and nothing of this game's is open that it could resolve: no write.
+            self._previous[game_pk] = summarize_version(feed)
+        else:
+            outcome = await validate_and_record(
+                self.store,
+                feed,
+                context=context,
+                official_date=official,
+                recheck_delay_s=self.settings.poll.final_recheck_after_s,
+                cleared_by=CORRECTED_BY_RECHECK if game_pk in self._rechecking else None,
+            )
+            self._previous[game_pk] = outcome.summary
+            self._issues(outcome.findings, set(outcome.recorded.new))
+            if outcome.findings:
+                self._clean.discard(game_pk)
+            else:
+                self._clean.add(game_pk)
         if final and track is not None:
             raw = self._raw_games.get(track.entry.key)
             if raw is not None:

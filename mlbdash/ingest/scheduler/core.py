@@ -107,12 +107,18 @@ class LatenessMeter:
 
 
 class Scheduler:
-    def __init__(self, policy: PollPolicy, dates: Iterable[date] = ()) -> None:
+    def __init__(
+        self,
+        policy: PollPolicy,
+        dates: Iterable[date] = (),
+        *,
+        lateness_tolerance_s: float = 1.0,
+    ) -> None:
         self.policy = policy
         self.entries: dict[tuple[date, int], ScheduleEntry] = {}
         self.tracks: dict[int, GameTrack] = {}
         self._dates: dict[date, _DateState] = {}
-        self.lateness = LatenessMeter()
+        self.lateness = LatenessMeter(tolerance_s=lateness_tolerance_s)
         for d in dates:
             self.add_date(d)
 
