@@ -98,9 +98,9 @@ def options_from_args(args: argparse.Namespace) -> ReplayOptions:
         "diffpatch_window": args.diffpatch_window,
     }
     if args.demo:
-        from mlbdash.replay.demo import demo_server_options
+        from mlbdash.replay.demo import demo_server_options, demo_today
 
-        options = demo_server_options(rebase or datetime.now().astimezone().date())
+        options = demo_server_options(rebase or demo_today())
         fields.update(start=start or options.start)
         return ReplayOptions(**{**options.__dict__, **fields})
     if args.data is None:

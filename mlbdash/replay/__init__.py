@@ -4,7 +4,7 @@
 ``mlbdash replay serve`` in its own process; ``demo_server_options`` lays out the bundled slate.
 """
 
-from mlbdash.replay.demo import demo_data_path, demo_server_options
+from mlbdash.replay.demo import demo_data_path, demo_server_options, demo_today
 from mlbdash.replay.faults import FaultSpec, FaultSpecError, parse_fault_spec
 from mlbdash.replay.process import ReplayProcess, replay_subprocess
 from mlbdash.replay.server import ReplayServer, make_options, start_replay_server
@@ -18,6 +18,7 @@ __all__ = [
     "ReplayServer",
     "demo_data_path",
     "demo_server_options",
+    "demo_today",
     "make_options",
     "parse_fault_spec",
     "replay_subprocess",

@@ -36,6 +36,11 @@ DEMO_FIRST_PITCH = {
 }
 
 
+def demo_today() -> date:
+    """Today's league date (Eastern), the day the demo is laid out on by default."""
+    return datetime.now(LEAGUE_ZONE).date()
+
+
 def demo_data_path() -> Path:
     """The bundled slate, laid out like tests/fixtures/ (feed/, schedule/, timestamps/, other/)."""
     return Path(str(resources.files("mlbdash").joinpath("data", "demo")))

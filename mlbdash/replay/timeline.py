@@ -170,7 +170,9 @@ class FinalTimeline:
         self.versions: list[Version] = self._plan()
         self._times = [version.at for version in self.versions]
         self._built = _Lru(cache_size)
-        self._diffs = _Lru(cache_size * 4)
+        # Diffs are small (new plays are shared, not copied): keep a whole game's worth, so
+        # clones at every point of the game never rebuild versions to diff them.
+        self._diffs = _Lru(4096)
 
     @property
     def times(self) -> Sequence[int]:
