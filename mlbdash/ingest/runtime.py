@@ -106,8 +106,10 @@ class Runtime:
         tracked: TrackedDates | None = None,
         db_path: Path | None = None,
         retry: RetryPolicy | None = None,
+        history: bool = True,
     ) -> None:
         self.settings = settings
+        self.history = history
         self.tracked = tracked or TrackedDates()
         self.db_path = db_path or settings.resolved_db_path()
         self._given_clock = clock
@@ -170,7 +172,13 @@ class Runtime:
                 data_dir=self.db_path.parent,
             )
             today = league_today(clock.now())
-            self._scheduler = Scheduler(PollPolicy(self.settings.poll), self.tracked.initial(today))
+            self._scheduler = Scheduler(
+                PollPolicy(self.settings.poll),
+                self.tracked.initial(today),
+                # A poll counts as late past 1 clock second or 20 ms of real time, whichever is
+                # longer: on a fast replay clock a second is a millisecond or two.
+                lateness_tolerance_s=max(1.0, LATE_REAL_S * clock.speed),
+            )
             self._views = ViewBuilder(self)
             if self.settings.metrics_port is not None:
                 try:
@@ -546,6 +554,10 @@ class Runtime:
             ) -> bool:
                 return await self._store_version(game_pk, timecode, kind, feed, ops)
 
+            # A game met while it is being played is archived from its first version; one met
+            # already over gets its final feed only (a past date's history costs hundreds of
+            # requests per game and nobody was watching it live).
+            track = self.scheduler.tracks[game_pk]
             recorder = GameRecorder(
                 self.client,
                 game_pk,
@@ -553,6 +565,7 @@ class Runtime:
                 sink=self._emit,
                 clock=self.clock,
                 feed=feed,
+                history=self.history and track.phase is Phase.FOLLOW,
             )
             self._recorders[game_pk] = recorder
         return recorder

@@ -56,6 +56,7 @@ class GameRecorder:
         sink: EventSink = discard,
         clock: Clock | None = None,
         feed: dict[str, Any] | None = None,
+        history: bool = True,
     ) -> None:
         self.client = client
         self.game_pk = game_pk
@@ -63,6 +64,9 @@ class GameRecorder:
         self._sink = sink
         self._clock = clock or client.clock
         self._feed = feed
+        # Start a game never seen before from its first version (then step through every
+        # version since), so the archive holds its whole history whenever ingest started.
+        self._history = history and feed is None
 
     @property
     def feed(self) -> dict[str, Any] | None:
@@ -75,6 +79,20 @@ class GameRecorder:
 
     async def update(self) -> Recorded:
         """Bring the game up to date, storing each new version. Raises ApiError on failure."""
+        if self._history:
+            self._history = False
+            first = await self._first_version()
+            if first is not None:
+                rest = await self.update()
+                return Recorded(
+                    "full",
+                    rest.timecode,
+                    first.new_versions + rest.new_versions,
+                    first.bytes_wire + rest.bytes_wire,
+                    rest.refetch_reason,
+                    backfilled=rest.backfilled,
+                    gap_left=rest.gap_left,
+                )
         start = self.timecode
         if self._feed is None or start is None:
             return await self._full(None)
@@ -142,6 +160,16 @@ class GameRecorder:
         self._feed = feed
         new = int(await self._store(timecode, "full", feed, None))
         return Recorded("full", timecode, new, bytes_wire, reason)
+
+    async def _first_version(self) -> Recorded | None:
+        """Store the game's first version (None when the server lists no versions)."""
+        timecodes = await self.client.timestamps(self.game_pk)
+        if not timecodes:
+            return None
+        fetched = await self.client.feed(self.game_pk, timecode=timecodes[0])
+        if feed_timecode(fetched.data) != timecodes[0]:
+            return None  # the server does not serve past versions: start from the present
+        return await self._adopt(fetched.data, fetched.url, fetched.bytes_wire, None)
 
     async def _caught_up(self, start: str, feed: dict[str, Any], bytes_wire: int) -> Recorded:
         """diffPatch sent the whole feed: fill the versions between ``start`` and it first."""
