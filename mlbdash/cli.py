@@ -9,6 +9,7 @@ from importlib import import_module
 from typing import Any
 
 from mlbdash import __version__
+from mlbdash.commands import dashboard
 from mlbdash.errors import MlbdashError
 
 # Subcommand modules under mlbdash.commands, in the order --help lists them.
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"mlbdash {__version__}")
+    dashboard.add_flags(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = import_module(f"mlbdash.commands.{name}")
@@ -39,8 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
     if run is None:
-        parser.print_help()
-        return 0
+        if dashboard.wants_help(args):
+            parser.print_help()
+            return 0
+        run = dashboard.run_dashboard
     try:
         return run(args)
     except MlbdashError as exc:

@@ -130,7 +130,9 @@ class MlbdashApp(App[None]):
             self.post_message(message)
 
     def _detail_for(self, game_pk: int) -> GameDetailScreen | None:
-        screen = self.screen
+        if not self.screen_stack:  # shutting down
+            return None
+        screen = self.screen_stack[-1]
         if isinstance(screen, GameDetailScreen) and screen.game_pk == game_pk:
             return screen
         return None
@@ -193,8 +195,9 @@ class MlbdashApp(App[None]):
             return
         self.notify("Refreshed: schedule and live games polled now", timeout=3)
         self.dashboard.reconcile()
-        if isinstance(self.screen, GameDetailScreen):
-            self.screen.load()
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(top, GameDetailScreen):
+            top.load()
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

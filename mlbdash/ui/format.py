@@ -38,8 +38,15 @@ def plain(value: object, style: str = "") -> Text:
     return Text(str(value), style=style)
 
 
-def matchup(row: GameRow) -> Text:
+# Full team names (before a game's feed gives abbreviations) would push the other columns off
+# an 80-column screen; the detail screen shows the matchup whole.
+MATCHUP_WIDTH = 24
+
+
+def matchup(row: GameRow, width: int | None = MATCHUP_WIDTH) -> Text:
     text = Text(f"{row.away} @ {row.home}")
+    if width is not None and text.cell_len > width:
+        text.truncate(width, overflow="ellipsis")
     if row.double_header in {"Y", "S"} and row.game_number:
         text.append(f" G{row.game_number}", style="dim")
     return text

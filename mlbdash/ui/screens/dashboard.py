@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
@@ -12,6 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input
@@ -112,6 +114,10 @@ class DashboardScreen(Screen[None]):
         self.set_interval(1.0, self._tick)
         self.set_interval(5.0, self.reconcile)
 
+    def on_unmount(self) -> None:
+        # Events can still arrive while the app shuts down; the widgets are gone by then.
+        self._ready = False
+
     # -- state from the source -------------------------------------------------------------
 
     def reconcile(self) -> None:
@@ -127,14 +133,13 @@ class DashboardScreen(Screen[None]):
         if snap.budget is not None:
             self._budget = snap.budget
             self._rps = deque(snap.budget.requests_per_s, maxlen=SPARKLINE_SECONDS)
-        if not self._ready:
-            return
-        with self.app.batch_update():
-            self._paint_header()
-            self._paint_games()
-            self._paint_validation()
-            self._paint_rate()
-            self._paint_health()
+        self._paint(
+            self._paint_header,
+            self._paint_games,
+            self._paint_validation,
+            self._paint_rate,
+            self._paint_health,
+        )
 
     def apply_game_updated(self, event: ev.GameUpdated) -> None:
         old = self._games.get(event.game_pk)
@@ -158,8 +163,7 @@ class DashboardScreen(Screen[None]):
                 findings=event.findings,
                 last_update_at=event.at if event.update != "none" else old.last_update_at,
             )
-        with self.app.batch_update():
-            self._paint_games()
+        self._paint(self._paint_games)
 
     def apply_state_changed(self, event: ev.GameStateChanged) -> None:
         old = self._games.get(event.game_pk)
@@ -168,8 +172,7 @@ class DashboardScreen(Screen[None]):
         self._games[event.game_pk] = replace(
             old, state=event.new, detailed_state=event.detailed_state
         )
-        with self.app.batch_update():
-            self._paint_games()
+        self._paint(self._paint_games)
 
     def apply_metrics(self, event: ev.MetricsSampled) -> None:
         self._rps.append(event.requests_per_s)
@@ -186,7 +189,7 @@ class DashboardScreen(Screen[None]):
             retries_total=event.retries_total,
             errors_total=event.errors_total,
         )
-        self._paint_rate()
+        self._paint(self._paint_rate)
 
     def apply_budget_changed(self, event: ev.BudgetChanged) -> None:
         self._budget_reason = event.reason
@@ -197,13 +200,11 @@ class DashboardScreen(Screen[None]):
                 nominal_rate_per_s=event.nominal_rate_per_s,
                 paused_until=event.paused_until,
             )
-        self._paint_rate()
+        self._paint(self._paint_rate)
 
     def apply_health(self, event: ev.HealthChanged) -> None:
         self._checks[event.check] = CheckRow(event.check, event.status, event.reason)
-        with self.app.batch_update():
-            self._paint_header()
-            self._paint_health()
+        self._paint(self._paint_header, self._paint_health)
 
     def game_row(self, game_pk: int) -> GameRow | None:
         return self._games.get(game_pk)
@@ -211,13 +212,21 @@ class DashboardScreen(Screen[None]):
     # -- painting --------------------------------------------------------------------------
 
     def _tick(self) -> None:
-        with self.app.batch_update():
-            self._paint_header()
-            self._paint_games()
+        self._paint(self._paint_header, self._paint_games)
 
-    def _paint_header(self) -> None:
+    def _paint(self, *parts: Callable[[], None]) -> None:
+        """Run painters in one batch (one repaint); nothing before mount or after teardown."""
         if not self._ready:
             return
+        try:
+            with self.app.batch_update():
+                for part in parts:
+                    part()
+        except NoMatches:
+            # The app is shutting down and the widgets are already gone.
+            self._ready = False
+
+    def _paint_header(self) -> None:
         self.query_one(StatusHeader).show(
             league_dates=self._league_dates,
             api_url=self._api_url,
@@ -228,8 +237,6 @@ class DashboardScreen(Screen[None]):
         )
 
     def _paint_games(self) -> None:
-        if not self._ready:
-            return
         table = self.query_one(GamesTable)
         table.sync(self._games.values(), self._clock.now(), self._needle)
         shown, total = table.row_count, len(self._games)
@@ -242,16 +249,12 @@ class DashboardScreen(Screen[None]):
         self.query_one(ValidationPanel).show(self._findings, self._finding_counts)
 
     def _paint_rate(self) -> None:
-        if not self._ready:
-            return
         budget = self._budget
         if budget is not None:
             budget = replace(budget, requests_per_s=tuple(self._rps))
         self.query_one(RateLimitPanel).show(budget, self._clock.now(), self._budget_reason)
 
     def _paint_health(self) -> None:
-        if not self._ready:
-            return
         self.query_one(HealthPanel).show(self._checks.values(), self._alerts)
 
     def on_resize(self, event: Resize) -> None:
@@ -262,7 +265,7 @@ class DashboardScreen(Screen[None]):
         table = self.query_one(GamesTable)
         if narrow != table.narrow:
             table.set_narrow(narrow)
-            self._paint_games()
+            self._paint(self._paint_games)
 
     # -- drilldown -------------------------------------------------------------------------
 
@@ -283,7 +286,7 @@ class DashboardScreen(Screen[None]):
         box.value = ""
         box.display = False
         self._needle = ""
-        self._paint_games()
+        self._paint(self._paint_games)
         self.query_one(GamesTable).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -294,8 +297,7 @@ class DashboardScreen(Screen[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
             self._needle = event.value.strip()
-            with self.app.batch_update():
-                self._paint_games()
+            self._paint(self._paint_games)
             self.refresh_bindings()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

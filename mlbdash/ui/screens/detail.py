@@ -31,7 +31,7 @@ POLLS_SHOWN = 200
 def _title(row: GameRow) -> Text:
     title = Text(no_wrap=True, overflow="ellipsis")
     title.append(" ")
-    title.append_text(fmt.matchup(row))
+    title.append_text(fmt.matchup(row, width=None))
     title.stylize("bold")
     for part in (fmt.state(row), fmt.score(row), fmt.inning(row)):
         title.append("  ")
