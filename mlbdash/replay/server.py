@@ -133,6 +133,18 @@ def _ints(text: str) -> set[int]:
     return {int(part) for part in text.replace(" ", "").split(",") if part}
 
 
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A schedule entry as served at one game version, already encoded."""
+
+    listed_on: date
+    sort_key: tuple[str, int]
+    live: bool
+    changed: float
+    """Epoch seconds of the game version the entry shows."""
+    raw: bytes
+
+
 class ApiError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -152,6 +164,7 @@ class ReplayApp:
         self.faults = FaultPlan(self.options.faults, self.options.seed, world.start)
         self.started = datetime.now(UTC).replace(microsecond=0)
         self._reference: dict[str, Body] = {}
+        self._entries: OrderedDict[tuple[int, int, int, tuple[bool, bool]], Listed] = OrderedDict()
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -438,13 +451,13 @@ class ReplayApp:
         sports = query.get("sportId", "1").split(",")
         hydrate = query.get("hydrate", "")
         now = self.now()
-        picked: list[tuple[date, Json]] = []
+        picked: list[Listed] = []
         newest = self.world.start.timestamp()
         derived: list[str] = []
         for game in self.world.games.values():
             if pks and game.game_pk not in pks:
                 continue
-            for entry in game.entries:
+            for number, entry in enumerate(game.entries):
                 if first is not None and last is not None and not first <= entry.listed_on <= last:
                     continue
                 if types and str(entry.game.get("gameType")) not in types:
@@ -453,16 +466,37 @@ class ReplayApp:
                     continue
                 if "1" not in sports:
                     continue
-                listed, changed = self._entry(game, entry.game, now, hydrate)
-                newest = max(newest, changed)
-                picked.append((entry.listed_on, listed))
+                listed = self._listed(game, number, now, hydrate)
+                newest = max(newest, listed.changed)
+                picked.append(listed)
                 if game.derived_entry:
                     derived.append(str(game.game_pk))
-        doc = self._schedule_doc(picked)
+        body = Body(self._schedule_bytes(picked))
         headers = {"X-Replay-Derived-Games": ",".join(derived)} if derived else None
-        return self.send(
-            request, Body(encode(doc)), last_modified=from_epoch(newest), headers=headers
+        return self.send(request, body, last_modified=from_epoch(newest), headers=headers)
+
+    def _listed(self, game: Game, number: int, now: float, hydrate: str) -> Listed:
+        """One schedule entry, encoded once per game version (schedules repeat them a lot)."""
+        index = game.index_at(now) if game.timeline is not None else -1
+        flags = ("linescore" in hydrate, "decisions" in hydrate)
+        key = (game.game_pk, number, index, flags)
+        listed = self._entries.get(key)
+        if listed is not None:
+            self._entries.move_to_end(key)
+            return listed
+        entry = game.entries[number]
+        doc, changed = self._entry(game, entry.game, now, hydrate)
+        listed = Listed(
+            entry.listed_on,
+            (str(doc.get("gameDate")), game.game_pk),
+            doc.get("status", {}).get("abstractGameState") == _LIVE,
+            changed,
+            encode(doc),
         )
+        self._entries[key] = listed
+        if len(self._entries) > 20_000:
+            self._entries.popitem(last=False)
+        return listed
 
     def _entry(self, game: Game, recorded: Json, now: float, hydrate: str) -> tuple[Json, float]:
         timeline = game.timeline
@@ -477,9 +511,8 @@ class ReplayApp:
         for value in teams.values():
             for key in ("score", "isWinner"):
                 value.pop(key, None)
-        doc = None if state == "Preview" else timeline.build(index)
-        if doc is not None:
-            line = doc.get("liveData", {}).get("linescore", {})
+        line = timeline.linescore(index)
+        if state != "Preview":
             runs = {side: line.get("teams", {}).get(side, {}).get("runs") for side in teams}
             for side, value in teams.items():
                 if runs.get(side) is not None:
@@ -488,48 +521,41 @@ class ReplayApp:
                 other = {"away": "home", "home": "away"}
                 for side, value in teams.items():
                     value["isWinner"] = bool(runs[side] > runs[other[side]])
-            if "linescore" in hydrate:
-                entry["linescore"] = line
-            if "decisions" in hydrate and "decisions" in doc.get("liveData", {}):
-                entry["decisions"] = doc["liveData"]["decisions"]
-        elif "linescore" in hydrate:
-            entry["linescore"] = timeline.build(index).get("liveData", {}).get("linescore", {})
+            if "decisions" in hydrate and state == "Final":
+                decisions = timeline.build(index).get("liveData", {}).get("decisions")
+                if decisions is not None:
+                    entry["decisions"] = decisions
+        if "linescore" in hydrate:
+            entry["linescore"] = line
         entry["teams"] = teams
         return entry, float(timeline.times[index])
 
-    def _schedule_doc(self, picked: list[tuple[date, Json]]) -> Json:
-        days: dict[date, list[Json]] = {}
-        for listed_on, game in picked:
-            days.setdefault(listed_on, []).append(game)
-        dates = []
-        total = live = 0
+    def _schedule_bytes(self, picked: list[Listed]) -> bytes:
+        """The v1/schedule document around already encoded entries, grouped by date."""
+        days: dict[date, list[Listed]] = {}
+        for listed in picked:
+            days.setdefault(listed.listed_on, []).append(listed)
+        blocks = []
+        live = 0
         for day in sorted(days):
-            games = sorted(days[day], key=lambda g: (str(g.get("gameDate")), g["gamePk"]))
-            in_progress = sum(
-                1 for g in games if g.get("status", {}).get("abstractGameState") == _LIVE
-            )
-            total += len(games)
+            games = sorted(days[day], key=lambda listed: listed.sort_key)
+            in_progress = sum(1 for listed in games if listed.live)
             live += in_progress
-            dates.append(
-                {
-                    "date": day.isoformat(),
-                    "totalItems": len(games),
-                    "totalEvents": 0,
-                    "totalGames": len(games),
-                    "totalGamesInProgress": in_progress,
-                    "games": games,
-                    "events": [],
-                }
+            head = (
+                f'{{"date":"{day.isoformat()}","totalItems":{len(games)},"totalEvents":0,'
+                f'"totalGames":{len(games)},"totalGamesInProgress":{in_progress},"games":['
             )
-        doc: Json = {"copyright": self.world.copyright} if self.world.copyright else {}
-        doc.update(
-            totalItems=total,
-            totalEvents=0,
-            totalGames=total,
-            totalGamesInProgress=live,
-            dates=dates,
+            blocks.append(
+                head.encode() + b",".join(listed.raw for listed in games) + b'],"events":[]}'
+            )
+        total = len(picked)
+        copyright = self.world.copyright
+        head = f'"copyright":{json.dumps(copyright, ensure_ascii=False)},' if copyright else ""
+        head += (
+            f'"totalItems":{total},"totalEvents":0,"totalGames":{total},'
+            f'"totalGamesInProgress":{live},"dates":['
         )
-        return doc
+        return b"{" + head.encode() + b",".join(blocks) + b"]}"
 
     async def changes(self, request: web.Request) -> web.Response:
         self.stats.count(self.stats.by_endpoint, "changes")
@@ -539,16 +565,15 @@ class ReplayApp:
         except ValueError:
             raise ApiError(400, f"Invalid updatedSince {since_text!r}") from None
         now = self.now()
-        picked: list[tuple[date, Json]] = []
+        picked: list[Listed] = []
         for game in self.world.games.values():
             if game.timeline is None:
                 continue
             index = game.index_at(now)
             if now < game.timeline.times[0] or game.timeline.times[index] <= since:
                 continue
-            entry = game.entries[-1]
-            picked.append((entry.listed_on, self._entry(game, entry.game, now, "")[0]))
-        return self.send(request, Body(encode(self._schedule_doc(picked))))
+            picked.append(self._listed(game, len(game.entries) - 1, now, ""))
+        return self.send(request, Body(self._schedule_bytes(picked)))
 
     # -- reference data ---------------------------------------------------------------------------
 

@@ -111,6 +111,10 @@ class Timeline(Protocol):
         """``gameData.status`` of version ``index``, without building the version."""
         ...
 
+    def linescore(self, index: int) -> Json:
+        """``liveData.linescore`` of version ``index`` (cached; schedules ask for it often)."""
+        ...
+
 
 class _Lru:
     def __init__(self, size: int) -> None:
@@ -170,6 +174,7 @@ class FinalTimeline:
         self.versions: list[Version] = self._plan()
         self._times = [version.at for version in self.versions]
         self._built = _Lru(cache_size)
+        self._linescores = _Lru(4096)
         # Diffs are small (new plays are shared, not copied): keep a whole game's worth, so
         # clones at every point of the game never rebuild versions to diff them.
         self._diffs = _Lru(4096)
@@ -193,6 +198,18 @@ class FinalTimeline:
             status: Json = self.final.get("gameData", {}).get("status", {})
             return status
         return _PHASE_STATUS[phase]
+
+    def linescore(self, index: int) -> Json:
+        line: Json = self._linescores.get(index, lambda: self._linescore(index))
+        return line
+
+    def _linescore(self, index: int) -> Json:
+        version = self.versions[index]
+        if version.phase is not Phase.LIVE:
+            line: Json = self.build(index).get("liveData", {}).get("linescore", {})
+            return line
+        scheduled = self.final.get("liveData", {}).get("linescore", {}).get("scheduledInnings", 9)
+        return derive.linescore(self._plays_at(version), int(scheduled))
 
     def _all_plays(self) -> list[Json]:
         plays: list[Json] = self.final.get("liveData", {}).get("plays", {}).get("allPlays", [])
@@ -449,6 +466,10 @@ class RecordedTimeline:
         status: Json = self._snapshots[index].get("gameData", {}).get("status", {})
         return status
 
+    def linescore(self, index: int) -> Json:
+        line: Json = self._snapshots[index].get("liveData", {}).get("linescore", {})
+        return line
+
     def diff_ops(self, index: int) -> list[JsonOp]:
         ops: list[JsonOp] = self._diffs.get(
             index,
@@ -482,6 +503,9 @@ class ClonedTimeline:
 
     def status(self, index: int) -> Json:
         return self.base.status(index)
+
+    def linescore(self, index: int) -> Json:
+        return self.base.linescore(index)
 
     def build(self, index: int) -> Json:
         doc = dict(self.base.build(index))
