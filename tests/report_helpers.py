@@ -71,7 +71,7 @@ async def add_schedule(store: Store, rel: str, day: date) -> list[int]:
     raw = load_fixture(rel)
     schedule = parse_schedule(raw)
     listed = {g.game_pk: g for d, g in schedule.games() if d == day and g.game_pk}
-    entries = entries_by_date(schedule)[day]
+    entries = entries_by_date(schedule).get(day, [])
     url = f"{API}/v1/schedule?sportId=1&date={day.isoformat()}"
     await store.store_schedule_snapshot(url, json.dumps(raw).encode())
     await store.upsert_schedule_games([stored_entry(e, listed[e.game_pk]) for e in entries])

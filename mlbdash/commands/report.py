@@ -44,9 +44,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "report",
         help="daily report of a league date from the database (text, markdown or JSON)",
-        description="Summarise one league date from the database alone: games, coverage, "
-        "SLA, findings, alerts, requests and bytes. For the morning review; markdown pastes "
-        "into a team channel, JSON is one object with stable keys.",
+        description=(
+            "Summarise one league date from the database alone (no network): games, coverage,\n"
+            "SLA, findings, alerts, requests and bytes. For the morning review: text for a\n"
+            "terminal, markdown to paste into a team channel, JSON as one object."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
