@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -12,7 +13,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from mlbdash.errors import MlbdashError
 from mlbdash.ingest import events as ev
@@ -109,6 +110,19 @@ class MlbdashApp(App[None]):
     @work(exit_on_error=False, name=RUNTIME_WORKER, group=RUNTIME_WORKER)
     async def _run_source(self) -> None:
         await self.source.run(follow=self._follow)
+
+    async def action_quit(self) -> None:
+        """Stop the pipeline run and wait for its cleanup, then exit.
+
+        Textual cancels workers on exit without awaiting them; the caller closes the runtime
+        right after the app returns, so the run must have finished unwinding by then.
+        """
+        for worker in self.workers:
+            if worker.name == RUNTIME_WORKER and not worker.is_finished:
+                worker.cancel()
+                with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                    await worker.wait()
+        self.exit()
 
     # -- event bridge: called synchronously on this loop by the source; must not block -----
 
@@ -229,6 +243,11 @@ class MlbdashApp(App[None]):
                 ("Filter games", "Show games matching a team or state (/)", screen.action_filter),
                 ("Export validation report", "Write findings to CSV (e)", screen.action_export),
                 ("Acknowledge alert", "The selected alert (a)", screen.action_acknowledge_alert),
+                (
+                    "Silence alert",
+                    "The selected alert, for an hour (s)",
+                    screen.action_silence_alert,
+                ),
             ]
         if isinstance(screen, GameDetailScreen):
             commands.append(("Back to dashboard", "Return to the games (Esc)", screen.action_back))

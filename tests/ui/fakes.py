@@ -332,6 +332,8 @@ class FakeSource:
         self.sinks: list[EventSink] = []
         self.run_calls: list[dict[str, Any]] = []
         self.run_error: Exception | None = None
+        self.run_cancelled = False
+        self.silenced: list[tuple[int, datetime]] = []
         self.refreshes = 0
         self.acknowledged: list[int] = []
         self.reviews: list[tuple[int, str]] = []
@@ -377,7 +379,11 @@ class FakeSource:
         if self.run_error is not None:
             raise self.run_error
         self._stop = asyncio.Event()
-        await self._stop.wait()
+        try:
+            await self._stop.wait()
+        except asyncio.CancelledError:
+            self.run_cancelled = True
+            raise
         return None
 
     async def game_detail(self, game_pk: int) -> GameDetail:
@@ -412,6 +418,7 @@ class FakeSource:
         )
 
     async def silence_alert(self, alert_id: int, until: datetime) -> None:
+        self.silenced.append((alert_id, until))
         self.alerts = tuple(
             replace(a, silenced_until=until) if a.id == alert_id else a for a in self.alerts
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -228,6 +229,29 @@ async def test_acknowledge_the_selected_alert(app: MlbdashApp, source: FakeSourc
         assert source.acknowledged == [2]
         assert str(alerts.get_row("2")[0]) == "ack"
         assert "Acknowledged alert throttled" in _notes(app)
+
+
+async def test_silence_the_selected_alert_for_an_hour(app: MlbdashApp, source: FakeSource) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        until = NOW + timedelta(hours=1)
+        assert source.silenced == [(1, until)]
+        alerts = app.dashboard.query_one("#alerts", DataTable)
+        assert str(alerts.get_row("1")[0]) == "silenced"
+        assert "Silenced alert stale_live_game until 00:13 UTC" in _notes(app)
+
+
+async def test_quit_waits_for_the_pipeline_run_to_unwind(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert source.run_cancelled
+    assert app.return_code == 0
 
 
 async def test_refresh_key_asks_the_pipeline_to_poll_now(

@@ -6,6 +6,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -34,6 +35,7 @@ from mlbdash.ui.widgets.panels import HealthPanel, RateLimitPanel, ValidationPan
 STACKED_WIDTH = 160
 NARROW_WIDTH = 100
 SPARKLINE_SECONDS = 60
+SILENCE_FOR = timedelta(hours=1)  # clock time, like the alert rules
 
 
 def _row_from_event(event: ev.GameUpdated) -> GameRow:
@@ -71,6 +73,7 @@ class DashboardScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("e", "export", "Export"),
         Binding("a", "acknowledge_alert", "Ack alert"),
+        Binding("s", "silence_alert", "Silence 1h", show=False),
     ]
 
     def __init__(self, source: DashboardSource, clock: Clock) -> None:
@@ -255,7 +258,7 @@ class DashboardScreen(Screen[None]):
         self.query_one(RateLimitPanel).show(budget, self._clock.now(), self._budget_reason)
 
     def _paint_health(self) -> None:
-        self.query_one(HealthPanel).show(self._checks.values(), self._alerts)
+        self.query_one(HealthPanel).show(self._checks.values(), self._alerts, self._clock.now())
 
     def on_resize(self, event: Resize) -> None:
         narrow = event.size.width < NARROW_WIDTH
@@ -323,6 +326,25 @@ class DashboardScreen(Screen[None]):
             return
         name = alert.rule if alert else f"#{alert_id}"
         self.notify(f"Acknowledged alert {name}")
+        self.reconcile()
+
+    def action_silence_alert(self) -> None:
+        alert_id = self.query_one(HealthPanel).selected_alert_id
+        if alert_id is None:
+            self.notify("No alert to silence", severity="warning")
+            return
+        self._silence(alert_id, self._clock.now() + SILENCE_FOR)
+
+    @work(group="alerts", exit_on_error=False)
+    async def _silence(self, alert_id: int, until: datetime) -> None:
+        alert = next((a for a in self._alerts if a.id == alert_id), None)
+        try:
+            await self._source.silence_alert(alert_id, until)
+        except MlbdashError as exc:
+            self.notify(f"Could not silence: {exc.message}", severity="error")
+            return
+        name = alert.rule if alert else f"#{alert_id}"
+        self.notify(f"Silenced alert {name} until {until:%H:%M} UTC")
         self.reconcile()
 
     def default_export_path(self) -> Path:

@@ -140,7 +140,7 @@ class HealthPanel(Vertical):
         alerts.add_column("Rule", key="rule")
         alerts.add_column("Message", key="message")
 
-    def show(self, checks: Iterable[CheckRow], alerts: Iterable[AlertRow]) -> None:
+    def show(self, checks: Iterable[CheckRow], alerts: Iterable[AlertRow], now: datetime) -> None:
         sync_rows(
             self.query_one("#checks", DataTable),
             [
@@ -152,8 +152,10 @@ class HealthPanel(Vertical):
         active.sort(key=lambda a: (a.state != "firing", a.since, a.id))
         rows = []
         for alert in active:
-            label = "ack" if alert.acknowledged else alert.state
-            style = "dim" if alert.acknowledged else fmt.ALERT_STYLE.get(alert.state, "")
+            silenced = alert.silenced_until is not None and alert.silenced_until > now
+            label = "silenced" if silenced else "ack" if alert.acknowledged else alert.state
+            quiet = silenced or alert.acknowledged
+            style = "dim" if quiet else fmt.ALERT_STYLE.get(alert.state, "")
             rows.append(
                 (
                     str(alert.id),

@@ -1,0 +1,69 @@
+"""How pipeline values read on screen (pure functions, no app)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from mlbdash.ingest.views import CheckRow
+from mlbdash.ui import format as fmt
+
+from .fakes import NOW, FakeSource
+
+
+def test_live_inning_shows_half_and_outs_final_shows_last_inning() -> None:
+    games = FakeSource().games
+    assert str(fmt.inning(games[746139])) == "▲7 2 out"
+    assert str(fmt.inning(games[633860])) == "▼7 0 out"
+    assert str(fmt.inning(games[744914])) == "9th"
+    assert str(fmt.inning(games[661333])) == "—"
+    middle = replace(games[746139], inning_half="Middle")
+    assert str(fmt.inning(middle)) == "mid 7", "no outs between halves"
+
+
+def test_state_adds_the_reason_unless_the_state_says_it() -> None:
+    postponed = FakeSource().games[661333]
+    assert str(fmt.state(postponed)) == "Postponed: Inclement Weather"
+    delayed = replace(postponed, detailed_state="Delayed: Rain", reason="Rain")
+    assert str(fmt.state(delayed)) == "Delayed: Rain"
+
+
+def test_age_uses_the_largest_unit_and_flags_stale() -> None:
+    assert str(fmt.age(NOW, NOW - timedelta(seconds=42))) == "42s"
+    assert str(fmt.age(NOW, NOW - timedelta(minutes=4, seconds=59))) == "4m"
+    assert str(fmt.age(NOW, NOW - timedelta(hours=5))) == "5h"
+    assert str(fmt.age(NOW, NOW - timedelta(days=3))) == "3d"
+    assert str(fmt.age(NOW, None)) == "—"
+    assert str(fmt.age(NOW, NOW + timedelta(seconds=5))) == "0s", "clock skew is not negative"
+    assert fmt.age(NOW, NOW - timedelta(minutes=3)).style == "yellow"
+
+
+def test_overall_health_is_the_worst_check() -> None:
+    assert fmt.overall_health([]) == "ok"
+    checks = [CheckRow("api", "ok", ""), CheckRow("disk", "degraded", "")]
+    assert fmt.overall_health(checks) == "degraded"
+    assert fmt.overall_health([*checks, CheckRow("db", "failing", "")]) == "failing"
+
+
+def test_league_dates_and_clock_labels() -> None:
+    assert fmt.league_dates([]) == "no league date"
+    assert fmt.league_dates(["2024-07-01"]) == "2024-07-01"
+    assert fmt.league_dates(["2024-07-02", "2024-07-01"]) == "2024-07-01, 2024-07-02"
+    many = ["2024-07-01", "2024-07-02", "2024-07-03"]
+    assert fmt.league_dates(many) == "2024-07-01 … 2024-07-03 (3 dates)"
+    at = datetime(2024, 7, 1, 23, 5, 9, tzinfo=UTC)
+    assert fmt.clock_time(at, 1.0) == "23:05:09 UTC"
+    assert fmt.clock_time(at, 60.0) == "23:05:09 UTC ×60"
+
+
+def test_long_team_names_are_cut_to_fit_the_games_panel() -> None:
+    row = replace(FakeSource().games[661333], away="Toronto Blue Jays", home="Arizona Diamondbacks")
+    assert str(fmt.matchup(row)) == "Toronto Blue Jays @ Ari…"
+    assert str(fmt.matchup(row, width=None)) == "Toronto Blue Jays @ Arizona Diamondbacks"
+
+
+def test_brackets_stay_literal() -> None:
+    row = replace(FakeSource().games[746139], away="[b]X", detailed_state="Delayed: [Rain]")
+    assert fmt.matchup(row).plain == "[b]X @ LAD"
+    assert fmt.state(row).plain == "Delayed: [Rain]"
+    assert fmt.plain("[red]boom[/red]").plain == "[red]boom[/red]"
