@@ -19,6 +19,7 @@ from mlbdash.ingest.validator.consistency import FeedParts
 from mlbdash.ingest.validator.corrections import (
     DEFAULT_RECHECK_DELAY_S,
     Correction,
+    cleared_on,
     decide_corrections,
 )
 from mlbdash.ingest.validator.crossref import VersionSummary, summarize_feed
@@ -75,7 +76,7 @@ async def validate_and_record(
             official_date=official_date,
             game_pk=parts.game_pk,
             checked_rules=rules_checked(ctx),
-            cleared_by=cleared_by or _cleared_note(parts.timecode),
+            cleared_by=cleared_by or cleared_on(parts.timecode),
             recheck_at=recheck_at,
         )
     return FeedOutcome(tuple(found), tuple(corrections), recorded, summarize_feed(feed))
@@ -99,10 +100,6 @@ def issue_events(outcome: FeedOutcome, at: datetime) -> list[IssueFound]:
         )
         for f in outcome.findings
     ]
-
-
-def _cleared_note(timecode: str | None) -> str:
-    return f"cleared on version {timecode}" if timecode else "cleared"
 
 
 async def set_review_status(
