@@ -13,7 +13,16 @@ from mlbdash.commands import dashboard
 from mlbdash.errors import MlbdashError
 
 # Subcommand modules under mlbdash.commands, in the order --help lists them.
-COMMANDS: tuple[str, ...] = ("ingest", "validate", "export", "game", "replay", "db", "report")
+COMMANDS: tuple[str, ...] = (
+    "ingest",
+    "validate",
+    "export",
+    "game",
+    "replay",
+    "bench",
+    "db",
+    "report",
+)
 
 DESCRIPTION = """\
 mlbdash keeps a complete, correct, live archive of MLB games from the MLB Stats API

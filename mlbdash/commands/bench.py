@@ -1,0 +1,103 @@
+"""``mlbdash bench``: mlbdash against "the common way" of polling, on the bundled replay slate.
+
+Runs a replay server, client A (full feeds every ``metaData.wait``) and ``mlbdash ingest``
+(B), each in its own process, over the same virtual window; then B alone at 100, 300 and 1000
+live games. Prints a table (``--json``: one object). Exit 0 when every part ran (a missed
+target is a result, not an error), 1 when a part failed to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mlbdash.errors import UsageError
+
+
+def _scale(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: use numbers such as 100,300,1000") from None
+    if any(v < 1 or v > 5000 for v in values):
+        raise argparse.ArgumentTypeError("each scale must be between 1 and 5000 games")
+    return values
+
+
+def register(subparsers: Any) -> None:
+    from mlbdash.bench import run as bench
+
+    parser = subparsers.add_parser(
+        "bench",
+        help="measure mlbdash against the common way of polling (replay, ~9 min)",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=bench.DEFAULT_MINUTES,
+        help=f"virtual minutes of the A/B window (default {bench.DEFAULT_MINUTES:g})",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=bench.DEFAULT_SPEED,
+        help=f"replay speed of the A/B comparison (default {bench.DEFAULT_SPEED:g})",
+    )
+    parser.add_argument(
+        "--scale",
+        type=_scale,
+        default=bench.DEFAULT_SCALE,
+        help="live games of the scale runs, comma separated (default 100,300,1000; '' for none)",
+    )
+    parser.add_argument(
+        "--scale-seconds",
+        type=float,
+        default=bench.SCALE_SECONDS,
+        help=f"virtual seconds measured per scale run (default {bench.SCALE_SECONDS:g})",
+    )
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="keep logs and databases in DIR")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mlbdash.bench import report
+    from mlbdash.bench import run as bench
+
+    if not 0 < args.minutes <= 90:
+        raise UsageError("--minutes must be between 0 and 90 (every game stays live that long)")
+    if not 0 < args.speed <= 100:
+        raise UsageError("--speed must be between 0 and 100")
+    if args.scale_seconds <= 0:
+        raise UsageError("--scale-seconds must be positive")
+
+    def progress(line: str) -> None:
+        print(f"bench: {line}", file=sys.stderr, flush=True)
+
+    async def go(workdir: Path) -> dict[str, Any]:
+        return await bench.run_bench(
+            workdir,
+            minutes=args.minutes,
+            speed=args.speed,
+            scale=args.scale,
+            scale_seconds=args.scale_seconds,
+            progress=progress,
+        )
+
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        result = asyncio.run(go(args.keep))
+    else:
+        with tempfile.TemporaryDirectory(prefix="mlbdash-bench-") as tmp:
+            result = asyncio.run(go(Path(tmp)))
+    if args.json:
+        sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
+    else:
+        report.write_table(result, sys.stdout)
+    return 1 if result["failed"] else 0
