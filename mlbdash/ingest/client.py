@@ -521,6 +521,9 @@ def _decode_json(url: str, body: bytes) -> Any:
         raise BadResponse(url, "empty body", retryable=True)
     try:
         return json.loads(text)
+    except RecursionError:
+        # json's C decoder recurses once per nesting level; a hostile body must not crash us.
+        raise BadResponse(url, "JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
         # The text ended while a value was still open (an unterminated string reports where
         # the string began; a cut "true" or number fails a few characters from the end).
