@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, TabbedContent
 
 from mlbdash.errors import MlbdashError
 from mlbdash.ingest import events as ev
@@ -109,6 +109,24 @@ async def test_detail_feed_tree_builds_nodes_only_when_expanded(app: MlbdashApp)
             "boxscore",
             "leaders",
         ]
+
+
+async def test_detail_regroups_when_the_terminal_narrows(app: MlbdashApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j", "enter")
+        await settle(pilot)
+        tabs = app.screen.query_one(TabbedContent)
+        assert tabs.tab_count == 2, "wide: timeline and polls sit beside the findings"
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        tabs = app.screen.query_one(TabbedContent)
+        assert tabs.tab_count == 4
+        assert app.screen.query_one("#game-findings", DataTable).row_count == 2
+        assert app.screen.query_one("#polls", DataTable).row_count == 12
+        await pilot.press("3")
+        assert tabs.active == "tab-polls"
+        assert app.focused is app.screen.query_one("#polls", DataTable)
 
 
 async def test_review_a_finding_from_the_detail_screen(app: MlbdashApp, source: FakeSource) -> None:

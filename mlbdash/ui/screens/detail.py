@@ -10,6 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
@@ -26,6 +27,36 @@ from mlbdash.ui.widgets.keyed import selected_key, sync_rows
 # often would be wasted work, so reloads are at least this many (real) seconds apart.
 RELOAD_EVERY_S = 2.0
 POLLS_SHOWN = 200
+
+
+WIDE_WIDTH = 100
+FINDING_COLUMNS = (
+    ("severity", "Sev"),
+    ("status", "Status"),
+    ("rule", "Rule"),
+    ("message", "Message"),
+    ("seen", "Seen"),
+    ("path", "Path"),
+)
+TIMELINE_COLUMNS = (("at", "State since (UTC)"), ("state", "State"), ("source", "From"))
+POLL_COLUMNS = (
+    ("at", "Poll (UTC)"),
+    ("kind", "Kind"),
+    ("status", "HTTP"),
+    ("latency", "ms"),
+    ("bytes", "Bytes"),
+    ("update", "Update"),
+    ("error", "Error"),
+)
+
+
+def _table(
+    table_id: str, columns: tuple[tuple[str, str], ...], *, zebra: bool = False
+) -> DataTable[Text]:
+    table: DataTable[Text] = DataTable(id=table_id, cursor_type="row", zebra_stripes=zebra)
+    for key, label in columns:
+        table.add_column(label, key=key)
+    return table
 
 
 def _title(row: GameRow) -> Text:
@@ -71,55 +102,56 @@ class GameDetailScreen(Screen[None]):
         self._feed_shown = False
         self._last_load = 0.0
         self._reload_timer: Timer | None = None
+        self._wide = False
 
     @property
     def game_pk(self) -> int:
         return self.row.game_pk
 
     def compose(self) -> ComposeResult:
+        # Wide terminals show findings, timeline and polls together; narrow ones use tabs.
+        wide = self.app.size.width >= WIDE_WIDTH
+        self._wide = wide
+        self.set_class(wide, "-wide")
         yield Static(_title(self.row), id="detail-title")
         with Horizontal(id="detail-top"):
-            yield DataTable(id="linescore", cursor_type="none", show_cursor=False)
+            linescore: DataTable[Text] = DataTable(
+                id="linescore", cursor_type="none", show_cursor=False
+            )
+            linescore.can_focus = False
+            yield linescore
             yield Static(Text("loading…", style="dim"), id="current-play")
         with TabbedContent(id="detail-tabs"):
-            with TabPane("Findings", id="tab-findings"):
-                yield DataTable(id="game-findings", cursor_type="row", zebra_stripes=True)
-            with TabPane("Timeline", id="tab-timeline"):
-                yield DataTable(id="timeline", cursor_type="row")
-            with TabPane("Polls", id="tab-polls"):
-                yield DataTable(id="polls", cursor_type="row", zebra_stripes=True)
+            if wide:
+                with TabPane("Findings", id="tab-findings"):
+                    yield _table("game-findings", FINDING_COLUMNS, zebra=True)
+                    with Horizontal(id="history"):
+                        yield _table("timeline", TIMELINE_COLUMNS)
+                        yield _table("polls", POLL_COLUMNS, zebra=True)
+            else:
+                with TabPane("Findings", id="tab-findings"):
+                    yield _table("game-findings", FINDING_COLUMNS, zebra=True)
+                with TabPane("Timeline", id="tab-timeline"):
+                    yield _table("timeline", TIMELINE_COLUMNS)
+                with TabPane("Polls", id="tab-polls"):
+                    yield _table("polls", POLL_COLUMNS, zebra=True)
             with TabPane("Feed", id="tab-feed"):
                 yield FeedTree(id="feed")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#linescore", DataTable).can_focus = False
-        findings = self.query_one("#game-findings", DataTable)
-        for key, label in (
-            ("severity", "Sev"),
-            ("status", "Status"),
-            ("rule", "Rule"),
-            ("message", "Message"),
-            ("seen", "Seen"),
-            ("path", "Path"),
-        ):
-            findings.add_column(label, key=key)
-        timeline = self.query_one("#timeline", DataTable)
-        for key, label in (("at", "At (UTC)"), ("state", "State"), ("source", "Source")):
-            timeline.add_column(label, key=key)
-        polls = self.query_one("#polls", DataTable)
-        for key, label in (
-            ("at", "At (UTC)"),
-            ("kind", "Kind"),
-            ("status", "HTTP"),
-            ("latency", "ms"),
-            ("bytes", "Bytes"),
-            ("update", "Update"),
-            ("error", "Error"),
-        ):
-            polls.add_column(label, key=key)
-        findings.focus()
+        self.query_one("#game-findings", DataTable).focus()
         self.load()
+
+    async def on_resize(self, event: Resize) -> None:
+        if (event.size.width >= WIDE_WIDTH) == self._wide:
+            return
+        # Rare (a terminal resized across the breakpoint): rebuild and repaint what we have.
+        await self.recompose()
+        self._feed_shown = False
+        if self.detail is not None:
+            self.show(self.detail)
+        self.query_one("#game-findings", DataTable).focus()
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -253,7 +285,14 @@ class GameDetailScreen(Screen[None]):
         self.dismiss()
 
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        """Show a tab (on wide screens timeline and polls share the findings tab)."""
+        target = {"tab-timeline": "#timeline", "tab-polls": "#polls"}.get(tab)
+        tabs = self.query_one(TabbedContent)
+        if self._wide and target is not None:
+            tabs.active = "tab-findings"
+            self.query_one(target, DataTable).focus()
+            return
+        tabs.active = tab
         # Keys should act on what is now shown: focus the table or tree inside the tab.
         self.query_one(f"#{tab}", TabPane).query_one("DataTable, FeedTree").focus()
 
