@@ -87,10 +87,12 @@ def slate(tmp_path_factory: pytest.TempPathFactory) -> SlateRuns:
             victim.send_signal(signal.SIGKILL)
             assert victim.wait(10) == -signal.SIGKILL
             midway = asyncio.run(_stored(killed_db))
-            restarted = finish(start_ingest(url, killed_db, config, *SLATE_INGEST, "--until-done"))
+            again = start_ingest(url, killed_db, config, *SLATE_INGEST, "--until-done")
+            procs.append(again)
+            restarted = finish(again)
             clean_run = finish(clean)
         finally:
-            for proc in (clean, victim):
+            for proc in procs:
                 stop(proc)
         timestamps = {pk: server_timestamps(url, pk) for pk in SLATE}
         finals = {pk: server_feed(url, pk) for pk in SLATE}
