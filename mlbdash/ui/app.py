@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -25,6 +26,7 @@ from mlbdash.ui.source import DashboardSource
 from mlbdash.ui.widgets.games import GamesTable
 
 RUNTIME_WORKER = "runtime"
+CRASH_NOTIFY_EVERY_S = 60.0
 REVIEW_KEYS = (("acknowledged", "a"), ("resolved", "d"), ("ignored", "i"), ("open", "o"))
 
 
@@ -34,10 +36,12 @@ class MlbdashApp(App[None]):
     CSS_PATH = "mlbdash.tcss"
     TITLE = "mlbdash"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh", "Refresh"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
-        Binding("t", "toggle_theme", "Dark/light", show=False),
+        Binding("r", "refresh", "Refresh", tooltip="Poll the schedule and live games now"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="This list of keys"),
+        Binding("q", "quit", "Quit", tooltip="Stop the pipeline and leave"),
+        Binding(
+            "t", "toggle_theme", "Dark/light", show=False, tooltip="Switch dark and light themes"
+        ),
     ]
 
     # -- messages: one per pipeline event the UI shows, posted by the event bridge ----------
@@ -81,6 +85,10 @@ class MlbdashApp(App[None]):
             )
 
     @dataclass
+    class WorkerStopped(Message):
+        event: ev.WorkerStopped
+
+    @dataclass
     class ReviewChanged(Message):
         """Findings or alerts changed: the panels re-read the snapshot, so a burst is one."""
 
@@ -93,6 +101,7 @@ class MlbdashApp(App[None]):
         self.clock = clock
         self._follow = follow
         self._unsubscribe: Callable[[], None] | None = None
+        self._crash_notified: dict[str, float] = {}
         self.dashboard = DashboardScreen(source, clock)
 
     def get_default_screen(self) -> Screen[None]:
@@ -140,6 +149,8 @@ class MlbdashApp(App[None]):
             message = self.HealthChanged(event)
         elif isinstance(event, ev.IssueFound | ev.AlertChanged):
             message = self.ReviewChanged()
+        elif isinstance(event, ev.WorkerStopped) and event.error:
+            message = self.WorkerStopped(event)
         if message is not None:
             self.post_message(message)
 
@@ -175,6 +186,18 @@ class MlbdashApp(App[None]):
     def on_mlbdash_app_review_changed(self, _message: ReviewChanged) -> None:
         self.dashboard.reconcile()
 
+    def on_mlbdash_app_worker_stopped(self, message: WorkerStopped) -> None:
+        # A crashing job can repeat every poll: one toast per worker per minute is enough,
+        # the health panel keeps the standing state.
+        event = message.event
+        now = time.monotonic()
+        if now - self._crash_notified.get(event.worker, -CRASH_NOTIFY_EVERY_S) < (
+            CRASH_NOTIFY_EVERY_S
+        ):
+            return
+        self._crash_notified[event.worker] = now
+        self.notify(f"{event.worker} stopped: {event.error}", severity="error", markup=False)
+
     # -- workers ---------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -184,16 +207,20 @@ class MlbdashApp(App[None]):
                 error = worker.error
                 reason = error.message if isinstance(error, MlbdashError) else repr(error)
                 self.dashboard.stopped = "pipeline stopped"
-                self.notify(f"The pipeline stopped: {reason}", severity="error", timeout=30)
+                self.notify(
+                    f"The pipeline stopped: {reason}", severity="error", timeout=30, markup=False
+                )
                 self.dashboard.reconcile()
             elif event.state == WorkerState.SUCCESS:
                 self.dashboard.stopped = "pipeline finished"
-                self.notify("The pipeline finished; the dashboard shows the last state")
+                self.notify(
+                    "The pipeline finished; the dashboard shows the last state", markup=False
+                )
                 self.dashboard.reconcile()
         elif event.state == WorkerState.ERROR:
             error = worker.error
             reason = error.message if isinstance(error, MlbdashError) else str(error)
-            self.notify(f"{worker.name or 'task'} failed: {reason}", severity="error")
+            self.notify(f"{worker.name or 'task'} failed: {reason}", severity="error", markup=False)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -205,9 +232,9 @@ class MlbdashApp(App[None]):
         try:
             await self.source.refresh_now()
         except MlbdashError as exc:
-            self.notify(f"Refresh failed: {exc.message}", severity="error")
+            self.notify(f"Refresh failed: {exc.message}", severity="error", markup=False)
             return
-        self.notify("Refreshed: schedule and live games polled now", timeout=3)
+        self.notify("Refreshed: schedule and live games polled now", timeout=3, markup=False)
         self.dashboard.reconcile()
         top = self.screen_stack[-1] if self.screen_stack else None
         if isinstance(top, GameDetailScreen):

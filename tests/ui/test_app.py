@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import html
+import re
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -291,15 +293,15 @@ async def test_help_lists_every_key(app: MlbdashApp) -> None:
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("#help-box Static").render())
         for key, label in [
-            ("/", "Filter"),
-            ("e", "Export"),
-            ("a", "Ack alert"),
-            ("r", "Refresh"),
-            ("q", "Quit"),
-            ("j/k", "Move"),
+            ("/", "Filter games"),
+            ("e", "Export the validation report"),
+            ("a", "Acknowledge the selected alert"),
+            ("r", "Poll the schedule and live games now"),
+            ("q", "Stop the pipeline and leave"),
+            ("j/k", "Next / previous game"),
             ("Enter", "Open the selected game"),
-            ("esc", "Back"),
-            ("d", "Resolve"),
+            ("esc", "Back to the dashboard"),
+            ("d", "Mark the selected finding resolved"),
         ]:
             assert any(
                 line.split()[:1] == key.split()[:1] and label in line for line in text.splitlines()
@@ -394,9 +396,35 @@ async def test_api_strings_are_shown_as_text_not_markup() -> None:
         assert "Delayed: [Rain]" in _screen_text(app)
 
 
+async def test_notifications_show_api_text_literally() -> None:
+    source = FakeSource()
+    source.alerts = tuple(replace(a, rule=f"[bold]{a.rule}") for a in source.alerts)
+    app = MlbdashApp(source, clock=source.clock)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.pause()
+        assert "Acknowledged alert [bold]stale_live_game" in _screen_text(app)
+
+
+async def test_crashed_workers_are_reported_once_a_minute(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for _ in range(3):
+            source.emit(ev.WorkerStopped(NOW, "feed:746139", "internal error: KeyError: 'x'"))
+        source.emit(ev.WorkerStopped(NOW, "monitor", None))
+        await pilot.pause()
+        crashes = [n for n in _notes(app) if "stopped" in n]
+        assert crashes == ["feed:746139 stopped: internal error: KeyError: 'x'"]
+
+
 def _screen_text(app: MlbdashApp) -> str:
-    """What is on screen, as the SVG screenshot spells it (spaces as &#160;)."""
-    return app.export_screenshot().replace("&#160;", " ")
+    """The characters on screen: the SVG screenshot without its tags."""
+    svg = app.export_screenshot()
+    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
 
 
 def _files(folder: Path) -> list[Path]:

@@ -69,11 +69,25 @@ def _row_from_event(event: ev.GameUpdated) -> GameRow:
 
 class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("escape", "clear_filter", "Clear filter"),
-        Binding("e", "export", "Export"),
-        Binding("a", "acknowledge_alert", "Ack alert"),
-        Binding("s", "silence_alert", "Silence 1h", show=False),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            key_display="/",
+            tooltip="Filter games by team or state text",
+        ),
+        Binding(
+            "escape", "clear_filter", "Clear filter", tooltip="Clear the filter, show every game"
+        ),
+        Binding("e", "export", "Export", tooltip="Export the validation report to CSV"),
+        Binding("a", "acknowledge_alert", "Ack alert", tooltip="Acknowledge the selected alert"),
+        Binding(
+            "s",
+            "silence_alert",
+            "Silence 1h",
+            show=False,
+            tooltip="Silence the selected alert for an hour",
+        ),
     ]
 
     def __init__(self, source: DashboardSource, clock: Clock) -> None:
@@ -312,7 +326,7 @@ class DashboardScreen(Screen[None]):
     def action_acknowledge_alert(self) -> None:
         alert_id = self.query_one(HealthPanel).selected_alert_id
         if alert_id is None:
-            self.notify("No alert to acknowledge", severity="warning")
+            self.notify("No alert to acknowledge", severity="warning", markup=False)
             return
         self._acknowledge(alert_id)
 
@@ -322,16 +336,16 @@ class DashboardScreen(Screen[None]):
         try:
             await self._source.acknowledge_alert(alert_id)
         except MlbdashError as exc:
-            self.notify(f"Could not acknowledge: {exc.message}", severity="error")
+            self.notify(f"Could not acknowledge: {exc.message}", severity="error", markup=False)
             return
         name = alert.rule if alert else f"#{alert_id}"
-        self.notify(f"Acknowledged alert {name}")
+        self.notify(f"Acknowledged alert {name}", markup=False)
         self.reconcile()
 
     def action_silence_alert(self) -> None:
         alert_id = self.query_one(HealthPanel).selected_alert_id
         if alert_id is None:
-            self.notify("No alert to silence", severity="warning")
+            self.notify("No alert to silence", severity="warning", markup=False)
             return
         self._silence(alert_id, self._clock.now() + SILENCE_FOR)
 
@@ -341,10 +355,10 @@ class DashboardScreen(Screen[None]):
         try:
             await self._source.silence_alert(alert_id, until)
         except MlbdashError as exc:
-            self.notify(f"Could not silence: {exc.message}", severity="error")
+            self.notify(f"Could not silence: {exc.message}", severity="error", markup=False)
             return
         name = alert.rule if alert else f"#{alert_id}"
-        self.notify(f"Silenced alert {name} until {until:%H:%M} UTC")
+        self.notify(f"Silenced alert {name} until {until:%H:%M} UTC", markup=False)
         self.reconcile()
 
     def default_export_path(self) -> Path:
@@ -366,17 +380,21 @@ class DashboardScreen(Screen[None]):
                 ConfirmDialog(f"{path} already exists. Overwrite it?")
             )
             if not force:
-                self.notify("Export cancelled: file not overwritten")
+                self.notify("Export cancelled: file not overwritten", markup=False)
                 return
         try:
             written = await self._source.export_validation_csv(path, force=force)
         except FileExistsError:
-            self.notify(f"{path} already exists; not overwritten", severity="error")
+            self.notify(f"{path} already exists; not overwritten", severity="error", markup=False)
             return
         except MlbdashError as exc:
-            self.notify(f"Export failed: {exc.message}", severity="error")
+            self.notify(f"Export failed: {exc.message}", severity="error", markup=False)
             return
         except OSError as exc:
-            self.notify(f"Export failed: {path}: {exc.strerror or exc}", severity="error")
+            self.notify(
+                f"Export failed: {path}: {exc.strerror or exc}", severity="error", markup=False
+            )
             return
-        self.notify(f"Wrote {written} findings to {path}", title="Validation report exported")
+        self.notify(
+            f"Wrote {written} findings to {path}", title="Validation report exported", markup=False
+        )

@@ -82,15 +82,26 @@ def _count(linescore: Linescore | None) -> Text:
 
 class GameDetailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("a", "review('acknowledged')", "Acknowledge"),
-        Binding("d", "review('resolved')", "Resolve"),
-        Binding("i", "review('ignored')", "Ignore"),
-        Binding("o", "review('open')", "Reopen", show=False),
+        Binding("escape", "back", "Back", tooltip="Back to the dashboard, cursor where it was"),
+        Binding(
+            "a",
+            "review('acknowledged')",
+            "Acknowledge",
+            tooltip="Mark the selected finding acknowledged",
+        ),
+        Binding("d", "review('resolved')", "Resolve", tooltip="Mark the selected finding resolved"),
+        Binding("i", "review('ignored')", "Ignore", tooltip="Mark the selected finding ignored"),
+        Binding("o", "review('open')", "Reopen", show=False, tooltip="Reopen the selected finding"),
         Binding("1", "tab('tab-findings')", "Findings", show=False),
         Binding("2", "tab('tab-timeline')", "Timeline", show=False),
         Binding("3", "tab('tab-polls')", "Polls", show=False),
-        Binding("4", "tab('tab-feed')", "Feed", show=False),
+        Binding(
+            "4",
+            "tab('tab-feed')",
+            "Feed",
+            show=False,
+            tooltip="Browse the stored feed (Enter opens a node)",
+        ),
     ]
 
     def __init__(self, source: DashboardSource, row: GameRow, clock: Clock) -> None:
@@ -173,7 +184,9 @@ class GameDetailScreen(Screen[None]):
         try:
             detail = await self._source.game_detail(self.game_pk)
         except MlbdashError as exc:
-            self.notify(f"Could not load game {self.game_pk}: {exc.message}", severity="error")
+            self.notify(
+                f"Could not load game {self.game_pk}: {exc.message}", severity="error", markup=False
+            )
             return
         self.show(detail)
 
@@ -299,7 +312,7 @@ class GameDetailScreen(Screen[None]):
     def action_review(self, status: str) -> None:
         key = selected_key(self.query_one("#game-findings", DataTable))
         if key is None:
-            self.notify("This game has no findings to review", severity="warning")
+            self.notify("This game has no findings to review", severity="warning", markup=False)
             return
         self._review(int(key), status)
 
@@ -308,7 +321,7 @@ class GameDetailScreen(Screen[None]):
         try:
             await self._source.set_finding_status(finding_id, status)
         except MlbdashError as exc:
-            self.notify(f"Could not update finding: {exc.message}", severity="error")
+            self.notify(f"Could not update finding: {exc.message}", severity="error", markup=False)
             return
-        self.notify(f"Finding {finding_id} marked {status}")
+        self.notify(f"Finding {finding_id} marked {status}", markup=False)
         self.load()

@@ -35,7 +35,7 @@ class ExportDialog(ModalScreen[Path | None]):
     def _submit(self) -> None:
         value = self.query_one(Input).value.strip()
         if not value:
-            self.notify("Give a file name for the report", severity="warning")
+            self.notify("Give a file name for the report", severity="warning", markup=False)
             return
         self.dismiss(Path(value))
 

@@ -15,7 +15,7 @@ from textual.widgets import Static
 EXTRA_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Dashboard", "↑ ↓ PgUp PgDn", "Move in the focused table"),
     ("Dashboard", "Enter", "Open the selected game"),
-    ("Dashboard", "Tab", "Next panel (games, filter, alerts)"),
+    ("Dashboard", "Tab", "Next panel (games, alerts)"),
     ("Game detail", "Tab", "Next panel; ← → switch tabs"),
     ("Everywhere", "ctrl+p", "Command palette (every action by name)"),
 )
@@ -31,7 +31,7 @@ def _keys(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
             key = binding.key_display or ",".join(
                 _KEY_NAMES.get(k, k) for k in binding.key.split(",")
             )
-            out.append((key, binding.description))
+            out.append((key, binding.tooltip or binding.description))
     return out
 
 

@@ -63,7 +63,7 @@ class GamesTable(DataTable[Text]):
     """Games in schedule order; Enter posts ``GameChosen``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Move", key_display="j/k"),
+        Binding("j", "cursor_down", "Move", key_display="j/k", tooltip="Next / previous game"),
         # Described by the j binding's "j/k Move"; listed once in the footer and help.
         Binding("k", "cursor_up", "", show=False),
     ]
