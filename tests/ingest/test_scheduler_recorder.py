@@ -1,0 +1,178 @@
+"""GameRecorder against the replay server (loopback HTTP, virtual time on a ManualClock).
+
+One recorded game (CWS @ HOU, 2022-06-19, gamePk 662751) replays from its first version; the
+recorder must store every version the server has, one per timecode, whatever happens between
+polls: steady polling, a long gap (the server answers with the whole feed), a restart from a
+stored version, a patch that does not apply.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import fixture_path
+
+from mlbdash.ingest.budget import RequestBudget
+from mlbdash.ingest.client import MlbApiClient
+from mlbdash.ingest.events import Event, FeedRefetched
+from mlbdash.ingest.scheduler.recorder import GameRecorder, VersionKind
+from mlbdash.mlb.clock import ManualClock
+from mlbdash.replay.server import ReplayServer, start_replay_server
+
+GAME = 662751
+
+
+class Archive:
+    """What the recorder stored: (timecode, kind) in order, and the feed of each."""
+
+    def __init__(self) -> None:
+        self.versions: list[tuple[str, str]] = []
+        self.feeds: dict[str, dict[str, Any]] = {}
+
+    async def store(
+        self, timecode: str, kind: VersionKind, feed: dict[str, Any], ops: list[Any] | None
+    ) -> bool:
+        if timecode in self.feeds:
+            return False
+        assert (kind == "diff") == (ops is not None)
+        self.versions.append((timecode, kind))
+        # A deep copy: the recorder patches its feed in place afterwards.
+        self.feeds[timecode] = json.loads(json.dumps(feed))
+        return True
+
+    @property
+    def timecodes(self) -> list[str]:
+        return [t for t, _ in self.versions]
+
+
+@pytest.fixture
+async def replay(tmp_path: Path) -> AsyncIterator[tuple[ReplayServer, ManualClock]]:
+    data = tmp_path / "data"
+    (data / "feed").mkdir(parents=True)
+    shutil.copyfile(
+        fixture_path("feed/feed_662751_final.json.gz"), data / "feed" / "feed_662751_final.json.gz"
+    )
+    clocks: list[ManualClock] = []
+
+    def make_clock(start: datetime) -> ManualClock:
+        clocks.append(ManualClock(start))
+        return clocks[0]
+
+    async with start_replay_server(data, clock=make_clock) as server:
+        yield server, clocks[0]
+
+
+def _client(server: ReplayServer, clock: ManualClock) -> MlbApiClient:
+    # The default budget (5 requests a second, real time) would make a backfill crawl.
+    budget = RequestBudget(1000, 1000, clock=clock)
+    return MlbApiClient(server.base_url, clock=clock, budget=budget)
+
+
+async def _server_timecodes(client: MlbApiClient) -> list[str]:
+    return await client.timestamps(GAME)
+
+
+async def _to_first_pitch(clock: ManualClock, client: MlbApiClient, plus_s: float) -> None:
+    """Move virtual time to ``plus_s`` seconds after the game's first pitch."""
+    feed = (await client.feed(GAME, timecode=None)).data
+    first_pitch = datetime.fromisoformat(feed["gameData"]["datetime"]["dateTime"])
+    await clock.advance((first_pitch - clock.now()).total_seconds() + plus_s)
+
+
+async def test_a_game_met_live_is_archived_from_its_first_version(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    server, clock = replay
+    archive = Archive()
+    async with _client(server, clock) as client:
+        await _to_first_pitch(clock, client, 45 * 60)
+        recorder = GameRecorder(client, GAME, archive.store, clock=clock)
+        result = await recorder.update()
+        expected = await _server_timecodes(client)
+        assert archive.timecodes == expected  # scheduled, pre-game, warmup, every pitch so far
+        assert result.new_versions == len(expected)
+        assert result.full_versions + result.diff_versions == len(expected)
+        assert result.diff_versions > result.full_versions
+        assert recorder.timecode == expected[-1]
+
+        # Steady polling at metaData.wait: each poll brings the versions made since, as diffs.
+        for _ in range(30):
+            await clock.advance(10)
+            result = await recorder.update()
+            assert result.full_versions == 0
+        expected = await _server_timecodes(client)
+        assert archive.timecodes == expected
+        # Each stored version is exactly the server's version of that timecode.
+        for timecode in expected[-5:]:
+            served = (await client.feed(GAME, timecode=timecode)).data
+            served.pop("copyright", None)
+            stored = dict(archive.feeds[timecode])
+            stored.pop("copyright", None)
+            assert stored == served
+
+
+async def test_a_long_gap_is_filled_version_by_version(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    server, clock = replay
+    archive = Archive()
+    async with _client(server, clock) as client:
+        await _to_first_pitch(clock, client, 20 * 60)
+        recorder = GameRecorder(client, GAME, archive.store, clock=clock, history=False)
+        await recorder.update()
+        assert len(archive.versions) == 1  # no history asked: the present only
+        start = archive.timecodes[0]
+        # Half an hour with no poll: far past the server's diff window (300 s).
+        await clock.advance(30 * 60)
+        result = await recorder.update()
+        assert result.kind == "full"
+        assert result.backfilled > 0 and result.gap_left == 0
+        expected = [t for t in await _server_timecodes(client) if t >= start]
+        assert archive.timecodes == expected
+
+
+async def test_resume_from_a_stored_version_continues_through_diffpatch(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    server, clock = replay
+    archive = Archive()
+    async with _client(server, clock) as client:
+        await _to_first_pitch(clock, client, 60 * 60)
+        first = GameRecorder(client, GAME, archive.store, clock=clock)
+        await first.update()
+        last = archive.timecodes[-1]
+        stored_feed = archive.feeds[last]
+        # "Restart": a new recorder from the stored version; a minute later, diffs only.
+        await clock.advance(60)
+        resumed = GameRecorder(client, GAME, archive.store, clock=clock, feed=stored_feed)
+        result = await resumed.update()
+        assert result.kind == "diff" and result.full_versions == 0
+        assert archive.timecodes == await _server_timecodes(client)
+        assert len(set(archive.timecodes)) == len(archive.timecodes)  # nothing stored twice
+
+
+async def test_a_patch_that_does_not_apply_refetches_the_whole_feed(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    server, clock = replay
+    archive = Archive()
+    events: list[Event] = []
+    async with _client(server, clock) as client:
+        await _to_first_pitch(clock, client, 30 * 60)
+        recorder = GameRecorder(client, GAME, archive.store, clock=clock, sink=events.append)
+        await recorder.update()
+        feed = recorder.feed
+        assert feed is not None
+        del feed["liveData"]["plays"]  # the merged feed is no longer what the server has
+        await clock.advance(120)
+        result = await recorder.update()
+        assert result.refetch_reason is not None and result.refetch_reason.startswith("patch")
+        assert any(isinstance(e, FeedRefetched) and e.game_pk == GAME for e in events)
+        assert recorder.timecode == (await _server_timecodes(client))[-1]
+        assert recorder.feed is not None and "plays" in recorder.feed["liveData"]
