@@ -5,9 +5,13 @@ events and run through the monitor's own ``GameLedger`` and ``sla_report``, so t
 of poll success and live freshness stay in ``games.py`` and ``sla.py``:
 
 - a poll request of the request log (kinds feed and diff_patch, the game in its URL) that
-  failed becomes a ``RequestFinished``; one that succeeded a ``GameUpdated``, carrying the
-  newest version stored after it (before the game's next poll), else update 'none';
+  failed becomes a ``RequestFinished``; a poll (see below) a ``GameUpdated``, carrying the
+  newest version stored after it began (before the game's next poll), else update 'none';
 - a ``game_states`` row becomes a ``GameStateChanged``.
+
+The log has requests, not polls: a poll that catches up on several versions makes several
+requests, back to back. Successful requests of a game less than one ``wait`` apart are taken
+as one poll, so polls and failed requests are counted as the monitor counts them.
 
 Coverage comes from the schedule rows and stored finals (``store.schedule.coverage``), as in
 ``Monitor.sla_stored``; ``with_stored_coverage`` is the one place that puts it into a report
@@ -97,6 +101,7 @@ def ledger_events(
     states: Sequence[StoredState],
     versions: Sequence[StoredVersion],
     *,
+    wait_s: float,
     split_by_day: Iterable[int] = (),
 ) -> list[Event]:
     """The events the monitor would have seen for a date's played games, in time order.
@@ -116,7 +121,7 @@ def ledger_events(
     by_game: dict[int, list[StoredVersion]] = {}
     for version in versions:
         by_game.setdefault(version.game_pk, []).append(version)
-    ok_polls: dict[int, list[datetime]] = {}
+    requests: dict[int, list[RequestFinished]] = {}
     # (time, order at equal times, sequence, event): a state change goes before the update
     # of the poll that caused it, as the runtime emits them.
     keyed: list[tuple[datetime, int, int, Event]] = []
@@ -124,10 +129,9 @@ def ledger_events(
         game_pk = game_pk_in_url(poll.url)
         if game_pk is None or not kept(game_pk, poll.at):
             continue
+        requests.setdefault(game_pk, []).append(poll)
         if request_failed(poll):
             keyed.append((poll.at, 0, len(keyed), poll))
-        else:
-            ok_polls.setdefault(game_pk, []).append(poll.at)
     for game_pk, game_states in history.items():
         for state in game_states:
             if kept(game_pk, state.at):
@@ -135,24 +139,46 @@ def ledger_events(
                     state.at, game_pk, None, state.state, state.detailed_state or "", state.source
                 )
                 keyed.append((state.at, 1, len(keyed), event))
-    for game_pk, times in ok_polls.items():
-        times.sort()
+    for game_pk, logged in requests.items():
+        spans = _polls(logged, wait_s)
+        starts = [first for first, _ in spans]
         brought: dict[int, StoredVersion] = {}
         for version in by_game.get(game_pk, []):
-            # The poll that stored a version is the last one that started before it was stored.
-            i = bisect.bisect_right(times, version.stored_at) - 1
+            # The poll that stored a version is the last one that began before it was stored.
+            i = bisect.bisect_right(starts, version.stored_at) - 1
             if i >= 0 and (i not in brought or version.stored_at >= brought[i].stored_at):
                 brought[i] = version
         game_history = history.get(game_pk, [])
         stamps = [s.at for s in game_history]
-        for i, at in enumerate(times):
+        for i, (_, last) in enumerate(spans):
             stored = brought.get(i)
-            when = stored.stored_at if stored else at
+            when = max(last, stored.stored_at) if stored else last
             j = bisect.bisect_right(stamps, when) - 1
             now_state = game_history[j].state if j >= 0 else Lifecycle.unknown.value
             keyed.append((when, 2, len(keyed), _update(game_pk, day, when, now_state, stored)))
     keyed.sort(key=lambda item: item[:3])
     return [event for *_, event in keyed]
+
+
+def _polls(logged: Sequence[RequestFinished], wait_s: float) -> list[tuple[datetime, datetime]]:
+    """(first, last) request time of each successful poll of one game.
+
+    One poll can make several requests (a diffPatch per version while catching up); they
+    follow each other with no wait, while polls are at least ``wait_s`` apart. A failed
+    request ends a poll.
+    """
+    spans: list[tuple[datetime, datetime]] = []
+    open_poll = False
+    for request in sorted(logged, key=lambda r: r.at):
+        if request_failed(request):
+            open_poll = False
+            continue
+        if open_poll and (request.at - spans[-1][1]).total_seconds() < wait_s:
+            spans[-1] = (spans[-1][0], request.at)
+        else:
+            spans.append((request.at, request.at))
+            open_poll = True
+    return spans
 
 
 def _update(
@@ -195,9 +221,9 @@ async def stored_sla(
 
     ``wait_s`` and ``max_game_s`` are the monitor's (``MonitorSettings``).
 
-    Measured up to the last thing the database recorded (or ``now`` if earlier), and no later
-    than ``max_game_s`` after the date's last first pitch: a game left live when tracking
-    stopped counts as stale from its last poll until then, not for ever.
+    Measured up to the last thing the database recorded (``now`` when it recorded nothing),
+    and no later than ``max_game_s`` after the date's last first pitch: a game left live when
+    tracking stopped counts as stale from its last poll until then, not for ever.
     """
     listed = await _fetch(
         conn,
@@ -205,11 +231,7 @@ async def stored_sla(
         (official_date.isoformat(),),
     )
     played = sorted({int(r[0]) for r in listed if r[1] not in NOT_PLAYED_CODES})
-    as_of = min(now, await _last_recorded(conn) or now)
     first_pitches = [_instant(r[2]) for r in listed if r[1] not in NOT_PLAYED_CODES and r[2]]
-    if first_pitches:
-        # A game left live when tracking stopped is owed no more than a whole game's time.
-        as_of = min(as_of, max(first_pitches) + timedelta(seconds=max_game_s))
     split: list[int] = []
     polls: list[RequestFinished] = []
     states: list[StoredState] = []
@@ -248,8 +270,19 @@ async def stored_sla(
         # The schedule says which date a game belongs to: a game whose every poll failed
         # still counts against this date's poll success.
         ledger.book(game_pk).official_date = day
-    for event in ledger_events(official_date, polls, states, versions, split_by_day=split):
+    events = ledger_events(
+        official_date, polls, states, versions, wait_s=wait_s, split_by_day=split
+    )
+    for event in events:
         ledger.handle(event)
+    # The database's own last instant, not the reader's clock: a database written against a
+    # replay server holds virtual times, possibly ahead of the wall clock.
+    as_of = await _last_recorded(conn) or now
+    if first_pitches:
+        # A game left live when tracking stopped is owed no more than a whole game's time,
+        # but what was recorded for the date's games is all measured.
+        cap = max(first_pitches) + timedelta(seconds=max_game_s)
+        as_of = min(as_of, max(cap, events[-1].at) if events else cap)
     totals = ledger.date_totals(day, as_of)
     report = sla_report(day, totals, None, as_of, max_game_s=max_game_s)
     report = with_stored_coverage(report, await coverage(conn, official_date))

@@ -166,6 +166,14 @@ def _clock(at: datetime | None) -> str:
     return "-" if at is None else at.strftime("%H:%M:%SZ")
 
 
+def _resolved(a: AlertLine) -> str:
+    if a.resolved_at is None:
+        return "still firing"
+    if a.resolved_at.date() == a.fired_at.date():
+        return _clock(a.resolved_at)
+    return _when(a.resolved_at)
+
+
 def _duration(seconds: float) -> str:
     s = round(seconds)
     if s < 60:
@@ -281,7 +289,7 @@ def _alert_rows(report: DailyReport) -> list[list[str]]:
             a.key or "-",
             a.severity,
             _when(a.fired_at),
-            _clock(a.resolved_at) if a.resolved_at else "still firing",
+            _resolved(a),
             _duration(a.duration_s),
             "yes" if a.acknowledged else "no",
         ]
@@ -326,8 +334,8 @@ REQUEST_HEAD = (
 )
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {words or word + 's'}"
 
 
 def _dates(report: DailyReport) -> list[str]:
@@ -351,8 +359,9 @@ def _summary_lines(report: DailyReport) -> list[str]:
         f"({_pct(cov.ratio)}); {cov.not_played} not played{missing}",
         f"Findings: {total} ({_plural(open_errors, 'open error')})",
         f"Alerts fired: {len(report.alerts)}",
-        f"Requests: {req.requests:,}, {req.errors:,} errors, {req.retries:,} retries, "
-        f"{req.http_429:,} answered 429{throttled}; {_bytes(req.bytes_wire)} on the wire, "
+        f"Requests: {req.requests:,}, {_plural(req.errors, 'error')}, "
+        f"{_plural(req.retries, 'retry', 'retries')}, {req.http_429:,} answered 429"
+        f"{throttled}; {_bytes(req.bytes_wire)} on the wire, "
         f"{_bytes(req.bytes_decoded)} decoded ({_ratio(req.ratio)})",
     ]
 
