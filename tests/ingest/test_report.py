@@ -6,7 +6,7 @@ import asyncio
 import json
 import shutil
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,9 @@ from report_helpers import (
     game_day_db,
 )
 
+from mlbdash.ingest.events import Event, GameUpdated, RequestFinished
+from mlbdash.ingest.monitor.games import GameLedger
+from mlbdash.ingest.monitor.sla_db import StoredState, StoredVersion, ledger_events
 from mlbdash.ingest.report import DailyReport, build_report, default_date, render, report_dict
 from mlbdash.ingest.report.build import _game_line
 from mlbdash.ingest.store import ScheduleEntry, Store
@@ -324,3 +327,67 @@ def test_a_suspended_listing_outranks_the_games_later_state() -> None:
         "Suspended: Rain",
         "resumes 2024-05-02",
     )
+
+
+def _poll(at: datetime, game_pk: int = 746139, status: int | None = 200) -> RequestFinished:
+    url = f"https://statsapi.mlb.com/api/v1.1/game/{game_pk}/feed/live/diffPatch"
+    error = None if status == 200 else f"HTTP {status}"
+    return RequestFinished(at, "diff_patch", url, status, 0.2, 500, 3_000, error=error)
+
+
+def _totals(events: list[Event], now: datetime) -> tuple[int, int, float, float]:
+    ledger = GameLedger(wait_s=10.0)
+    for event in events:
+        ledger.handle(event)
+    t = ledger.date_totals(JUNE11.isoformat(), now)
+    return t.polls_ok, t.polls_failed, t.live_s, t.stale_s
+
+
+def test_a_poll_catching_up_on_versions_is_one_poll() -> None:
+    """Three diffPatch requests back to back store three versions: one poll, judged by the
+    newest version it stored, as the monitor sees it."""
+    t0 = datetime(2024, 6, 12, 4, 12, 50, tzinfo=UTC)
+    live = StoredState(746139, t0, "live", "In Progress", "feed")
+    first = [_poll(t0)]
+    catch_up = [_poll(t0 + timedelta(seconds=s)) for s in (60.0, 61.0, 62.0)]
+    versions = [
+        StoredVersion(746139, "20240612_041248", "full", t0),
+        StoredVersion(746139, "20240612_041302", "diff", t0 + timedelta(seconds=60.1)),
+        StoredVersion(746139, "20240612_041325", "diff", t0 + timedelta(seconds=61.1)),
+        StoredVersion(746139, "20240612_041347", "diff", t0 + timedelta(seconds=62.1)),
+    ]
+    events = ledger_events(JUNE11, first + catch_up, [live], versions, wait_s=10.0)
+    updates = [e for e in events if isinstance(e, GameUpdated)]
+    assert [(u.update, u.timecode) for u in updates] == [
+        ("full", "20240612_041248"),
+        ("diff", "20240612_041347"),
+    ]
+    ok, failed, live_s, stale_s = _totals(events, t0 + timedelta(seconds=62.1))
+    assert (ok, failed) == (2, 0)
+    assert live_s == pytest.approx(62.1)
+    # Stale from the newest stamp (04:13:47) plus 20 s on: nothing by 04:13:52.1.
+    assert stale_s == 0.0
+
+
+def test_a_failed_request_is_counted_and_ends_a_poll() -> None:
+    t0 = datetime(2024, 6, 12, 4, 12, 50, tzinfo=UTC)
+    polls = [
+        _poll(t0),
+        _poll(t0 + timedelta(seconds=1), status=503),
+        _poll(t0 + timedelta(seconds=2)),
+    ]
+    events = ledger_events(JUNE11, polls, [], [], wait_s=10.0)
+    assert [type(e).__name__ for e in events] == ["GameUpdated", "RequestFinished", "GameUpdated"]
+
+
+def test_a_game_on_two_dates_counts_what_happened_on_each() -> None:
+    """Suspended on one league date and resumed on the next: each date keeps its own polls."""
+    day_one = datetime(2024, 6, 12, 2, 0, tzinfo=UTC)  # 22:00 ET on June 11
+    day_two = datetime(2024, 6, 12, 20, 0, tzinfo=UTC)  # 16:00 ET on June 12
+    polls = [_poll(day_one), _poll(day_two), _poll(day_two + timedelta(seconds=30))]
+    june11 = ledger_events(JUNE11, polls, [], [], wait_s=10.0, split_by_day=[746139])
+    june12 = ledger_events(date(2024, 6, 12), polls, [], [], wait_s=10.0, split_by_day=[746139])
+    assert [e.at for e in june11] == [day_one]
+    assert [e.at for e in june12] == [day_two, day_two + timedelta(seconds=30)]
+    # Without the split, a game listed once keeps all of its polls.
+    assert len(ledger_events(JUNE11, polls, [], [], wait_s=10.0)) == 3
