@@ -298,6 +298,11 @@ class Runtime:
 
     # -- running -------------------------------------------------------------------------
 
+    async def wait_idle(self) -> None:
+        """Until no poll or schedule read is running (returns at once when not running)."""
+        if self._driver is not None:
+            await self._driver.wait_idle()
+
     def stop(self) -> None:
         """Ask ``run`` to end cleanly (signal handlers call this)."""
         self._stop.set()
@@ -595,6 +600,8 @@ class Runtime:
             timecode=recorder.timecode,
             update=result.kind if result.new_versions else "none",
             new_versions=result.new_versions,
+            full_versions=result.full_versions,
+            diff_versions=result.diff_versions,
             away_score=summary.away_score,
             home_score=summary.home_score,
             inning=summary.inning,

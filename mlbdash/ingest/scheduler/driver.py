@@ -40,6 +40,8 @@ class Driver:
         self.max_concurrency = max_concurrency
         self._inflight: dict[tuple[str, date | int], asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.drain_timeout_s = 10.0  # real seconds
         self.jobs_started = 0
         self.waiting = 0  # due jobs held back by the concurrency bound at the last look
@@ -47,6 +49,10 @@ class Driver:
     @property
     def in_flight(self) -> int:
         return len(self._inflight)
+
+    async def wait_idle(self) -> None:
+        """Until no job is running (tests step a ManualClock between idle points)."""
+        await self._idle.wait()
 
     def wake(self) -> None:
         """Look at what is due now (after new work was planned from outside)."""
@@ -80,6 +86,7 @@ class Driver:
             self.jobs_started += 1
             task = asyncio.create_task(self._guarded(job), name=f"{job.kind}:{job.key}")
             self._inflight[ident] = task
+            self._idle.clear()
             task.add_done_callback(self._finished_callback(ident))
         self.waiting = held
 
@@ -88,6 +95,8 @@ class Driver:
     ) -> Callable[[asyncio.Task[None]], None]:
         def finished(_task: asyncio.Task[None]) -> None:
             self._inflight.pop(ident, None)
+            if not self._inflight:
+                self._idle.set()
             self._wake.set()
 
         return finished
@@ -147,3 +156,4 @@ class Driver:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._inflight.clear()
+        self._idle.set()

@@ -1,0 +1,191 @@
+"""The runtime end to end in one process: replay server and ingest on one ManualClock.
+
+One recorded game (CWS @ HOU 2022-06-19, gamePk 662751, moved onto 2026-05-01) is met live and
+followed to Final; the test steps virtual time while the runtime polls over loopback HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from conftest import fixture_path, load_fixture
+
+from mlbdash.config import PollSettings, Settings
+from mlbdash.errors import UsageError
+from mlbdash.ingest.events import Event, GameStateChanged, GameUpdated, RequestFinished
+from mlbdash.ingest.runtime import Runtime
+from mlbdash.ingest.scheduler import TrackedDates
+from mlbdash.ingest.scheduler.summary import IngestSummary
+from mlbdash.ingest.validator.export import ExportError
+from mlbdash.mlb.clock import ManualClock
+from mlbdash.replay.server import ReplayServer, start_replay_server
+
+GAME = 662751
+DAY = date(2026, 5, 1)
+STEP_S = 30.0
+
+
+@dataclass
+class Harness:
+    server: ReplayServer
+    clock: ManualClock
+    settings: Settings
+    db: Path
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    data = tmp_path / "data"
+    (data / "feed").mkdir(parents=True)
+    shutil.copyfile(
+        fixture_path("feed/feed_662751_final.json.gz"), data / "feed" / "feed_662751_final.json.gz"
+    )
+    clocks: list[ManualClock] = []
+
+    def make_clock(start: datetime) -> ManualClock:
+        clocks.append(ManualClock(start))
+        return clocks[0]
+
+    async with start_replay_server(data, clock=make_clock, rebase_date=DAY) as server:
+        settings = Settings(
+            api_url=server.base_url,
+            requests_per_second=1000,
+            burst=1000,
+            poll=PollSettings(final_recheck_after_s=120),
+        )
+        yield Harness(server, clocks[0], settings, tmp_path / "mlbdash.sqlite3")
+
+
+async def _drive(rt: Runtime, clock: ManualClock, run: asyncio.Task[IngestSummary]) -> None:
+    """Step virtual time whenever the runtime has nothing running, until the run ends."""
+    for _ in range(2000):
+        if run.done():
+            return
+        await rt.wait_idle()
+        await clock.advance(STEP_S)
+    raise AssertionError("the run did not end")
+
+
+async def test_a_game_followed_to_final_is_stored_validated_and_reported(
+    harness: Harness, tmp_path: Path
+) -> None:
+    clock = harness.clock
+    await clock.advance(75 * 60)  # first pitch is 30 min after the start: an hour into the game
+    events: list[Event] = []
+    async with Runtime(
+        harness.settings, clock=clock, tracked=TrackedDates.single(DAY), db_path=harness.db
+    ) as rt:
+        unsubscribe = rt.subscribe(events.append)
+        run = asyncio.create_task(rt.run(until_done=True))
+        await _drive(rt, clock, run)
+        summary = await run
+        unsubscribe()
+
+        assert summary.complete and summary.exit_code == 0
+        assert summary.stop_reason == "done"
+        assert summary.coverage == 1.0
+        (game,) = summary.games
+        recorded = load_fixture("feed/feed_662751_final.json.gz")["liveData"]["linescore"]
+        assert (game.away_score, game.home_score) == (
+            recorded["teams"]["away"]["runs"],
+            recorded["teams"]["home"]["runs"],
+        )
+        assert (game.away, game.home, game.state) == ("CWS", "HOU", "final")
+        timestamps = await rt.client.timestamps(GAME)
+        assert game.versions == len(timestamps)  # met live, archived from its first version
+        assert summary.updates["full"] + summary.updates["diff"] == game.versions
+
+        # Events for the dashboard: state changes with their source, rows with scores.
+        changes = [e for e in events if isinstance(e, GameStateChanged)]
+        first = changes[0]
+        assert (first.old, first.new, first.source) == (None, "live", "schedule")
+        assert changes[-1].new == "final"
+        updates = [e for e in events if isinstance(e, GameUpdated) and e.game_pk == GAME]
+        assert updates[-1].state == "final" and updates[-1].versions == game.versions
+        requests = [e for e in events if isinstance(e, RequestFinished)]
+        assert len(requests) == summary.requests["total"]
+
+        # What the store keeps: transitions with source, the request log, final stored.
+        history = await rt.store.state_history(GAME)
+        assert [h.state for h in history][-1] == "final"
+        assert {h.source for h in history} <= {"schedule", "feed"}
+        record = await rt.store.get_game(GAME)
+        assert record is not None and record.final_stored and record.done
+        assert record.versions == game.versions
+        counts = await rt.store.table_counts()
+        assert counts["requests"] == summary.requests["total"]
+
+        # The dashboard's calls.
+        snap = rt.snapshot()
+        assert snap.league_dates == ("2026-05-01",)
+        (row,) = snap.games
+        assert row.final_stored and row.state == "final" and row.versions == game.versions
+        detail = await rt.game_detail(GAME)
+        assert detail.linescore is not None
+        assert len(detail.linescore.innings) == len(recorded["innings"])
+        assert detail.timeline[-1].state == "final"
+        assert detail.polls and detail.feed is not None
+        out = tmp_path / "findings.csv"
+        assert await rt.export_validation_csv(out) == 0  # a sound game: header only
+        assert out.read_text(encoding="utf-8").startswith("game_pk,")
+        with pytest.raises(ExportError):
+            await rt.export_validation_csv(out)
+        with pytest.raises(UsageError):
+            await rt.set_finding_status(999_999, "acknowledged")
+        with pytest.raises(UsageError):
+            await rt.acknowledge_alert(999_999)
+
+
+async def test_restart_takes_over_a_finished_game_without_polling_it(harness: Harness) -> None:
+    clock = harness.clock
+    await clock.advance(6 * 3600)  # long after the game ended
+    settings = harness.settings
+    async with Runtime(
+        settings, clock=clock, tracked=TrackedDates.single(DAY), db_path=harness.db
+    ) as rt:
+        run = asyncio.create_task(rt.run(until_done=True))
+        await _drive(rt, clock, run)
+        first = await run
+    assert first.complete
+    assert first.games[0].versions == 1  # met already over: its final feed only
+    async with Runtime(
+        settings, clock=clock, tracked=TrackedDates.single(DAY), db_path=harness.db
+    ) as rt:
+        run = asyncio.create_task(rt.run(until_done=True))
+        await _drive(rt, clock, run)
+        second = await run
+    assert second.complete and second.coverage == 1.0
+    assert second.requests["by_kind"] == {"schedule": 1}  # done games cost nothing
+    assert second.games[0].versions == 1
+
+
+async def test_refresh_now_and_stop(harness: Harness) -> None:
+    clock = harness.clock
+    async with Runtime(
+        harness.settings, clock=clock, tracked=TrackedDates.single(DAY), db_path=harness.db
+    ) as rt:
+        run = asyncio.create_task(rt.run())
+        await _drive_until(rt, clock, lambda: rt.ledger.by_kind.get("schedule", 0) >= 1)
+        before = rt.ledger.by_kind["schedule"]
+        await rt.refresh_now()
+        await _drive_until(rt, clock, lambda: rt.ledger.by_kind["schedule"] > before, step=0)
+        rt.stop()
+        summary = await run
+    assert summary.stop_reason == "stopped"
+    assert not summary.complete and summary.exit_code == 1  # the game is still to come
+
+
+async def _drive_until(rt: Runtime, clock: ManualClock, done: object, step: float = 1.0) -> None:
+    assert callable(done)
+    for _ in range(200):
+        await rt.wait_idle()
+        if done():
+            return
+        await clock.advance(step)
+    raise AssertionError("condition not reached")
