@@ -299,7 +299,7 @@ async def test_help_lists_every_key(app: MlbdashApp) -> None:
             ("r", "Poll the schedule and live games now"),
             ("q", "Stop the pipeline and leave"),
             ("j/k", "Next / previous game"),
-            ("Enter", "Open the selected game"),
+            ("⏎", "Open the selected game"),
             ("esc", "Back to the dashboard"),
             ("d", "Mark the selected finding resolved"),
         ]:

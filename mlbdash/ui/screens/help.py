@@ -14,7 +14,6 @@ from textual.widgets import Static
 
 EXTRA_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Dashboard", "↑ ↓ PgUp PgDn", "Move in the focused table"),
-    ("Dashboard", "Enter", "Open the selected game"),
     ("Dashboard", "Tab", "Next panel (games, alerts)"),
     ("Game detail", "Tab", "Next panel; ← → switch tabs"),
     ("Everywhere", "ctrl+p", "Command palette (every action by name)"),

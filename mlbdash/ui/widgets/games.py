@@ -64,6 +64,9 @@ class GamesTable(DataTable[Text]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Move", key_display="j/k", tooltip="Next / previous game"),
+        Binding(
+            "enter", "select_cursor", "Open", key_display="⏎", tooltip="Open the selected game"
+        ),
         # Described by the j binding's "j/k Move"; listed once in the footer and help.
         Binding("k", "cursor_up", "", show=False),
     ]
