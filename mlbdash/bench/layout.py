@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from mlbdash.replay.demo import demo_data_path
@@ -45,6 +46,10 @@ class BenchLayout:
     clone_stagger: float = 1.0
     faults: str = ""
     seed: int = 0
+    data: Path | None = None
+    """Recordings to serve instead of the bundled slate (same layout as mlbdash/data/demo)."""
+    games: tuple[int, ...] = SLATE_GAMES
+    """The games whose first pitches are placed, in order."""
 
     @property
     def start(self) -> datetime:
@@ -52,7 +57,7 @@ class BenchLayout:
 
     @property
     def last_first_pitch_s(self) -> float:
-        slate = self.first_pitch_s + self.spacing_s * (len(SLATE_GAMES) - 1)
+        slate = self.first_pitch_s + self.spacing_s * (len(self.games) - 1)
         return slate + round(self.clones * self.clone_stagger)
 
     @property
@@ -62,10 +67,10 @@ class BenchLayout:
     def options(self) -> ReplayOptions:
         first_pitches = {
             game_pk: VIRTUAL_START + timedelta(seconds=self.first_pitch_s + index * self.spacing_s)
-            for index, game_pk in enumerate(SLATE_GAMES)
+            for index, game_pk in enumerate(self.games)
         }
         return ReplayOptions(
-            data=demo_data_path(),
+            data=self.data or demo_data_path(),
             speed=self.speed,
             start=self.start,
             rebase_date=BENCH_DATE,
@@ -83,6 +88,8 @@ class BenchLayout:
         out += ["--clones", str(self.clones), "--clone-stagger", repr(self.clone_stagger)]
         if self.faults:
             out += ["--faults", self.faults, "--seed", str(self.seed)]
+        if self.data is not None:
+            out += ["--data", str(self.data), "--games", ",".join(str(g) for g in self.games)]
         return out
 
 

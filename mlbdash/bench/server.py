@@ -11,8 +11,9 @@ import asyncio
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from mlbdash.bench.layout import BenchLayout
+from mlbdash.bench.layout import SLATE_GAMES, BenchLayout
 from mlbdash.replay.faults import FaultSpecError
 from mlbdash.replay.server import start_replay_server
 
@@ -26,7 +27,10 @@ def parse(argv: Sequence[str] | None) -> BenchLayout:
     parser.add_argument("--clone-stagger", type=float, default=1.0)
     parser.add_argument("--faults", default="")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data", type=Path, help="recordings instead of the bundled slate")
+    parser.add_argument("--games", default="", help="their gamePks, in first-pitch order")
     args = parser.parse_args(argv)
+    games = tuple(int(g) for g in args.games.split(",") if g) or SLATE_GAMES
     return BenchLayout(
         speed=args.speed,
         first_pitch_s=args.first_pitch,
@@ -35,6 +39,8 @@ def parse(argv: Sequence[str] | None) -> BenchLayout:
         clone_stagger=args.clone_stagger,
         faults=args.faults,
         seed=args.seed,
+        data=args.data,
+        games=games,
     )
 
 

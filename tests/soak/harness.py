@@ -1,0 +1,168 @@
+"""Running a replay server and ``mlbdash ingest`` as real processes, for the slow tests.
+
+Nothing here sleeps to wait for work: servers are waited for by their first stdout line,
+ingests by their stderr lines and their exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conftest import fixture_path
+
+from mlbdash.bench.layout import BENCH_DATE, BenchLayout
+from mlbdash.ingest.store import Store
+from mlbdash.mlb.clock import ManualClock
+from mlbdash.replay.world import World
+
+# Real recorded final games; each replays pitch by pitch, about three virtual hours.
+SLATE = (744914, 777687, 662751)
+TRACEBACK = "Traceback (most recent call last)"
+
+
+def make_slate(folder: Path, games: tuple[int, ...] = SLATE) -> Path:
+    """A recordings folder holding only these final feeds (so every game can finish)."""
+    feeds = folder / "feed"
+    feeds.mkdir(parents=True)
+    for game_pk in games:
+        shutil.copy(fixture_path(f"feed/feed_{game_pk}_final.json.gz"), feeds)
+    return folder
+
+
+def slate_layout(data: Path, speed: float, **fields: Any) -> BenchLayout:
+    return BenchLayout(
+        speed=speed, first_pitch_s=60.0, spacing_s=60.0, data=data, games=SLATE, **fields
+    )
+
+
+def final_feeds(layout: BenchLayout) -> dict[int, dict[str, Any]]:
+    """What the server ends up serving for each game: the truth a finished ingest must hold."""
+    world = World(layout.options())
+    out = {}
+    for game_pk in layout.games:
+        timeline = world.games[game_pk].timeline
+        assert timeline is not None
+        out[game_pk] = timeline.build(len(timeline.times) - 1)
+    return out
+
+
+async def stored_finals(db: Path, games: tuple[int, ...]) -> dict[int, dict[str, Any] | None]:
+    async with Store.open(db, clock=ManualClock()) as store:
+        out: dict[int, dict[str, Any] | None] = {}
+        for game_pk in games:
+            latest = await store.load_latest_feed(game_pk)
+            out[game_pk] = None if latest is None else latest[1]
+    return out
+
+
+def ingest_env(tmp: Path, speed: float) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        MLBDASH_CONFIG=str(tmp / "no-config.toml"),
+        MLBDASH_DATA_DIR=str(tmp / "data"),
+        # The budget is per real second: scaled with the replay so it is the default in
+        # virtual time (5 a second).
+        MLBDASH_REQUESTS_PER_SECOND=f"{5 * speed:g}",
+        MLBDASH_BURST="50",
+        # Re-check finals one virtual minute after (not half an hour), so --until-done ends.
+        MLBDASH_POLL__FINAL_RECHECK_AFTER_S="60",
+    )
+    return env
+
+
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace")
+
+
+@contextlib.asynccontextmanager
+async def replay_server(layout: BenchLayout, log: Path) -> AsyncIterator[str]:
+    """``python -m mlbdash.bench.server`` for this layout; yields its API base URL."""
+    with log.open("wb") as err:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "mlbdash.bench.server",
+            *layout.argv(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=err,
+        )
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode().strip()
+        assert line.startswith("http"), _read(log)
+        yield line
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            await asyncio.wait_for(proc.wait(), 30)
+
+
+@dataclass
+class IngestRun:
+    exit_code: int | None = None
+    stdout: str = ""
+    stderr_lines: list[str] = field(default_factory=list)
+    killed: bool = False
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.stderr_lines)
+
+
+async def run_ingest(
+    url: str,
+    db: Path,
+    env: dict[str, str],
+    *,
+    kill_after_lines: int | None = None,
+    timeout_s: float = 240.0,
+) -> IngestRun:
+    """``mlbdash ingest --until-done``; SIGKILLed after that many stderr lines if asked."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "mlbdash",
+        "ingest",
+        "--api-url",
+        url,
+        "--db",
+        str(db),
+        "--date",
+        BENCH_DATE.isoformat(),
+        "--until-done",
+        "--json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    run = IngestRun()
+    stdout_task = asyncio.ensure_future(proc.stdout.read())
+
+    async def follow() -> None:
+        assert proc.stderr is not None
+        while line := await proc.stderr.readline():
+            run.stderr_lines.append(line.decode(errors="replace"))
+            if kill_after_lines is not None and len(run.stderr_lines) == kill_after_lines:
+                proc.kill()
+                run.killed = True
+
+    try:
+        await asyncio.wait_for(follow(), timeout_s)
+        run.exit_code = await asyncio.wait_for(proc.wait(), 30)
+        run.stdout = (await stdout_task).decode(errors="replace")
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        if not stdout_task.done():
+            stdout_task.cancel()
+    return run
