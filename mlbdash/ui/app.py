@@ -14,6 +14,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from mlbdash.errors import MlbdashError
@@ -32,6 +33,10 @@ REVIEW_KEYS = (("acknowledged", "a"), ("resolved", "d"), ("ignored", "i"), ("ope
 
 class MlbdashApp(App[None]):
     """The dashboard. ``source`` is a running pipeline already entered by the caller."""
+
+    # Validation can raise findings many times a second at replay speed: the findings and
+    # alerts panels re-read the snapshot at most this often (real seconds).
+    review_refresh_s: ClassVar[float] = 0.5
 
     CSS_PATH = "mlbdash.tcss"
     TITLE = "mlbdash"
@@ -102,6 +107,7 @@ class MlbdashApp(App[None]):
         self._follow = follow
         self._unsubscribe: Callable[[], None] | None = None
         self._crash_notified: dict[str, float] = {}
+        self._review_timer: Timer | None = None
         self.dashboard = DashboardScreen(source, clock)
 
     def get_default_screen(self) -> Screen[None]:
@@ -184,6 +190,13 @@ class MlbdashApp(App[None]):
         self.dashboard.apply_health(message.event)
 
     def on_mlbdash_app_review_changed(self, _message: ReviewChanged) -> None:
+        if self.review_refresh_s <= 0:
+            self.dashboard.reconcile()
+        elif self._review_timer is None:
+            self._review_timer = self.set_timer(self.review_refresh_s, self._review_due)
+
+    def _review_due(self) -> None:
+        self._review_timer = None
         self.dashboard.reconcile()
 
     def on_mlbdash_app_worker_stopped(self, message: WorkerStopped) -> None:

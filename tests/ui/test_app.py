@@ -364,6 +364,48 @@ async def test_events_update_rows_in_place_without_moving_the_cursor(
         assert table.cursor_row == 7
 
 
+async def test_findings_and_alerts_panels_follow_new_issues(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    app.review_refresh_s = 0
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        findings = app.dashboard.query_one("#findings", DataTable)
+        assert findings.row_count == 5
+        newest = replace(source.findings[0], id=6, rule="score-went-down", last_seen=NOW)
+        source.findings = (*source.findings, newest)
+        for _ in range(3):
+            source.emit(
+                ev.IssueFound(
+                    NOW, 746139, "score-went-down", "error", "consistency", "", "", 1, True
+                )
+            )
+        await pilot.pause()
+        await pilot.pause()
+        assert findings.row_count == 6
+        assert str(findings.get_row_at(0)[2]) == "score-went-down", "newest first"
+        counts = str(app.dashboard.query_one("#finding-counts").render())
+        assert counts.startswith("err 2")
+
+
+async def test_a_game_leaving_the_filter_leaves_the_table(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"progress", "enter")
+        assert _matchups(app) == ["TEX @ COL", "TEX @ LAD", "PHI @ CIN", "MIN @ TOR"]
+        source.emit(ev.GameStateChanged(NOW, 776792, "live", "final", "Final", "feed"))
+        await pilot.pause()
+        assert _matchups(app) == ["TEX @ COL", "TEX @ LAD", "MIN @ TOR"]
+        source.emit(ev.GameStateChanged(NOW, 633860, "live", "delayed", "Delayed: Rain", "feed"))
+        await pilot.pause()
+        assert _matchups(app) == ["TEX @ LAD", "MIN @ TOR"]
+        await pilot.press("escape")
+        table = app.dashboard.query_one(GamesTable)
+        assert str(table.get_row("633860")[1]) == "Delayed: Rain"
+
+
 async def test_runtime_failure_is_shown_not_raised(source: FakeSource) -> None:
     source.run_error = MlbdashError("cannot reach http://127.0.0.1:8765/api: connection refused")
     app = MlbdashApp(source, clock=source.clock)

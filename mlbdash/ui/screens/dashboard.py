@@ -161,9 +161,9 @@ class DashboardScreen(Screen[None]):
     def apply_game_updated(self, event: ev.GameUpdated) -> None:
         old = self._games.get(event.game_pk)
         if old is None:
-            self._games[event.game_pk] = _row_from_event(event)
+            new = _row_from_event(event)
         else:
-            self._games[event.game_pk] = replace(
+            new = replace(
                 old,
                 state=event.state,
                 detailed_state=event.detailed_state,
@@ -180,16 +180,26 @@ class DashboardScreen(Screen[None]):
                 findings=event.findings,
                 last_update_at=event.at if event.update != "none" else old.last_update_at,
             )
-        self._paint(self._paint_games)
+        self._set_game(old, new)
+
+    def _set_game(self, old: GameRow | None, new: GameRow) -> None:
+        self._games[new.game_pk] = new
+
+        def paint() -> None:
+            # One event, one row: touch only its cells unless it must appear, vanish or move.
+            table = self.query_one(GamesTable)
+            if old is not None and table.update_game(old, new, self._clock.now(), self._needle):
+                self._paint_games_subtitle()
+            else:
+                self._paint_games()
+
+        self._paint(paint)
 
     def apply_state_changed(self, event: ev.GameStateChanged) -> None:
         old = self._games.get(event.game_pk)
         if old is None:
             return
-        self._games[event.game_pk] = replace(
-            old, state=event.new, detailed_state=event.detailed_state
-        )
-        self._paint(self._paint_games)
+        self._set_game(old, replace(old, state=event.new, detailed_state=event.detailed_state))
 
     def apply_metrics(self, event: ev.MetricsSampled) -> None:
         self._rps.append(event.requests_per_s)
@@ -256,6 +266,10 @@ class DashboardScreen(Screen[None]):
     def _paint_games(self) -> None:
         table = self.query_one(GamesTable)
         table.sync(self._games.values(), self._clock.now(), self._needle)
+        self._paint_games_subtitle()
+
+    def _paint_games_subtitle(self) -> None:
+        table = self.query_one(GamesTable)
         shown, total = table.row_count, len(self._games)
         panel = self.query_one("#games-panel")
         live = sum(game.state == "live" for game in self._games.values())

@@ -14,7 +14,7 @@ from textual.widgets import DataTable
 
 from mlbdash.ingest.views import GameRow
 from mlbdash.ui import format as fmt
-from mlbdash.ui.widgets.keyed import selected_key, sync_rows
+from mlbdash.ui.widgets.keyed import selected_key, sync_rows, update_row
 
 # (key, header, shown on narrow screens)
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -106,6 +106,20 @@ class GamesTable(DataTable[Text]):
             self._pending_cursor = None
             if pending in {str(g.game_pk) for g in shown}:
                 self.move_cursor(row=self.get_row_index(pending))
+
+    def update_game(self, old: GameRow, new: GameRow, now: datetime, needle: str) -> bool:
+        """Update one game's row in place; False when the caller must ``sync`` instead
+        (the game appears, disappears or moves under the filter or the sort)."""
+        key = str(new.game_pk)
+        shown = matches(new, needle)
+        if shown != matches(old, needle) or sort_key(new) != sort_key(old):
+            return False
+        if not shown:
+            return True
+        if key not in self.rows:
+            return False
+        update_row(self, key, cells(new, now, narrow=self.narrow))
+        return True
 
     @property
     def selected_game_pk(self) -> int | None:

@@ -42,15 +42,19 @@ def sync_rows(table: DataTable[Any], rows: Sequence[Row]) -> None:
     if order[: len(kept)] != kept:
         _rebuild(table, rows, cursor_key)
         return
-    column_keys = [column.key for column in table.ordered_columns]
     for key in kept:
-        old = table.get_row(key)
-        for column_key, before, after in zip(column_keys, old, wanted[key], strict=False):
-            if before != after:
-                table.update_cell(key, column_key, after, update_width=True)
+        update_row(table, key, wanted[key])
     for key in order[len(kept) :]:
         table.add_row(*wanted[key], key=key)
     _restore_cursor(table, cursor_key, cursor_index)
+
+
+def update_row(table: DataTable[Any], key: str, cells: Sequence[Text]) -> None:
+    """Update the changed cells of one existing row (the cheap path for a single event)."""
+    column_keys = [column.key for column in table.ordered_columns]
+    for column_key, before, after in zip(column_keys, table.get_row(key), cells, strict=False):
+        if before != after:
+            table.update_cell(key, column_key, after, update_width=True)
 
 
 def _rebuild(table: DataTable[Any], rows: Sequence[Row], cursor_key: str | None) -> None:
