@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import (
+from soak_harness import (
     SLATE,
     TRACEBACK,
     final_feeds,

@@ -37,9 +37,11 @@ def make_slate(folder: Path, games: tuple[int, ...] = SLATE) -> Path:
     return folder
 
 
-def slate_layout(data: Path, speed: float, **fields: Any) -> BenchLayout:
+def slate_layout(
+    data: Path, speed: float, games: tuple[int, ...] = SLATE, **fields: Any
+) -> BenchLayout:
     return BenchLayout(
-        speed=speed, first_pitch_s=60.0, spacing_s=60.0, data=data, games=SLATE, **fields
+        speed=speed, first_pitch_s=60.0, spacing_s=60.0, data=data, games=games, **fields
     )
 
 
@@ -117,16 +119,8 @@ class IngestRun:
         return "".join(self.stderr_lines)
 
 
-async def run_ingest(
-    url: str,
-    db: Path,
-    env: dict[str, str],
-    *,
-    kill_after_lines: int | None = None,
-    timeout_s: float = 240.0,
-) -> IngestRun:
-    """``mlbdash ingest --until-done``; SIGKILLed after that many stderr lines if asked."""
-    proc = await asyncio.create_subprocess_exec(
+def ingest_argv(url: str, db: Path) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "mlbdash",
@@ -139,6 +133,20 @@ async def run_ingest(
         BENCH_DATE.isoformat(),
         "--until-done",
         "--json",
+    ]
+
+
+async def run_ingest(
+    url: str,
+    db: Path,
+    env: dict[str, str],
+    *,
+    kill_after_lines: int | None = None,
+    timeout_s: float = 240.0,
+) -> IngestRun:
+    """``mlbdash ingest --until-done``; SIGKILLed after that many stderr lines if asked."""
+    proc = await asyncio.create_subprocess_exec(
+        *ingest_argv(url, db),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=env,
