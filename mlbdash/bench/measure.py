@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import sqlite3
 import statistics
 import time
@@ -36,8 +37,10 @@ def percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))
-    return ordered[rank]
+    # The smallest value with at least ``share`` of all values at or below it; the epsilon
+    # keeps 0.95 * 100 (95.00000000000001 in floating point) at rank 95.
+    rank = min(len(ordered), max(1, math.ceil(share * len(ordered) - 1e-9)))
+    return ordered[rank - 1]
 
 
 def _epoch(timecode: str) -> float | None:

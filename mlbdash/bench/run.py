@@ -261,7 +261,7 @@ async def scale_run(
     speed = SCALE_SPEED
     clones = max(0, games - len(SLATE_GAMES))
     # Every game throws its first pitch within about 50 virtual seconds of the start.
-    stagger = 30.0 / clones if clones else 1.0
+    stagger = min(1.0, 30.0 / clones) if clones else 1.0
     layout = BenchLayout(
         speed=speed, first_pitch_s=10.0, spacing_s=1.0, clones=clones, clone_stagger=stagger
     )
