@@ -406,6 +406,49 @@ async def test_a_game_leaving_the_filter_leaves_the_table(
         assert str(table.get_row("633860")[1]) == "Delayed: Rain"
 
 
+def _new_game(pk: int, official_date: str) -> ev.GameUpdated:
+    return ev.GameUpdated(
+        at=NOW,
+        game_pk=pk,
+        official_date=official_date,
+        away="SEA",
+        home="OAK",
+        state="scheduled",
+        detailed_state="Scheduled",
+        away_score=None,
+        home_score=None,
+        inning=None,
+        inning_half=None,
+        outs=None,
+        timecode=None,
+        update="none",
+        versions=0,
+        polls=1,
+        diff_updates=0,
+        full_updates=0,
+        findings=0,
+    )
+
+
+async def test_cursor_stays_on_top_until_moved_then_follows_its_game(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.dashboard.query_one(GamesTable)
+        source.emit(_new_game(1, "2020-01-01"))
+        await pilot.pause()
+        assert _matchups(app)[0] == "SEA @ OAK"
+        assert table.cursor_row == 0, "untouched: the top row stays selected"
+        await pilot.press("j", "k")
+        assert table.selected_game_pk == 1
+        await pilot.press("j")
+        assert table.selected_game_pk == 633860
+        source.emit(_new_game(2, "2019-01-01"))
+        await pilot.pause()
+        assert table.selected_game_pk == 633860 and table.cursor_row == 2
+
+
 async def test_runtime_failure_is_shown_not_raised(source: FakeSource) -> None:
     source.run_error = MlbdashError("cannot reach http://127.0.0.1:8765/api: connection refused")
     app = MlbdashApp(source, clock=source.clock)

@@ -79,6 +79,9 @@ class GamesTable(DataTable[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.narrow = False
         self._pending_cursor: str | None = None
+        # Until the user moves, the cursor stays on the top row while games arrive and sort;
+        # afterwards it follows the game it is on.
+        self.touched = False
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -100,7 +103,11 @@ class GamesTable(DataTable[Text]):
 
     def sync(self, games: Iterable[GameRow], now: datetime, needle: str) -> None:
         shown = sorted((g for g in games if matches(g, needle)), key=sort_key)
-        sync_rows(self, [(str(g.game_pk), cells(g, now, narrow=self.narrow)) for g in shown])
+        sync_rows(
+            self,
+            [(str(g.game_pk), cells(g, now, narrow=self.narrow)) for g in shown],
+            follow_cursor=self.touched,
+        )
         pending = self._pending_cursor
         if pending is not None:
             self._pending_cursor = None
@@ -125,6 +132,12 @@ class GamesTable(DataTable[Text]):
     def selected_game_pk(self) -> int | None:
         key = selected_key(self)
         return None if key is None else int(key)
+
+    def on_key(self) -> None:
+        self.touched = True
+
+    def on_click(self) -> None:
+        self.touched = True
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

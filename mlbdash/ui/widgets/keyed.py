@@ -23,16 +23,18 @@ def selected_key(table: DataTable[Any]) -> str | None:
     return row_key.value
 
 
-def sync_rows(table: DataTable[Any], rows: Sequence[Row]) -> None:
+def sync_rows(table: DataTable[Any], rows: Sequence[Row], *, follow_cursor: bool = True) -> None:
     """Make ``table`` show ``rows`` (key, cells) in this order, touching only what changed.
 
     Vanished rows are removed, changed cells updated in place and new rows appended. Only when
     the order of existing rows changed is the table rebuilt, and then the cursor goes back to
-    the row it was on. Callers wrap this in ``app.batch_update()`` so the screen repaints once.
+    the row it was on (with ``follow_cursor`` False it stays at the same index instead, for a
+    table the user has not moved in yet). Callers wrap this in ``app.batch_update()`` so the
+    screen repaints once.
     """
     wanted = dict(rows)
     order = [key for key, _ in rows]
-    cursor_key = selected_key(table)
+    cursor_key = selected_key(table) if follow_cursor else None
     cursor_index = table.cursor_row
     current = [row.key.value for row in table.ordered_rows]
     for key in current:
