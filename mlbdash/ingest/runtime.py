@@ -121,6 +121,9 @@ class Runtime:
         self._polls_pending: dict[int, tuple[int, datetime, datetime | None]] = {}
         self._flush_wanted = asyncio.Event()
         self._stop = asyncio.Event()
+        # Held from a status change in the scheduler to its row in game_states, so the stored
+        # transitions keep the order in which they happened.
+        self._state_lock = asyncio.Lock()
         self._closing = asyncio.Event()
         self.ledger = RequestLedger()
         self._recorders: dict[int, GameRecorder] = {}
@@ -128,6 +131,7 @@ class Runtime:
         # Games whose last recorded validation found nothing (so a sound version has nothing
         # to resolve). A game not in here is validated through the store.
         self._clean: set[int] = set()
+        self._crossref_pending: set[int] = set()  # final stored, schedule not Final yet
         self._raw_games: dict[tuple[date, int], dict[str, Any]] = {}
         self._labels: dict[int, tuple[str, str]] = {}
         self._rechecking: set[int] = set()
@@ -506,14 +510,18 @@ class Runtime:
         )
         new = [e.game_pk for e in entries if e.game_pk not in scheduler.tracks]
         before = {pk: _row_key(scheduler, pk) for pk in scheduler.tracks}
-        now = self.clock.now()
-        changes = scheduler.apply_schedule(day, entries, now)
-        for game_pk in new:
-            await self._restore(game_pk, now)
-        await self._record_transitions(changes)
+        async with self._state_lock:
+            now = self.clock.now()
+            changes = scheduler.apply_schedule(day, entries, now)
+            for game_pk in new:
+                await self._restore(game_pk, now)
+            await self._record_transitions(changes)
         for entry in entries:
             if before.get(entry.game_pk) != _row_key(scheduler, entry.game_pk):
                 self._game_updated(entry.game_pk, "none")
+            feed = self.recorder_feed(entry.game_pk)
+            if entry.game_pk in self._crossref_pending and feed is not None:
+                await self._cross_reference(entry.game_pk, feed)
 
     async def _restore(self, game_pk: int, now: datetime) -> None:
         """A game seen for the first time this run: take over what the store holds of it."""
@@ -611,9 +619,10 @@ class Runtime:
         if summary.away and summary.home:
             self._labels[game_pk] = (summary.away, summary.home)
         was = track.phase
-        changes = scheduler.feed_polled(game_pk, facts, self.clock.now())
+        async with self._state_lock:
+            changes = scheduler.feed_polled(game_pk, facts, self.clock.now())
+            await self._record_transitions(changes)
         self._note_poll(game_pk, success=True)
-        await self._record_transitions(changes)
         if track.phase is not was and track.phase in (Phase.RECHECK, Phase.DONE):
             await self.store.upsert_game(
                 game_pk,
@@ -660,15 +669,30 @@ class Runtime:
             else:
                 self._clean.add(game_pk)
         if final and track is not None:
-            raw = self._raw_games.get(track.entry.key)
-            if raw is not None:
-                await self._record_findings(
-                    check_schedule_vs_feed(raw, feed),
-                    official_date=official,
-                    game_pk=game_pk,
-                    checked=CROSSREF_RULES,
-                )
+            self._crossref_pending.add(game_pk)
+            await self._cross_reference(game_pk, feed)
         return True
+
+    async def _cross_reference(self, game_pk: int, feed: dict[str, Any]) -> None:
+        """Schedule versus feed (teams, date, status, final score) once both say Final.
+
+        Done when the later of the two gets there: before that the schedule, read once a
+        minute, lags the feed, which is not a finding worth anyone's time.
+        """
+        track = self.scheduler.tracks.get(game_pk)
+        raw = self._raw_games.get(track.entry.key) if track else None
+        if track is None or raw is None:
+            return
+        status = raw.get("status")
+        if not isinstance(status, dict) or status.get("abstractGameState") != "Final":
+            return
+        self._crossref_pending.discard(game_pk)
+        await self._record_findings(
+            check_schedule_vs_feed(raw, feed),
+            official_date=track.official_date,
+            game_pk=game_pk,
+            checked=CROSSREF_RULES,
+        )
 
     async def _record_findings(
         self,
