@@ -106,7 +106,7 @@ def write_table(result: dict[str, Any], out: TextIO) -> None:
         )
         out.write(
             f"{'games':>6} {'p99 lag':>8} {'holds':>6} {'cores':>6} {'CPU s/game-h':>13} "
-            f"{'RSS':>10} {'RSS/game':>10} {'warm-up':>8} {'budget':>7}\n"
+            f"{'RSS':>10} {'RSS/game':>10} {'warm-up':>8} {'budget':>7} {'server':>7}\n"
         )
         for run in scale:
             per_game = run["rss_bytes_per_game"]
@@ -118,11 +118,13 @@ def write_table(result: dict[str, Any], out: TextIO) -> None:
                 f"{_num(run['cpu_s_per_game_hour'], '{:.2f}'):>13} "
                 f"{_mb(run['peak_rss_bytes']):>10} "
                 f"{_num(per_game_kb, '{:.0f} kB'):>10} "
-                f"{run['warm_up_s']:>7.0f}s {run['request_budget_per_s']:>6.0f}/s\n"
+                f"{run['warm_up_s']:>7.0f}s {run['request_budget_per_s']:>6.0f}/s "
+                f"{_num(run.get('replay_server_cores'), '{:.2f}'):>7}\n"
             )
         out.write(
-            "(cores = CPU s per virtual s: the share of one core the ingest needs at real "
-            "speed; budget raised from the default 5/s to hold every game each wait)\n"
+            "(cores = CPU s per second of the ingest at real speed; server = the same for the "
+            "replay server's process; budget raised from the default 5/s to hold every game "
+            "each wait)\n"
         )
     if result.get("targets"):
         out.write("\ntargets\n")

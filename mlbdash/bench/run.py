@@ -41,8 +41,8 @@ DEFAULT_MINUTES = 10.0
 DEFAULT_SPEED = 10.0
 DEFAULT_SCALE = (100, 300, 1000)
 SCALE_SPEED = 1.0
-SCALE_SECONDS = 60.0
-WARM_UP_GRACE_S = 30.0
+SCALE_SECONDS = 45.0
+WARM_UP_GRACE_S = 20.0
 """Real seconds a scale run waits past the planned window start for the warm-up to end."""
 TAIL_S = 2 * WAIT_S
 """Virtual seconds the clients run past the window, so its last versions can be stored."""
@@ -285,6 +285,7 @@ async def scale_run(
         began = clock.now()
         while True:
             b.sample(clock)
+            server.sample(clock)
             if b.reap():
                 raise BenchFailed(f"ingest ended during warm-up (exit {b.exit_code})")
             have = measure.games_with_versions(db)
@@ -301,7 +302,9 @@ async def scale_run(
             f"scale {games}: {have}/{games} games stored after {warm:.0f} s, "
             f"measuring {seconds:g} s"
         )
-        await _sample_until([b], clock, lambda: clock.now() >= stop_at, timeout_s=seconds + 120)
+        await _sample_until(
+            [b, server], clock, lambda: clock.now() >= stop_at, timeout_s=seconds + 120
+        )
         b.signal(signal.SIGTERM)
         await _sample_until([b], clock, lambda: not b.running, timeout_s=60.0)
     finally:
@@ -319,6 +322,7 @@ async def scale_run(
     cpu = b.cpu_between(lo, hi)
     wall = seconds / speed
     per_virtual = None if cpu is None else cpu / seconds
+    server_cpu = server.cpu_between(lo, hi)
     rss = b.rss_peak_between(lo, hi)
     traffic = measure.mlbdash_traffic(db, lo, hi)
     p99 = fresh["p99_s"]
@@ -338,6 +342,7 @@ async def scale_run(
         "cpu_s": cpu,
         "cpu_per_wall_s": None if cpu is None else cpu / wall,
         "cores_at_real_speed": per_virtual,
+        "replay_server_cores": None if server_cpu is None else server_cpu / wall,
         "cpu_s_per_game_hour": None if cpu is None else _per_hour(cpu, game_hours),
         "peak_rss_bytes": rss,
         "rss_bytes_per_game": None if rss is None or not live else rss / len(live),
