@@ -191,3 +191,22 @@ async def _drive_until(rt: Runtime, clock: ManualClock, done: object, step: floa
             return
         await clock.advance(step)
     raise AssertionError("condition not reached")
+
+
+async def test_follow_picks_up_the_next_league_date(harness: Harness) -> None:
+    clock = harness.clock
+    async with Runtime(
+        harness.settings, clock=clock, tracked=TrackedDates.single(DAY), db_path=harness.db
+    ) as rt:
+        run = asyncio.create_task(rt.run(follow=True))
+        await _drive_until(rt, clock, lambda: rt.ledger.by_kind.get("schedule", 0) >= 1)
+        assert rt.league_dates == ("2026-05-01",)
+        # The league's day turns over at 06:00 Eastern (10:00 UTC): a new date is tracked
+        # and its schedule read, while the game of the first date is still followed.
+        await _drive_until(rt, clock, lambda: len(rt.league_dates) == 2, step=600)
+        assert rt.league_dates == ("2026-05-01", "2026-05-02")
+        assert clock.now().hour >= 10
+        rt.stop()
+        summary = await run
+    assert summary.dates == ("2026-05-01", "2026-05-02")
+    assert summary.games[0].state == "final"  # followed past midnight UTC to its end
