@@ -195,6 +195,7 @@ async def _drive_until(rt: Runtime, clock: ManualClock, done: object, step: floa
 
 async def test_follow_picks_up_the_next_league_date(harness: Harness) -> None:
     clock = harness.clock
+    await clock.advance(6 * 3600)  # the evening's game is over: 04:40 UTC, still May 1 in ET
     async with Runtime(
         harness.settings, clock=clock, tracked=TrackedDates.single(DAY), db_path=harness.db
     ) as rt:
@@ -202,11 +203,11 @@ async def test_follow_picks_up_the_next_league_date(harness: Harness) -> None:
         await _drive_until(rt, clock, lambda: rt.ledger.by_kind.get("schedule", 0) >= 1)
         assert rt.league_dates == ("2026-05-01",)
         # The league's day turns over at 06:00 Eastern (10:00 UTC): a new date is tracked
-        # and its schedule read, while the game of the first date is still followed.
+        # and its schedule read; the first date stays tracked.
         await _drive_until(rt, clock, lambda: len(rt.league_dates) == 2, step=600)
         assert rt.league_dates == ("2026-05-01", "2026-05-02")
         assert clock.now().hour >= 10
         rt.stop()
         summary = await run
     assert summary.dates == ("2026-05-01", "2026-05-02")
-    assert summary.games[0].state == "final"  # followed past midnight UTC to its end
+    assert summary.games[0].state == "final" and summary.games[0].final_stored
