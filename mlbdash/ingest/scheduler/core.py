@@ -67,6 +67,8 @@ class FeedFacts:
     timecode: str | None  # metaData.timeStamp of the tracker's current (stored) version
     update: str  # full, diff, none
     new_versions: int = 0
+    full_versions: int = 0  # of the new versions, those stored from a whole feed
+    diff_versions: int = 0  # ... and those stored by applying a diff
     away_score: int | None = None
     home_score: int | None = None
     inning: int | None = None
@@ -232,10 +234,9 @@ class Scheduler:
         track.last_error = None
         track.failures = 0
         track.wait_s = facts.wait_s
-        if facts.update == "full":
-            track.full_updates += 1
-        elif facts.update == "diff":
-            track.diff_updates += 1
+        # Counted per stored version, as the store counts them (a poll may bring several).
+        track.full_updates += facts.full_versions
+        track.diff_updates += facts.diff_versions
         if facts.new_versions:
             track.versions += facts.new_versions
             track.last_stored_at = now
@@ -345,8 +346,10 @@ class Scheduler:
         return all(t.terminal or self._parked(t) for t in self.tracks.values())
 
     def _parked(self, track: GameTrack) -> bool:
-        """A suspended game that resumes on another date: nothing more will happen here."""
-        return track.status.lifecycle is Lifecycle.suspended and track.entry.resume_date is not None
+        """A suspended game: it resumes another day (a same-day stop is a delay), so a run
+        that waits for the day's games to end does not wait for it. It stays polled slowly
+        while the run goes on, and it is a coverage gap until it ends."""
+        return track.status.lifecycle is Lifecycle.suspended
 
     def all_stored(self) -> bool:
         """Every tracked game reached a terminal state with its final feed stored."""

@@ -14,7 +14,7 @@ one diffPatch step at a time, so a restart loses no version.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from mlbdash.ingest.client import MlbApiClient
@@ -44,6 +44,8 @@ class Recorded:
     refetch_reason: str | None = None
     backfilled: int = 0  # versions fetched to fill a gap
     gap_left: int = 0  # versions of a gap that could not be filled
+    full_versions: int = 0  # new versions stored from a whole feed
+    diff_versions: int = 0  # new versions stored by applying a diff block
 
 
 class GameRecorder:
@@ -67,6 +69,7 @@ class GameRecorder:
         # Start a game never seen before from its first version (then step through every
         # version since), so the archive holds its whole history whenever ingest started.
         self._history = history and feed is None
+        self._tally = {"full": 0, "diff": 0}
 
     @property
     def feed(self) -> dict[str, Any] | None:
@@ -79,11 +82,24 @@ class GameRecorder:
 
     async def update(self) -> Recorded:
         """Bring the game up to date, storing each new version. Raises ApiError on failure."""
+        self._tally = {"full": 0, "diff": 0}
+        result = await self._update()
+        return replace(result, full_versions=self._tally["full"], diff_versions=self._tally["diff"])
+
+    async def _keep(
+        self, timecode: str, kind: VersionKind, feed: dict[str, Any], ops: list[Any] | None
+    ) -> bool:
+        new = await self._store(timecode, kind, feed, ops)
+        if new:
+            self._tally[kind] += 1
+        return new
+
+    async def _update(self) -> Recorded:
         if self._history:
             self._history = False
             first = await self._first_version()
             if first is not None:
-                rest = await self.update()
+                rest = await self._update()
                 return Recorded(
                     "full",
                     rest.timecode,
@@ -139,7 +155,7 @@ class GameRecorder:
             self._feed = None
             return f"timeStamp {landed} after patching, expected {expected}"
         self._feed = patched
-        return int(await self._store(landed, "diff", patched, [block]))
+        return int(await self._keep(landed, "diff", patched, [block]))
 
     async def _full(self, reason: str | None) -> Recorded:
         if reason is not None:
@@ -158,7 +174,7 @@ class GameRecorder:
         if timecode is None:
             raise BadResponse(url, "feed has no metaData.timeStamp")
         self._feed = feed
-        new = int(await self._store(timecode, "full", feed, None))
+        new = int(await self._keep(timecode, "full", feed, None))
         return Recorded("full", timecode, new, bytes_wire, reason)
 
     async def _first_version(self) -> Recorded | None:
