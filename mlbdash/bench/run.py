@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mlbdash.bench import measure
+from mlbdash.bench.defaults import DEFAULT_MINUTES, DEFAULT_SCALE, DEFAULT_SPEED, SCALE_SECONDS
 from mlbdash.bench.layout import (
     BENCH_DATE,
     SLATE_GAMES,
@@ -37,11 +38,7 @@ from mlbdash.mlb.clock import Clock
 from mlbdash.replay.world import World
 
 COMPARE_GAMES = 15
-DEFAULT_MINUTES = 10.0
-DEFAULT_SPEED = 10.0
-DEFAULT_SCALE = (100, 300, 1000)
 SCALE_SPEED = 1.0
-SCALE_SECONDS = 45.0
 WARM_UP_GRACE_S = 20.0
 """Real seconds a scale run waits past the planned window start for the warm-up to end."""
 TAIL_S = 2 * WAIT_S

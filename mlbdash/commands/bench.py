@@ -30,7 +30,7 @@ def _scale(text: str) -> tuple[int, ...]:
 
 
 def register(subparsers: Any) -> None:
-    from mlbdash.bench import run as bench
+    from mlbdash.bench import defaults as bench
 
     parser = subparsers.add_parser(
         "bench",

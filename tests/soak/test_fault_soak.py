@@ -1,9 +1,9 @@
 """Fault soak: a whole slate at high speed with every fault of the replay server switched on.
 
-Every game's final stored feed must be exactly what the server finally serves (what a
-fault-free run stores: tests/soak/test_fault_soak.py checks the fault-free run too), no
-traceback, the outage's alert fired and resolved; then the same slate with the ingest
-SIGKILLed at 10 seeded moments and restarted each time ends with the same data.
+Every game's final stored feed must be exactly the server's own final version (what any
+correct run stores, with or without faults), no traceback, the outage's alert fired and
+resolved; then the same slate with the ingest SIGKILLed at 10 seeded moments and restarted
+each time ends with the same data.
 """
 
 from __future__ import annotations
