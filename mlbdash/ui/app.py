@@ -28,15 +28,14 @@ from mlbdash.ui.widgets.games import GamesTable
 
 RUNTIME_WORKER = "runtime"
 CRASH_NOTIFY_EVERY_S = 60.0
+# Validation can raise findings many times a second at replay speed: the findings and alerts
+# panels re-read the snapshot at most this often (real seconds).
+REVIEW_REFRESH_S = 0.5
 REVIEW_KEYS = (("acknowledged", "a"), ("resolved", "d"), ("ignored", "i"), ("open", "o"))
 
 
 class MlbdashApp(App[None]):
     """The dashboard. ``source`` is a running pipeline already entered by the caller."""
-
-    # Validation can raise findings many times a second at replay speed: the findings and
-    # alerts panels re-read the snapshot at most this often (real seconds).
-    review_refresh_s: ClassVar[float] = 0.5
 
     CSS_PATH = "mlbdash.tcss"
     TITLE = "mlbdash"
@@ -108,6 +107,7 @@ class MlbdashApp(App[None]):
         self._unsubscribe: Callable[[], None] | None = None
         self._crash_notified: dict[str, float] = {}
         self._review_timer: Timer | None = None
+        self.review_refresh_s = REVIEW_REFRESH_S
         self.dashboard = DashboardScreen(source, clock)
 
     def get_default_screen(self) -> Screen[None]:
@@ -191,13 +191,13 @@ class MlbdashApp(App[None]):
 
     def on_mlbdash_app_review_changed(self, _message: ReviewChanged) -> None:
         if self.review_refresh_s <= 0:
-            self.dashboard.reconcile()
+            self.dashboard.refresh_review()
         elif self._review_timer is None:
             self._review_timer = self.set_timer(self.review_refresh_s, self._review_due)
 
     def _review_due(self) -> None:
         self._review_timer = None
-        self.dashboard.reconcile()
+        self.dashboard.refresh_review()
 
     def on_mlbdash_app_worker_stopped(self, message: WorkerStopped) -> None:
         # A crashing job can repeat every poll: one toast per worker per minute is enough,

@@ -15,7 +15,11 @@ def source() -> FakeSource:
 
 @pytest.fixture
 def app(source: FakeSource) -> MlbdashApp:
-    return MlbdashApp(source, clock=source.clock)
+    app = MlbdashApp(source, clock=source.clock)
+    # Paint each event at once, so a test sees its effect after one pause (the throttle
+    # itself is tested on its own).
+    app.dashboard.games_refresh_s = 0
+    return app
 
 
 async def settle(pilot: Pilot[None]) -> None:

@@ -326,7 +326,7 @@ class FakeSource:
         else:
             self.findings = ()
         self.games: dict[int, GameRow] = {g.game_pk: g for g in games}
-        self.alerts = ALERTS
+        self.alerts: tuple[AlertRow, ...] = ALERTS
         self.checks = CHECKS
         self.budget = BUDGET
         self.sinks: list[EventSink] = []

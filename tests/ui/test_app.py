@@ -449,6 +449,25 @@ async def test_cursor_stays_on_top_until_moved_then_follows_its_game(
         assert table.selected_game_pk == 633860 and table.cursor_row == 2
 
 
+async def test_game_events_are_painted_together_at_the_refresh_interval(
+    source: FakeSource,
+) -> None:
+    app = MlbdashApp(source, clock=source.clock)
+    app.dashboard.games_refresh_s = 3600  # the timer never fires in this test
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.dashboard.query_one(GamesTable)
+        source.emit(_new_game(1, "2020-01-01"))
+        source.emit(ev.GameStateChanged(NOW, 776792, "live", "final", "Final", "feed"))
+        await pilot.pause()
+        assert "SEA @ OAK" not in _matchups(app)
+        assert str(table.get_row("776792")[1]) == "In Progress"
+        app.dashboard.flush_games()
+        await pilot.pause()
+        assert _matchups(app)[0] == "SEA @ OAK"
+        assert str(table.get_row("776792")[1]) == "Final"
+
+
 async def test_runtime_failure_is_shown_not_raised(source: FakeSource) -> None:
     source.run_error = MlbdashError("cannot reach http://127.0.0.1:8765/api: connection refused")
     app = MlbdashApp(source, clock=source.clock)

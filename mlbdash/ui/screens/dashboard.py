@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from mlbdash.errors import MlbdashError
@@ -35,6 +36,13 @@ from mlbdash.ui.widgets.panels import HealthPanel, RateLimitPanel, ValidationPan
 STACKED_WIDTH = 160
 NARROW_WIDTH = 100
 SPARKLINE_SECONDS = 60
+# Game events can arrive dozens of times a second at replay speed; each repaint of the games
+# table re-renders every visible row, so changes are painted at most this often (real
+# seconds). Calm, and cheap enough to leave the event loop to the pipeline.
+GAMES_REFRESH_S = 0.25
+# Events keep the panels current; the full snapshot fills what events do not carry (a game's
+# reason, check reasons that age). Each full repaint costs a frame of rendering.
+RECONCILE_EVERY_S = 10.0
 SILENCE_FOR = timedelta(hours=1)  # clock time, like the alert rules
 
 
@@ -105,6 +113,9 @@ class DashboardScreen(Screen[None]):
         self._league_dates: tuple[str, ...] = ()
         self._api_url = source.api_url
         self._needle = ""
+        self._dirty_games: dict[int, GameRow | None] = {}
+        self.games_refresh_s = GAMES_REFRESH_S
+        self._games_timer: Timer | None = None
         self.stopped: str | None = None
         # Events and worker results can arrive before the widgets exist; they update state
         # only, and on_mount paints it.
@@ -129,7 +140,7 @@ class DashboardScreen(Screen[None]):
         self.query_one(GamesTable).focus()
         # Ages and the clock move even when nothing arrives; the snapshot fills what events lack.
         self.set_interval(1.0, self._tick)
-        self.set_interval(5.0, self.reconcile)
+        self.set_interval(RECONCILE_EVERY_S, self.reconcile)
 
     def on_unmount(self) -> None:
         # Events can still arrive while the app shuts down; the widgets are gone by then.
@@ -158,6 +169,16 @@ class DashboardScreen(Screen[None]):
             self._paint_health,
         )
 
+    def refresh_review(self) -> None:
+        """Findings or alerts changed: re-read and repaint just those panels (the games
+        table, the most expensive to render, keeps to its own events)."""
+        snap = self._source.snapshot()
+        self._findings = snap.findings
+        self._finding_counts = dict(snap.finding_counts)
+        self._checks = {check.name: check for check in snap.checks}
+        self._alerts = snap.alerts
+        self._paint(self._paint_header, self._paint_validation, self._paint_health)
+
     def apply_game_updated(self, event: ev.GameUpdated) -> None:
         old = self._games.get(event.game_pk)
         if old is None:
@@ -184,16 +205,31 @@ class DashboardScreen(Screen[None]):
 
     def _set_game(self, old: GameRow | None, new: GameRow) -> None:
         self._games[new.game_pk] = new
+        # Remember the row as last painted, so the flush can tell what moved.
+        self._dirty_games.setdefault(new.game_pk, old)
+        if self.games_refresh_s <= 0:
+            self.flush_games()
+        elif self._games_timer is None:
+            self._games_timer = self.set_timer(self.games_refresh_s, self.flush_games)
+
+    def flush_games(self) -> None:
+        """Paint the games changed since the last flush: their cells only, unless one of them
+        appears, vanishes or moves, which needs a keyed sync of the table."""
+        self._games_timer = None
+        dirty, self._dirty_games = self._dirty_games, {}
 
         def paint() -> None:
-            # One event, one row: touch only its cells unless it must appear, vanish or move.
             table = self.query_one(GamesTable)
-            if old is not None and table.update_game(old, new, self._clock.now(), self._needle):
-                self._paint_games_subtitle()
-            else:
-                self._paint_games()
+            now = self._clock.now()
+            for game_pk, old in dirty.items():
+                new = self._games[game_pk]
+                if old is None or not table.update_game(old, new, now, self._needle):
+                    self._paint_games()
+                    return
+            self._paint_games_subtitle()
 
-        self._paint(paint)
+        if dirty:
+            self._paint(paint)
 
     def apply_state_changed(self, event: ev.GameStateChanged) -> None:
         old = self._games.get(event.game_pk)
@@ -274,7 +310,9 @@ class DashboardScreen(Screen[None]):
         panel = self.query_one("#games-panel")
         live = sum(game.state == "live" for game in self._games.values())
         counts = f"{total} games, {live} live"
-        panel.border_subtitle = f"{shown} of {counts}" if self._needle else counts
+        subtitle = f"{shown} of {counts}" if self._needle else counts
+        if panel.border_subtitle != subtitle:  # setting it repaints the whole panel
+            panel.border_subtitle = subtitle
 
     def _paint_validation(self) -> None:
         self.query_one(ValidationPanel).show(self._findings, self._finding_counts)

@@ -16,16 +16,18 @@ from mlbdash.ingest.views import GameRow
 from mlbdash.ui import format as fmt
 from mlbdash.ui.widgets.keyed import selected_key, sync_rows, update_row
 
-# (key, header, shown on narrow screens)
-COLUMNS: tuple[tuple[str, str, bool], ...] = (
-    ("matchup", "Matchup", True),
-    ("state", "State", True),
-    ("score", "Score", True),
-    ("inning", "Inning", True),
-    ("age", "Age", True),
-    ("polls", "Polls", False),
-    ("updates", "Diff/Full", False),
-    ("findings", "Findings", True),
+# (key, header, shown on narrow screens, fixed width or None for as wide as the content).
+# Fixed widths keep a ticking value ("9s" to "10s") from resizing the table, which would cost
+# a layout pass of the whole screen.
+COLUMNS: tuple[tuple[str, str, bool, int | None], ...] = (
+    ("matchup", "Matchup", True, None),
+    ("state", "State", True, None),
+    ("score", "Score", True, 5),
+    ("inning", "Inning", True, 8),
+    ("age", "Age", True, 4),
+    ("polls", "Polls", False, 6),
+    ("updates", "Diff/Full", False, 9),
+    ("findings", "Findings", True, 8),
 )
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
@@ -56,7 +58,7 @@ def cells(row: GameRow, now: datetime, *, narrow: bool) -> list[Text]:
         "updates": Text(f"{row.diff_updates}/{row.full_updates}"),
         "findings": fmt.count(row.findings, "bold yellow"),
     }
-    return [values[key] for key, _, on_narrow in COLUMNS if on_narrow or not narrow]
+    return [values[key] for key, _, on_narrow, _ in COLUMNS if on_narrow or not narrow]
 
 
 class GamesTable(DataTable[Text]):
@@ -87,9 +89,9 @@ class GamesTable(DataTable[Text]):
         self._add_columns()
 
     def _add_columns(self) -> None:
-        for key, label, on_narrow in COLUMNS:
+        for key, label, on_narrow, width in COLUMNS:
             if on_narrow or not self.narrow:
-                self.add_column(label, key=key)
+                self.add_column(label, key=key, width=width)
 
     def set_narrow(self, narrow: bool) -> None:
         """Hide secondary columns on small terminals (rebuilds columns; rows come next sync)."""

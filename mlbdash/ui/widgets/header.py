@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from rich.text import Text
-from textual.widgets import Static
 
 from mlbdash.ingest.views import CheckRow
 from mlbdash.ui import format as fmt
+from mlbdash.ui.widgets.lines import TextLines
 
 
-class StatusHeader(Static):
+class StatusHeader(TextLines):
     def show(
         self,
         *,
@@ -37,4 +37,4 @@ class StatusHeader(Static):
         line.append(fmt.league_dates(league_dates))
         line.append("  ")
         line.append(api_url, style="dim")
-        self.update(line)
+        self.show_text(line)

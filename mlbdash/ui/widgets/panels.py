@@ -9,11 +9,12 @@ from datetime import datetime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets import DataTable, Sparkline
 
 from mlbdash.ingest.views import AlertRow, BudgetView, CheckRow, FindingRow
 from mlbdash.ui import format as fmt
 from mlbdash.ui.widgets.keyed import selected_key, sync_rows
+from mlbdash.ui.widgets.lines import TextLines
 
 LATEST_FINDINGS = 50
 SHORT_SEVERITY = {"error": "err", "warning": "warn", "info": "info"}
@@ -23,7 +24,7 @@ class ValidationPanel(Vertical):
     """Counts by severity and rule, then the latest findings, newest first."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="finding-counts")
+        yield TextLines(id="finding-counts")
         table: DataTable[Text] = DataTable(id="findings", cursor_type="row", zebra_stripes=True)
         table.can_focus = False
         yield table
@@ -47,8 +48,9 @@ class ValidationPanel(Vertical):
             counts.append("\n")
             counts.append(f"{n:>3} ", style="bold")
             counts.append(rule)
-        self.query_one("#finding-counts", Static).update(counts)
-        latest = sorted(findings, key=lambda f: (f.last_seen, f.id), reverse=True)
+        self.query_one("#finding-counts", TextLines).show_text(counts)
+        # Newest first by id, not by last_seen: a finding seen again must not reshuffle the list.
+        latest = sorted(findings, key=lambda f: f.id, reverse=True)
         rows = [
             (
                 str(f.id),
@@ -71,17 +73,17 @@ class RateLimitPanel(Vertical):
     """The request budget, requests per second over the last minute, push-back from the API."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="budget")
+        yield TextLines(id="budget")
         yield Sparkline([], id="rps", summary_function=max)
-        yield Static(id="pushback")
+        yield TextLines(id="pushback")
 
     def on_mount(self) -> None:
         self.border_title = "Rate limit"
 
     def show(self, budget: BudgetView | None, now: datetime, reason: str | None = None) -> None:
         if budget is None:
-            self.query_one("#budget", Static).update(Text("no requests yet", style="dim"))
-            self.query_one("#pushback", Static).update("")
+            self.query_one("#budget", TextLines).show_text(Text("no requests yet", style="dim"))
+            self.query_one("#pushback", TextLines).show_text(Text())
             return
         # Short lines: the panel is about 24 columns wide on an 80-column terminal.
         shrunk = budget.rate_per_s < budget.nominal_rate_per_s
@@ -98,7 +100,7 @@ class RateLimitPanel(Vertical):
         line.append(f"{series[-1] if series else 0.0:.1f}")
         line.append("  peak ", style="dim")
         line.append(f"{max(series, default=0.0):.1f}")
-        self.query_one("#budget", Static).update(line)
+        self.query_one("#budget", TextLines).show_text(line)
         self.query_one("#rps", Sparkline).data = list(series)
         push = Text(no_wrap=True, overflow="ellipsis")
         push.append("429s ", style="dim")
@@ -117,7 +119,7 @@ class RateLimitPanel(Vertical):
             push.append("no backoff", style="green")
         if reason and (shrunk or budget.paused_until is not None):
             push.append(f" ({reason})", style="dim")
-        self.query_one("#pushback", Static).update(push)
+        self.query_one("#pushback", TextLines).show_text(push)
 
 
 class HealthPanel(Vertical):
@@ -168,7 +170,9 @@ class HealthPanel(Vertical):
             )
         table = self.query_one("#alerts", DataTable)
         sync_rows(table, rows)
-        self.border_subtitle = f"{sum(a.state == 'firing' for a in active)} firing"
+        subtitle = f"{sum(a.state == 'firing' for a in active)} firing"
+        if self.border_subtitle != subtitle:  # setting it repaints the whole panel
+            self.border_subtitle = subtitle
 
     @property
     def selected_alert_id(self) -> int | None:
