@@ -99,8 +99,11 @@ async def test_a_game_followed_to_final_is_stored_validated_and_reported(
             recorded["teams"]["home"]["runs"],
         )
         assert (game.away, game.home, game.state) == ("CWS", "HOU", "final")
+        # Met an hour in: every version from the first one stored to the final, none missing.
         timestamps = await rt.client.timestamps(GAME)
-        assert game.versions == len(timestamps)  # met live, archived from its first version
+        stored = [v.timecode for v in await rt.store.list_versions(GAME)]
+        assert stored == timestamps[timestamps.index(stored[0]) :]
+        assert game.versions == len(stored)
         assert summary.updates["full"] + summary.updates["diff"] == game.versions
 
         # Events for the dashboard: state changes with their source, rows with scores.

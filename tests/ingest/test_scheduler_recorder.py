@@ -21,7 +21,7 @@ from conftest import fixture_path
 from mlbdash.ingest.budget import RequestBudget
 from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.events import Event, FeedRefetched
-from mlbdash.ingest.scheduler.recorder import GameRecorder, VersionKind
+from mlbdash.ingest.scheduler.recorder import HISTORY_MAX_VERSIONS, GameRecorder, VersionKind
 from mlbdash.mlb.clock import ManualClock
 from mlbdash.replay.server import ReplayServer, start_replay_server
 
@@ -85,13 +85,13 @@ async def _to_first_pitch(clock: ManualClock, client: MlbApiClient, plus_s: floa
     await clock.advance((first_pitch - clock.now()).total_seconds() + plus_s)
 
 
-async def test_a_game_met_live_is_archived_from_its_first_version(
+async def test_a_game_met_early_is_archived_from_its_first_version(
     replay: tuple[ReplayServer, ManualClock],
 ) -> None:
     server, clock = replay
     archive = Archive()
     async with _client(server, clock) as client:
-        await _to_first_pitch(clock, client, 45 * 60)
+        await _to_first_pitch(clock, client, 5 * 60)
         recorder = GameRecorder(client, GAME, archive.store, clock=clock)
         result = await recorder.update()
         expected = await _server_timecodes(client)
@@ -115,6 +115,21 @@ async def test_a_game_met_live_is_archived_from_its_first_version(
             stored = dict(archive.feeds[timecode])
             stored.pop("copyright", None)
             assert stored == served
+
+
+async def test_a_game_met_mid_game_is_archived_from_the_present(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    server, clock = replay
+    archive = Archive()
+    async with _client(server, clock) as client:
+        await _to_first_pitch(clock, client, 90 * 60)
+        recorder = GameRecorder(client, GAME, archive.store, clock=clock)
+        result = await recorder.update()
+        served = await _server_timecodes(client)
+        assert len(served) > HISTORY_MAX_VERSIONS
+        assert archive.timecodes == served[-1:]  # one whole feed, the current version
+        assert (result.kind, result.full_versions) == ("full", 1)
 
 
 async def test_a_long_gap_is_filled_version_by_version(
@@ -153,7 +168,8 @@ async def test_resume_from_a_stored_version_continues_through_diffpatch(
         resumed = GameRecorder(client, GAME, archive.store, clock=clock, feed=stored_feed)
         result = await resumed.update()
         assert result.kind == "diff" and result.full_versions == 0
-        assert archive.timecodes == await _server_timecodes(client)
+        served = await _server_timecodes(client)
+        assert archive.timecodes == served[served.index(archive.timecodes[0]) :]
         assert len(set(archive.timecodes)) == len(archive.timecodes)  # nothing stored twice
 
 

@@ -31,6 +31,11 @@ StoreVersion = Callable[[str, VersionKind, dict[str, Any], list[Any] | None], Aw
 # A gap longer than this many versions is not filled step by step (the cost would be out of
 # proportion); the whole feed is stored and the gap reported.
 MAX_BACKFILL = 2000
+# A game met with at most this many versions behind it (scheduled, pre-game, warmup and the
+# first pitches) is archived from its first version; one met later, mid-game, from the
+# present: stepping through hundreds of past versions of every game live when ingest starts
+# would hold up the polls that keep the live ones fresh.
+HISTORY_MAX_VERSIONS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +72,7 @@ class GameRecorder:
         self._clock = clock or client.clock
         self._feed = feed
         # Start a game never seen before from its first version (then step through every
-        # version since), so the archive holds its whole history whenever ingest started.
+        # version since) when it has not gone far yet (HISTORY_MAX_VERSIONS).
         self._history = history and feed is None
         self._tally = {"full": 0, "diff": 0}
 
@@ -180,7 +185,7 @@ class GameRecorder:
     async def _first_version(self) -> Recorded | None:
         """Store the game's first version (None when the server lists no versions)."""
         timecodes = await self.client.timestamps(self.game_pk)
-        if not timecodes:
+        if not timecodes or len(timecodes) > HISTORY_MAX_VERSIONS:
             return None
         fetched = await self.client.feed(self.game_pk, timecode=timecodes[0])
         if feed_timecode(fetched.data) != timecodes[0]:
