@@ -111,6 +111,7 @@ def write_table(result: dict[str, Any], out: TextIO) -> None:
         for run in scale:
             per_game = run["rss_bytes_per_game"]
             per_game_kb = None if per_game is None else per_game / 1e3
+            warm_mark = "" if run.get("warm_up_complete", True) else "*"
             out.write(
                 f"{run['live_games']:>6} {_num(run['freshness']['p99_s'], '{:.1f}'):>8} "
                 f"{'yes' if run['freshness_holds'] else 'no':>6} "
@@ -118,13 +119,14 @@ def write_table(result: dict[str, Any], out: TextIO) -> None:
                 f"{_num(run['cpu_s_per_game_hour'], '{:.2f}'):>13} "
                 f"{_mb(run['peak_rss_bytes']):>10} "
                 f"{_num(per_game_kb, '{:.0f} kB'):>10} "
-                f"{run['warm_up_s']:>7.0f}s {run['request_budget_per_s']:>6.0f}/s "
+                f"{run['warm_up_s']:>6.0f}s{warm_mark:1} "
+                f"{run['request_budget_per_s']:>6.0f}/s "
                 f"{_num(run.get('replay_server_cores'), '{:.2f}'):>7}\n"
             )
         out.write(
             "(cores = CPU s per second of the ingest at real speed; server = the same for the "
             "replay server's process; budget raised from the default 5/s to hold every game "
-            "each wait)\n"
+            "each wait; * = not every game stored by the end of the warm-up)\n"
         )
     if result.get("targets"):
         out.write("\ntargets\n")

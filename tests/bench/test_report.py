@@ -54,6 +54,7 @@ def test_table_shows_both_clients_ratios_scale_and_targets() -> None:
                 "speed": 1.0,
                 "window_s": 60.0,
                 "warm_up_s": 89.0,
+                "warm_up_complete": False,
                 "request_budget_per_s": 150.0,
                 "freshness": {"p99_s": 62.1},
                 "freshness_holds": False,
@@ -87,6 +88,7 @@ def test_table_shows_both_clients_ratios_scale_and_targets() -> None:
     assert "wire bytes / game-hour" in text and "8.00 MB" in text and "0.17 MB" in text
     assert "freshness p99 (virtual s)" in text and "11.3" in text
     assert "  1000     62.1     no   0.86" in text
+    assert "    89s*    150/s" in text
     assert "PASS  bytes on the wire at most 1/40 of A: 0.021" in text
     assert "MISS  1000 live games with the ingest under one core: 0.860" in text
     assert "bench took 512 real seconds" in text
