@@ -145,6 +145,8 @@ async def test_a_game_followed_to_final_is_stored_validated_and_reported(
             await rt.set_finding_status(999_999, "acknowledged")
         with pytest.raises(UsageError):
             await rt.acknowledge_alert(999_999)
+        with pytest.raises(UsageError):
+            await rt.game_detail(1)
 
 
 async def test_restart_takes_over_a_finished_game_without_polling_it(harness: Harness) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mlbdash.errors import UsageError
 from mlbdash.ingest.store import findings as finding_rows
 from mlbdash.ingest.views import (
     BudgetView,
@@ -109,7 +110,7 @@ class ViewBuilder:
         rt = self.rt
         track = rt.scheduler.tracks.get(game_pk)
         if track is None:
-            raise KeyError(game_pk)
+            raise UsageError(f"game {game_pk} is not tracked")
         feed = rt.recorder_feed(game_pk)
         if feed is None:
             stored = await rt.store.load_latest_feed(game_pk)
