@@ -178,6 +178,11 @@ class GameRecorder:
         timecode = feed_timecode(feed)
         if timecode is None:
             raise BadResponse(url, "feed has no metaData.timeStamp")
+        previous = self._feed
+        if "copyright" not in feed and previous is not None and "copyright" in previous:
+            # diffPatch's whole-feed answer is the feed minus its constant copyright line;
+            # kept, so a stored version is what feed/live serves for that timecode.
+            feed = {"copyright": previous["copyright"], **feed}
         self._feed = feed
         new = int(await self._keep(timecode, "full", feed, None))
         return Recorded("full", timecode, new, bytes_wire, reason)
