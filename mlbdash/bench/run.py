@@ -39,8 +39,11 @@ from mlbdash.replay.world import World
 
 COMPARE_GAMES = 15
 SCALE_SPEED = 1.0
-WARM_UP_GRACE_S = 20.0
-"""Real seconds a scale run waits past the planned window start for the warm-up to end."""
+WARM_UP_GRACE_S = 75.0
+"""Real seconds a scale run waits past the planned window start for the warm-up to end
+(mlbdash first fetches each game's whole feed and history: about 7 games a second here)."""
+CLONE_STAGGER_S = 1.0
+CLONE_SPREAD_S = 30.0
 TAIL_S = 2 * WAIT_S
 """Virtual seconds the clients run past the window, so its last versions can be stored."""
 DEFAULT_RATE = 5.0
@@ -257,8 +260,9 @@ async def scale_run(
     """B alone with ``games`` live games at speed 1."""
     speed = SCALE_SPEED
     clones = max(0, games - len(SLATE_GAMES))
-    # Every game throws its first pitch within about 50 virtual seconds of the start.
-    stagger = min(1.0, 30.0 / clones) if clones else 1.0
+    # Every game throws its first pitch within about 50 virtual seconds of the start: spread
+    # over 30 s, not all at once (clones of one base started together pitch in lockstep).
+    stagger = min(CLONE_STAGGER_S, CLONE_SPREAD_S / clones) if clones else CLONE_STAGGER_S
     layout = BenchLayout(
         speed=speed, first_pitch_s=10.0, spacing_s=1.0, clones=clones, clone_stagger=stagger
     )
