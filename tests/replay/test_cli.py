@@ -8,7 +8,7 @@ import sys
 
 import httpx
 import pytest
-from conftest import FIXTURES
+from replay_helpers import FIXTURES
 
 from mlbdash.commands.replay import _is_loopback
 from mlbdash.errors import MlbdashError

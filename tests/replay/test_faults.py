@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from conftest import demo_options, serve
+from replay_helpers import demo_options, serve
 
 from mlbdash.replay.faults import FaultSpecError, parse_fault_spec
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from conftest import FIXTURES, demo_options, serve
+from replay_helpers import FIXTURES, demo_options, serve
 
 from mlbdash.mlb.patch import apply_diff_blocks
 from mlbdash.replay.timeutil import parse_timecode, to_timecode
