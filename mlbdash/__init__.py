@@ -1,3 +1,3 @@
-"""mlbdash: a complete, correct, live archive of MLB games, and a dashboard that shows it is healthy."""
+"""mlbdash: a complete, correct, live archive of MLB games, and a dashboard showing it is healthy."""
 
 __version__ = "0.1.0"
