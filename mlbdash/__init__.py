@@ -1,3 +1,3 @@
-"""mlbdash: a complete, correct, live archive of MLB games, and a dashboard showing it is healthy."""
+"""mlbdash: a complete, correct, live archive of MLB games, and a dashboard of its health."""
 
 __version__ = "0.1.0"
