@@ -28,6 +28,7 @@ from mlbdash.ingest.errors import ApiError
 from mlbdash.ingest.events import (
     Event,
     EventSink,
+    FeedRefetched,
     GameStateChanged,
     GameUpdated,
     IssueFound,
@@ -63,8 +64,14 @@ from mlbdash.ingest.store import Store, StoreError
 from mlbdash.ingest.store import findings as finding_rows
 from mlbdash.ingest.store import requests as request_rows
 from mlbdash.ingest.store.codec import iso
+from mlbdash.ingest.store.feeds import is_final
 from mlbdash.ingest.validator.corrections import CORRECTED_BY_RECHECK
-from mlbdash.ingest.validator.crossref import VersionSummary, check_schedule_vs_feed
+from mlbdash.ingest.validator.crossref import (
+    VersionSummary,
+    check_schedule_vs_feed,
+    compare_merged_vs_full,
+    sample_for_merge_check,
+)
 from mlbdash.ingest.validator.crossref import summarize_feed as summarize_version
 from mlbdash.ingest.validator.export import export_findings_csv
 from mlbdash.ingest.validator.findings import Finding
@@ -92,6 +99,9 @@ FOLLOW_CHECK_S = 60.0  # clock seconds between looks for a new league date under
 LATE_REAL_S = 0.02
 MONITOR_MIN_TICK_S = 0.25  # real seconds
 FINDINGS_REFRESH_S = 2.0  # real seconds between re-reads of the findings the dashboard shows
+# Share of diff-merged versions checked against a fresh full fetch of the same timecode (a
+# Final version always is): one extra request per 50 versions keeps the budget nearly intact.
+MERGE_CHECK_RATE = 1 / 50
 
 
 class Runtime:
@@ -107,9 +117,11 @@ class Runtime:
         db_path: Path | None = None,
         retry: RetryPolicy | None = None,
         history: bool = True,
+        merge_check_rate: float = MERGE_CHECK_RATE,
     ) -> None:
         self.settings = settings
         self.history = history
+        self.merge_check_rate = merge_check_rate
         self.tracked = tracked or TrackedDates()
         self.db_path = db_path or settings.resolved_db_path()
         self._given_clock = clock
@@ -567,6 +579,9 @@ class Runtime:
             ) -> bool:
                 return await self._store_version(game_pk, timecode, kind, feed, ops)
 
+            async def merge_check(timecode: str, merged: dict[str, Any]) -> dict[str, Any] | None:
+                return await self._check_merge(game_pk, timecode, merged)
+
             # A game met while it is being played is archived from its first version; one met
             # already over gets its final feed only (a past date's history costs hundreds of
             # requests per game and nobody was watching it live).
@@ -579,9 +594,35 @@ class Runtime:
                 clock=self.clock,
                 feed=feed,
                 history=self.history and track.phase is Phase.FOLLOW,
+                merge_check=merge_check,
             )
             self._recorders[game_pk] = recorder
         return recorder
+
+    async def _check_merge(
+        self, game_pk: int, timecode: str, merged: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """For a sampled (or Final) diff-merged version: the server's whole feed for the same
+        timecode when the merge diverged from it (the finding recorded), else None."""
+        if not is_final(merged) and not sample_for_merge_check(
+            game_pk, timecode, self.merge_check_rate
+        ):
+            return None
+        try:
+            fetched = await self.client.feed(game_pk, timecode=timecode)
+        except ApiError:
+            return None  # unverified, not wrong: the merged version is kept
+        check = compare_merged_vs_full(merged, fetched.data)
+        if check.correction is None:
+            return None
+        track = self.scheduler.tracks.get(game_pk)
+        await self._record_findings(
+            list(check.findings), official_date=track.official_date if track else None
+        )
+        self._emit(
+            FeedRefetched(at=self.clock.now(), game_pk=game_pk, reason=check.correction.reason)
+        )
+        return fetched.data
 
     async def _poll_game(self, game_pk: int) -> None:
         scheduler = self.scheduler

@@ -27,6 +27,9 @@ from mlbdash.mlb.patch import PatchError, apply_diff_blocks, last_block_timecode
 VersionKind = Literal["full", "diff"]
 # Store one version: (timecode, kind, feed after it, ops for diffs) -> whether it was new.
 StoreVersion = Callable[[str, VersionKind, dict[str, Any], list[Any] | None], Awaitable[bool]]
+# Check a diff-merged version against the server before it is stored: (timecode, merged feed)
+# -> the whole feed to store in its place when the merge diverged, else None.
+MergeCheck = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 
 # A gap longer than this many versions is not filled step by step (the cost would be out of
 # proportion); the whole feed is stored and the gap reported.
@@ -64,6 +67,7 @@ class GameRecorder:
         clock: Clock | None = None,
         feed: dict[str, Any] | None = None,
         history: bool = True,
+        merge_check: MergeCheck | None = None,
     ) -> None:
         self.client = client
         self.game_pk = game_pk
@@ -75,6 +79,7 @@ class GameRecorder:
         # version since) when it has not gone far yet (HISTORY_MAX_VERSIONS).
         self._history = history and feed is None
         self._tally = {"full": 0, "diff": 0}
+        self._merge_check = merge_check
 
     @property
     def feed(self) -> dict[str, Any] | None:
@@ -160,6 +165,13 @@ class GameRecorder:
             self._feed = None
             return f"timeStamp {landed} after patching, expected {expected}"
         self._feed = patched
+        if self._merge_check is not None:
+            full = await self._merge_check(landed, patched)
+            if full is not None:
+                # The merge went wrong somewhere: the server's whole feed for this version is
+                # what is kept (as a full version, so later diffs build on it).
+                self._feed = full
+                return int(await self._keep(landed, "full", full, None))
         return int(await self._keep(landed, "diff", patched, [block]))
 
     async def _full(self, reason: str | None) -> Recorded:

@@ -1,0 +1,171 @@
+"""Runtime integration: the sampled merge check, worker heartbeats, poll accounting.
+
+Driven against the replay server on a real recorded game (662751) with a ManualClock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import fixture_path
+
+from mlbdash.config import PollSettings, Settings
+from mlbdash.ingest.events import Event, FeedRefetched, RequestFinished
+from mlbdash.ingest.runtime import Runtime
+from mlbdash.ingest.scheduler import TrackedDates
+from mlbdash.ingest.scheduler import recorder as recorder_module
+from mlbdash.ingest.scheduler.summary import IngestSummary
+from mlbdash.ingest.store import findings as finding_rows
+from mlbdash.ingest.tracker import feed_timecode
+from mlbdash.ingest.validator.crossref import sample_for_merge_check
+from mlbdash.mlb.clock import ManualClock
+from mlbdash.replay.server import ReplayServer, start_replay_server
+
+GAME = 662751
+DAY = date(2026, 5, 1)
+STEP_S = 30.0
+
+
+@dataclass
+class Harness:
+    server: ReplayServer
+    clock: ManualClock
+    settings: Settings
+    db: Path
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    data = tmp_path / "data"
+    (data / "feed").mkdir(parents=True)
+    shutil.copyfile(
+        fixture_path("feed/feed_662751_final.json.gz"), data / "feed" / "feed_662751_final.json.gz"
+    )
+    clocks: list[ManualClock] = []
+
+    def make_clock(start: datetime) -> ManualClock:
+        clocks.append(ManualClock(start))
+        return clocks[0]
+
+    async with start_replay_server(data, clock=make_clock, rebase_date=DAY) as server:
+        settings = Settings(
+            api_url=server.base_url,
+            requests_per_second=1000,
+            burst=1000,
+            poll=PollSettings(final_recheck_after_s=120),
+        )
+        yield Harness(server, clocks[0], settings, tmp_path / "mlbdash.sqlite3")
+
+
+async def _drive(rt: Runtime, clock: ManualClock, run: asyncio.Task[IngestSummary]) -> None:
+    for _ in range(2000):
+        if run.done() or rt.scheduler.finished():
+            await asyncio.wait({run}, timeout=30)
+            return
+        await rt.wait_idle()
+        await clock.advance(STEP_S)
+    raise AssertionError(f"the games were not done by {clock.now()}")
+
+
+# --- the sampled merge check ------------------------------------------------------------------
+
+RATE = 0.1
+
+
+async def test_a_diverged_merge_is_replaced_by_the_full_feed_and_recorded(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One diff block is applied wrongly (as a buggy patcher or a bad block would); the
+    sampled check against feed/live?timecode= catches it, records MERGE_DIVERGED, emits
+    FeedRefetched and stores the server's feed for that version instead of the broken one."""
+    tampered: list[str] = []
+    original = recorder_module.apply_diff_blocks
+
+    def apply_wrongly(feed: dict[str, Any], blocks: list[Any]) -> dict[str, Any]:
+        patched = original(feed, blocks)
+        timecode = feed_timecode(patched)
+        if not tampered and timecode and sample_for_merge_check(GAME, timecode, RATE):
+            patched["liveData"]["linescore"]["teams"]["home"]["hits"] = 99
+            tampered.append(timecode)
+        return patched
+
+    monkeypatch.setattr(recorder_module, "apply_diff_blocks", apply_wrongly)
+    clock = harness.clock
+    await clock.advance(75 * 60)
+    events: list[Event] = []
+    async with Runtime(
+        harness.settings,
+        clock=clock,
+        tracked=TrackedDates.single(DAY),
+        db_path=harness.db,
+        merge_check_rate=RATE,
+    ) as rt:
+        rt.subscribe(events.append)
+        run = asyncio.create_task(rt.run(until_done=True))
+        await _drive(rt, clock, run)
+        summary = await run
+        assert summary.complete
+        (timecode,) = tampered
+
+        refetched = [e for e in events if isinstance(e, FeedRefetched)]
+        assert [e.game_pk for e in refetched] == [GAME]
+        assert "/liveData/linescore/teams/home/hits" in refetched[0].reason
+        async with rt.store.read() as conn:
+            rows = await finding_rows.list_findings(conn, game_pk=GAME)
+        diverged = [r for r in rows if r.rule == "MERGE_DIVERGED"]
+        assert len(diverged) == 1
+        assert diverged[0].timecode == timecode
+        assert diverged[0].path == "/liveData/linescore/teams/home/hits"
+
+        # The archive holds the server's version, as a full one; later diffs built on it.
+        server = (await rt.client.feed(GAME, timecode=timecode)).data
+        stored = await rt.store.load_version(GAME, timecode)
+        assert stored == server
+        kinds = {v.timecode: v.kind for v in await rt.store.list_versions(GAME)}
+        assert kinds[timecode] == "full"
+        latest = await rt.store.load_latest_feed(GAME)
+        assert latest is not None
+        final = (await rt.client.feed(GAME)).data
+        assert latest[1]["liveData"]["linescore"] == final["liveData"]["linescore"]
+        # Only merged versions that diverged were replaced: the rest are still diffs.
+        assert list(kinds.values()).count("diff") > 10
+
+
+async def test_sound_merges_are_checked_without_findings(harness: Harness) -> None:
+    clock = harness.clock
+    await clock.advance(75 * 60)
+    events: list[Event] = []
+    async with Runtime(
+        harness.settings,
+        clock=clock,
+        tracked=TrackedDates.single(DAY),
+        db_path=harness.db,
+        merge_check_rate=RATE,
+    ) as rt:
+        rt.subscribe(events.append)
+        run = asyncio.create_task(rt.run(until_done=True))
+        await _drive(rt, clock, run)
+        summary = await run
+        versions = await rt.store.list_versions(GAME)
+    assert summary.complete and summary.findings["error"] == 0
+    assert not [e for e in events if isinstance(e, FeedRefetched)]
+    diffs = [v.timecode for v in versions if v.kind == "diff"]
+    sampled = [t for t in diffs if sample_for_merge_check(GAME, t, RATE)]
+    assert sampled
+    # One whole-feed request per sampled merged version, with its timecode, and one for the
+    # Final version (always checked) when that came as a diff.
+    checked = {
+        parse_qs(urlsplit(e.url).query)["timecode"][0]
+        for e in events
+        if isinstance(e, RequestFinished) and e.kind == "feed" and "timecode=" in e.url
+    }
+    assert set(sampled) <= checked
+    assert checked - set(sampled) <= {diffs[-1]}
