@@ -52,12 +52,15 @@ def matchup(row: GameRow, width: int | None = MATCHUP_WIDTH) -> Text:
     return text
 
 
-def state(row: GameRow) -> Text:
+def state(row: GameRow, width: int | None = None) -> Text:
     """The MLB's detailedState, with the reason when the state does not already say it."""
     label = row.detailed_state or row.state
     if row.reason and row.reason not in label:
         label = f"{label}: {row.reason}"
-    return Text(label, style=_STATE_STYLE.get(row.state, ""))
+    text = Text(label, style=_STATE_STYLE.get(row.state, ""))
+    if width is not None and text.cell_len > width:
+        text.truncate(width, overflow="ellipsis")
+    return text
 
 
 def score(row: GameRow) -> Text:

@@ -47,10 +47,16 @@ def matches(row: GameRow, needle: str) -> bool:
     return needle.casefold() in haystack.casefold()
 
 
+# On a narrow screen long states ("Postponed: Inclement Weather") would push the age and the
+# findings off the edge; the detail screen shows them whole.
+NARROW_MATCHUP_WIDTH = 18
+NARROW_STATE_WIDTH = 16
+
+
 def cells(row: GameRow, now: datetime, *, narrow: bool) -> list[Text]:
     values = {
-        "matchup": fmt.matchup(row),
-        "state": fmt.state(row),
+        "matchup": fmt.matchup(row, NARROW_MATCHUP_WIDTH if narrow else fmt.MATCHUP_WIDTH),
+        "state": fmt.state(row, NARROW_STATE_WIDTH if narrow else None),
         "score": fmt.score(row),
         "inning": fmt.inning(row),
         "age": fmt.age(now, row.last_update_at),
