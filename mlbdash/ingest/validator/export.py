@@ -100,6 +100,9 @@ def export_findings_csv(rows: Iterable[FindingRecord], path: Path, *, force: boo
                 count += 1
         if not force and path.exists():
             raise ExportError(f"{path} already exists; use --force to overwrite it")
+        # mkstemp makes the file private (0600); a report is an ordinary file, so give it the
+        # permissions the user's umask gives any new file.
+        Path(tmp_name).chmod(0o666 & ~_umask())
         Path(tmp_name).replace(path)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -110,3 +113,9 @@ def export_findings_csv(rows: Iterable[FindingRecord], path: Path, *, force: boo
             Path(tmp_name).unlink()
         raise
     return count
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -148,3 +149,14 @@ def test_empty_export_has_just_the_header(tmp_path: Path) -> None:
     out = tmp_path / "v.csv"
     assert export_findings_csv([], out) == 0
     assert next(csv.reader(io.StringIO(out.read_text(encoding="utf-8")))) == list(COLUMNS)
+
+
+def test_the_report_gets_ordinary_file_permissions(tmp_path: Path) -> None:
+    # Written through a private temporary file; the result must not stay 0600.
+    out = tmp_path / "findings.csv"
+    old = os.umask(0o022)
+    try:
+        export_findings_csv([record()], out)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
