@@ -47,8 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    tokens = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(tokens)
     run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
+    misplaced = _dashboard_flags_before(tokens, getattr(args, "command", None))
+    if misplaced:
+        # argparse would let the subcommand's own defaults silently replace them.
+        flag, command = misplaced[0], args.command
+        print(
+            f"mlbdash: {flag} goes after the command: mlbdash {command} {flag} ...", file=sys.stderr
+        )
+        return 2
     if run is None:
         if dashboard.wants_help(args):
             parser.print_help()
@@ -61,6 +70,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def _dashboard_flags_before(tokens: list[str], command: str | None) -> list[str]:
+    """Dashboard flags written before a subcommand's name (``mlbdash --db X ingest``)."""
+    if command is None or command not in tokens:
+        return []
+    return [
+        token.split("=", 1)[0]
+        for token in tokens[: tokens.index(command)]
+        if token.startswith("--") and token.split("=", 1)[0] != "--version"
+    ]
 
 
 def settings_flags(args: argparse.Namespace, *names: str) -> dict[str, Any]:

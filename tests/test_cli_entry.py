@@ -102,3 +102,13 @@ def test_errors_become_one_line_and_an_exit_code(
 ) -> None:
     assert cli.main(["failing", kind]) == code
     assert capsys.readouterr().err == stderr
+
+
+def test_a_dashboard_flag_before_a_command_is_refused_not_ignored(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Otherwise `mlbdash --db mine.sqlite3 report` would silently read the default database.
+    from mlbdash.cli import main
+
+    assert main(["--db", "mine.sqlite3", "report"]) == 2
+    assert "--db goes after the command: mlbdash report --db" in capsys.readouterr().err
