@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -33,6 +33,7 @@ from mlbdash.ingest.events import (
     GameUpdated,
     IssueFound,
     RequestFinished,
+    WorkerHeartbeat,
     WorkerStopped,
 )
 from mlbdash.ingest.monitor import Monitor, PrometheusServer, serve_prometheus
@@ -102,6 +103,9 @@ FINDINGS_REFRESH_S = 2.0  # real seconds between re-reads of the findings the da
 # Share of diff-merged versions checked against a fresh full fetch of the same timecode (a
 # Final version always is): one extra request per 50 versions keeps the budget nearly intact.
 MERGE_CHECK_RATE = 1 / 50
+# Real seconds between heartbeats of the long-lived loops at most; the monitor calls a worker
+# silent for 15 s degraded and 30 s failing.
+HEARTBEAT_S = 2.0
 
 
 class Runtime:
@@ -344,6 +348,8 @@ class Runtime:
             self._run_job,
             max_concurrency=self.settings.max_concurrency,
             on_crash=self._job_crashed,
+            heartbeat=lambda: self._beat("scheduler"),
+            heartbeat_s=HEARTBEAT_S,
         )
         self._driver = driver
         loop = asyncio.get_running_loop()
@@ -355,19 +361,24 @@ class Runtime:
         # transaction would leave the shared connection mid-rollback); the follow loop and the
         # loop-lag probe do not write and are cancelled.
         writers = [
-            asyncio.create_task(self._monitor_loop(), name="monitor"),
-            asyncio.create_task(self._flush_loop(), name="request-log"),
-            asyncio.create_task(self._findings_loop(), name="findings-view"),
+            self._worker("monitor", self._monitor_loop),
+            self._worker("request-log", self._flush_loop),
+            self._worker("findings-view", self._findings_loop),
         ]
         others = [asyncio.create_task(self.monitor.loop_lag.run(), name="loop-lag")]
         if follow:
-            others.append(asyncio.create_task(self._follow_loop(), name="follow"))
+            others.append(self._worker("follow", self._follow_loop))
 
         def should_stop() -> bool:
             return self._stop.is_set() or (until_done and not follow and scheduler.finished())
 
         try:
             await driver.run(should_stop)
+        except Exception as exc:
+            self._emit(WorkerStopped(self.clock.now(), "scheduler", _reason(exc)))
+            raise
+        else:
+            self._emit(WorkerStopped(self.clock.now(), "scheduler"))
         finally:
             if timer is not None:
                 timer.cancel()
@@ -386,6 +397,27 @@ class Runtime:
             await self.monitor.tick()
         return await self.summary(reason)
 
+    def _worker(self, name: str, loop: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        """Run one long-lived loop as a task; its end is reported (with the error if it
+        crashed), so the monitor's workers check shows it failing rather than silent."""
+
+        async def supervised() -> None:
+            error: str | None = None
+            try:
+                await loop()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                error = _reason(exc)
+            finally:
+                if self._monitor is not None:
+                    self._emit(WorkerStopped(self.clock.now(), name, error))
+
+        return asyncio.create_task(supervised(), name=name)
+
+    def _beat(self, worker: str) -> None:
+        self._emit(WorkerHeartbeat(self.clock.now(), worker))
+
     async def _pause(self, real_s: float) -> None:
         """Sleep ``real_s`` real seconds, or less when the run is closing."""
         with contextlib.suppress(TimeoutError):
@@ -398,12 +430,14 @@ class Runtime:
         # fast replay clock every tick would otherwise cost a database probe and a rule pass.
         tick = max(monitor.settings.tick_s / self.clock.speed, MONITOR_MIN_TICK_S)
         while not self._closing.is_set():
-            await self._pause(tick)
+            self._beat("monitor")
+            await self._pause(min(tick, HEARTBEAT_S))
             if not self._closing.is_set():
                 await monitor.tick()
 
     async def _flush_loop(self) -> None:
         while not self._closing.is_set():
+            self._beat("request-log")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._flush_wanted.wait(), REQUEST_FLUSH_S)
             self._flush_wanted.clear()
@@ -414,9 +448,10 @@ class Runtime:
 
     async def _findings_loop(self) -> None:
         while not self._closing.is_set():
+            self._beat("findings-view")
             with contextlib.suppress(StoreError):
                 await self.refresh_findings()
-            await self._pause(FINDINGS_REFRESH_S)
+            await self._pause(min(FINDINGS_REFRESH_S, HEARTBEAT_S))
 
     def _note_poll(self, game_pk: int, *, success: bool) -> None:
         """Count a poll for the games table; written in batches with the request log."""
@@ -448,11 +483,18 @@ class Runtime:
                 )
 
     async def _follow_loop(self) -> None:
+        # Looks every FOLLOW_CHECK_S clock seconds, but wakes to beat every HEARTBEAT_S real
+        # seconds (as long as the clock moves: a test's ManualClock only moves when stepped).
+        step = min(FOLLOW_CHECK_S, HEARTBEAT_S * self.clock.speed)
+        next_check = self.clock.now()
         while True:
-            today = league_today(self.clock.now())
-            if self.scheduler.add_date(today) and self._driver is not None:
-                self._driver.wake()
-            await self.clock.sleep(FOLLOW_CHECK_S)
+            self._beat("follow")
+            now = self.clock.now()
+            if now >= next_check:
+                next_check = now + timedelta(seconds=FOLLOW_CHECK_S)
+                if self.scheduler.add_date(league_today(now)) and self._driver is not None:
+                    self._driver.wake()
+            await self.clock.sleep(step)
 
     def _job_crashed(self, job: Job, exc: BaseException) -> None:
         """A bug in a job: recorded as a failed poll so the game keeps being polled."""
@@ -983,6 +1025,10 @@ class Runtime:
             complete=scheduler.all_stored(),
             extra={"internal_errors": self._crashes} if self._crashes else {},
         )
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _row_key(scheduler: Scheduler, game_pk: int) -> tuple[Any, ...] | None:

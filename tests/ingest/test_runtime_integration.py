@@ -9,7 +9,7 @@ import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +18,14 @@ import pytest
 from conftest import fixture_path
 
 from mlbdash.config import PollSettings, Settings
-from mlbdash.ingest.events import Event, FeedRefetched, RequestFinished
+from mlbdash.ingest.events import (
+    Event,
+    FeedRefetched,
+    RequestFinished,
+    WorkerHeartbeat,
+    WorkerStopped,
+)
+from mlbdash.ingest.monitor.health import CheckResult, Workers
 from mlbdash.ingest.runtime import Runtime
 from mlbdash.ingest.scheduler import TrackedDates
 from mlbdash.ingest.scheduler import recorder as recorder_module
@@ -169,3 +176,74 @@ async def test_sound_merges_are_checked_without_findings(harness: Harness) -> No
     }
     assert set(sampled) <= checked
     assert checked - set(sampled) <= {diffs[-1]}
+
+
+# --- worker heartbeats ------------------------------------------------------------------------
+
+LOOPS = {"scheduler", "monitor", "request-log", "findings-view"}
+
+
+async def test_long_lived_loops_beat_and_a_crashed_one_fails_the_workers_check(
+    harness: Harness,
+) -> None:
+    clock = harness.clock
+    beating: set[str] = set()
+    all_beating = asyncio.Event()
+    crashed = asyncio.Event()
+    stopped: list[WorkerStopped] = []
+
+    def watch(event: Event) -> None:
+        if isinstance(event, WorkerHeartbeat):
+            beating.add(event.worker)
+            if beating >= LOOPS:
+                all_beating.set()
+        elif isinstance(event, WorkerStopped):
+            stopped.append(event)
+            if event.error:
+                crashed.set()
+
+    async with Runtime(
+        harness.settings, clock=clock, tracked=TrackedDates.single(DAY), db_path=harness.db
+    ) as rt:
+        assert _workers(rt).reason == "no workers registered"
+        rt.subscribe(watch)
+        run = asyncio.create_task(rt.run())
+        await asyncio.wait_for(all_beating.wait(), 10)
+        check = _workers(rt)
+        assert check.status == "ok" and check.reason == f"{len(LOOPS)} alive", check
+
+        async def broken() -> None:
+            raise RuntimeError("findings view broke")
+
+        # The findings view loop re-reads every couple of seconds: its next pass crashes.
+        rt.refresh_findings = broken  # type: ignore[method-assign]
+        await asyncio.wait_for(crashed.wait(), 10)
+        (stop,) = [s for s in stopped if s.error]
+        assert stop.worker == "findings-view"
+        assert stop.error == "RuntimeError: findings view broke"
+        check = _workers(rt)
+        assert check.status == "failing"
+        assert "findings-view (RuntimeError: findings view broke)" in check.reason
+        await rt.monitor.tick()
+        firing = [(a.rule, a.key) for a in rt.monitor.alerts.firing()]
+        assert ("worker_crashed", "findings-view") in firing
+        rt.stop()
+        await run
+        # A clean end is no crash: the loops that stopped with the run are forgotten.
+        assert {s.worker for s in stopped if s.error is None} >= LOOPS - {"findings-view"}
+
+
+def _workers(rt: Runtime) -> CheckResult:
+    (check,) = [c for c in rt.monitor.checks() if c.name == "workers"]
+    return check
+
+
+async def test_silence_is_judged_in_real_seconds_on_a_fast_clock() -> None:
+    """At speed 600 a worker beating every real second is 600 clock seconds apart: alive."""
+    clock = ManualClock(datetime(2026, 5, 1, 23, 0, tzinfo=UTC))
+    workers = Workers(speed=600.0)
+    workers.beat("scheduler", clock.now())
+    await clock.advance(600)
+    assert workers.silent_for(clock.now()) == {"scheduler": 1.0}
+    await clock.advance(20 * 600)
+    assert workers.silent_for(clock.now()) == {"scheduler": 21.0}

@@ -92,6 +92,9 @@ class Workers:
     last_beat: dict[str, datetime] = field(default_factory=dict)
     crashed: dict[str, Crash] = field(default_factory=dict)
     crash_memory_s: float = 600.0
+    # The clock's speed: silence is judged in real seconds, so on a replay clock at speed 600
+    # a worker beating once a real second is not 600 "seconds" silent.
+    speed: float = 1.0
 
     def beat(self, name: str, at: datetime) -> None:
         self.last_beat[name] = at
@@ -113,7 +116,8 @@ class Workers:
         return {name: crash.error for name, crash in self.crashed.items()}
 
     def silent_for(self, now: datetime) -> dict[str, float]:
-        return {n: max(0.0, (now - at).total_seconds()) for n, at in self.last_beat.items()}
+        speed = self.speed if self.speed > 0 else 1.0
+        return {n: max(0.0, (now - at).total_seconds()) / speed for n, at in self.last_beat.items()}
 
 
 @dataclass

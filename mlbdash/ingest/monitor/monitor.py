@@ -109,6 +109,7 @@ class Monitor:
             data_dir=data_dir,
             disk_usage=disk_usage,
         )
+        self._health.workers.speed = clock.speed
         self.alerts = AlertBook(self.settings.rules)
         self._probe = database_probe or (self._meta_probe if store is not None else None)
         self._coverage = coverage

@@ -30,6 +30,8 @@ class Driver:
         *,
         max_concurrency: int,
         on_crash: OnCrash | None = None,
+        heartbeat: Callable[[], None] | None = None,
+        heartbeat_s: float = 2.0,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -37,6 +39,10 @@ class Driver:
         self.clock = clock
         self._run_job = run_job
         self._on_crash = on_crash
+        # Called on every pass of the dispatch loop, and the loop passes at least every
+        # ``heartbeat_s`` real seconds, so a monitor can tell a quiet driver from a dead one.
+        self._heartbeat = heartbeat
+        self.heartbeat_s = heartbeat_s
         self.max_concurrency = max_concurrency
         self._inflight: dict[tuple[str, date | int], asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
@@ -62,6 +68,8 @@ class Driver:
         """Dispatch until ``should_stop()`` says so; then wait for the running jobs to end."""
         try:
             while not should_stop():
+                if self._heartbeat is not None:
+                    self._heartbeat()
                 self._dispatch()
                 if should_stop():
                     break
@@ -131,6 +139,8 @@ class Driver:
                 return
             sleeper = asyncio.ensure_future(self._sleep(delay))
         pending: set[asyncio.Future[object]] = {waiter} if sleeper is None else {waiter, sleeper}
+        if self._heartbeat is not None:
+            pending.add(asyncio.ensure_future(asyncio.sleep(self.heartbeat_s)))
         try:
             await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
         finally:
