@@ -174,3 +174,10 @@ class WorkerStopped(Event):
 
     worker: str
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleGameUpdated(GameUpdated):
+    """A game's row changed on a schedule read (first listed, status or score): a GameUpdated
+    with ``update`` 'none' so displays repaint the row, but no feed poll, so the monitor does
+    not count it as one (poll success and freshness come from feed polls only)."""

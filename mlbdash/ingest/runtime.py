@@ -33,6 +33,7 @@ from mlbdash.ingest.events import (
     GameUpdated,
     IssueFound,
     RequestFinished,
+    ScheduleGameUpdated,
     WorkerHeartbeat,
     WorkerStopped,
 )
@@ -572,7 +573,7 @@ class Runtime:
             await self._record_transitions(changes)
         for entry in entries:
             if before.get(entry.game_pk) != _row_key(scheduler, entry.game_pk):
-                self._game_updated(entry.game_pk, "none")
+                self._game_updated(entry.game_pk, "none", kind=ScheduleGameUpdated)
             feed = self.recorder_feed(entry.game_pk)
             if entry.game_pk in self._crossref_pending and feed is not None:
                 await self._cross_reference(entry.game_pk, feed)
@@ -677,8 +678,9 @@ class Runtime:
             result = await recorder.update()
         except (ApiError, StoreError) as exc:
             scheduler.feed_failed(game_pk, exc.message, self.clock.now())
+            # No GameUpdated: that says a poll confirmed the stored version, and this one did
+            # not (the failed request is in the request log and the monitor's counts).
             self._note_poll(game_pk, success=False)
-            self._game_updated(game_pk, "none")
             return
         finally:
             self._rechecking.discard(game_pk)
@@ -853,11 +855,15 @@ class Runtime:
                 )
             )
 
-    def _game_updated(self, game_pk: int, update: str) -> None:
+    def _game_updated(
+        self, game_pk: int, update: str, *, kind: type[GameUpdated] = GameUpdated
+    ) -> None:
+        """The row of a game: after a successful poll (``GameUpdated``), or after a schedule
+        read changed it (``ScheduleGameUpdated``, which the monitor does not count as a poll)."""
         track = self.scheduler.tracks[game_pk]
         away, home = self.labels(game_pk)
         self._emit(
-            GameUpdated(
+            kind(
                 at=self.clock.now(),
                 game_pk=game_pk,
                 official_date=track.official_date.isoformat(),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from conftest import fixture_path
 
@@ -21,11 +22,14 @@ from mlbdash.config import PollSettings, Settings
 from mlbdash.ingest.events import (
     Event,
     FeedRefetched,
+    GameUpdated,
     RequestFinished,
+    ScheduleGameUpdated,
     WorkerHeartbeat,
     WorkerStopped,
 )
 from mlbdash.ingest.monitor.health import CheckResult, Workers
+from mlbdash.ingest.retry import RetryPolicy
 from mlbdash.ingest.runtime import Runtime
 from mlbdash.ingest.scheduler import TrackedDates
 from mlbdash.ingest.scheduler import recorder as recorder_module
@@ -247,3 +251,91 @@ async def test_silence_is_judged_in_real_seconds_on_a_fast_clock() -> None:
     assert workers.silent_for(clock.now()) == {"scheduler": 1.0}
     await clock.advance(20 * 600)
     assert workers.silent_for(clock.now()) == {"scheduler": 21.0}
+
+
+# --- poll accounting --------------------------------------------------------------------------
+
+
+class FlakyFeeds(httpx.AsyncBaseTransport):
+    """Forwards to the replay server; while ``failing``, the game's feed requests get a 503."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.failing = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.failing and f"/game/{GAME}/feed/live" in request.url.path:
+            return httpx.Response(503, json={"message": "unavailable"})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_failed_polls_and_schedule_reads_do_not_count_as_successful_polls(
+    harness: Harness,
+) -> None:
+    clock = harness.clock
+    await clock.advance(75 * 60)
+    transport = FlakyFeeds()
+    events: list[Event] = []
+    async with Runtime(
+        harness.settings,
+        clock=clock,
+        tracked=TrackedDates.single(DAY),
+        db_path=harness.db,
+        transport=transport,
+        retry=RetryPolicy(attempts=1),
+    ) as rt:
+        rt.subscribe(events.append)
+        run = asyncio.create_task(rt.run())
+        polls = rt.monitor.metrics.games
+
+        def plain_updates() -> list[GameUpdated]:
+            return [e for e in events if type(e) is GameUpdated and e.game_pk == GAME]
+
+        def failed_requests() -> int:
+            return sum(
+                1
+                for e in events
+                if isinstance(e, RequestFinished) and e.kind in ("feed", "diff_patch") and e.error
+            )
+
+        for _ in range(50):  # a few good polls
+            await rt.wait_idle()
+            if len(plain_updates()) >= 3:
+                break
+            await clock.advance(10)
+        # The first schedule read listed the game: a row for displays, not a poll.
+        listed = [e for e in events if isinstance(e, ScheduleGameUpdated)]
+        assert listed and listed[0].game_pk == GAME and listed[0].update == "none"
+        good = len(plain_updates())
+        assert good >= 3 and polls.book(GAME).polls_ok == good
+
+        schedule_reads = rt.ledger.by_kind["schedule"]
+        transport.failing = True
+        for _ in range(50):  # polls fail; the schedule is read again meanwhile
+            await rt.refresh_now()
+            await rt.wait_idle()
+            if failed_requests() >= 3:
+                break
+            await clock.advance(10)
+        failed = failed_requests()
+        assert failed >= 3
+        assert len(plain_updates()) == good  # no "nothing new" after a failed poll
+        book = polls.book(GAME)
+        assert (book.polls_ok, book.polls_failed) == (good, failed)
+        assert rt.ledger.by_kind["schedule"] > schedule_reads
+
+        transport.failing = False
+        for _ in range(50):  # past the back-off, a poll succeeds again
+            await clock.advance(10)
+            await rt.wait_idle()
+            if len(plain_updates()) > good:
+                break
+        assert len(plain_updates()) > good
+        assert polls.book(GAME).polls_ok == len(plain_updates())
+        track = rt.scheduler.tracks[GAME]
+        assert track.polls == len(plain_updates()) + failed
+        rt.stop()
+        await run

@@ -17,7 +17,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from mlbdash.ingest.events import Event, GameStateChanged, GameUpdated, RequestFinished
+from mlbdash.ingest.events import (
+    Event,
+    GameStateChanged,
+    GameUpdated,
+    RequestFinished,
+    ScheduleGameUpdated,
+)
 from mlbdash.mlb.status import Lifecycle
 
 # Lifecycles polled at the server's ``wait``: a review pauses play but not the feed. Delayed and
@@ -112,6 +118,8 @@ class GameLedger:
 
     def handle(self, event: Event) -> float | None:
         """Take one event; returns the freshness lag of a newly stored version, if any."""
+        if isinstance(event, ScheduleGameUpdated):
+            return None  # a schedule read, not a poll: states come from GameStateChanged
         if isinstance(event, GameUpdated):
             return self._updated(event)
         if isinstance(event, GameStateChanged):

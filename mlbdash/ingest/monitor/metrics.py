@@ -24,6 +24,7 @@ from mlbdash.ingest.events import (
     RequestFinished,
     RequestGaveUp,
     RequestRetried,
+    ScheduleGameUpdated,
 )
 from mlbdash.ingest.monitor.games import GameLedger, request_failed
 from mlbdash.ingest.monitor.windows import (
@@ -154,7 +155,7 @@ class Metrics:
             w.add(now_s, "budget_changes")
         elif isinstance(event, FeedRefetched):
             w.add(now_s, "refetches")
-        elif isinstance(event, GameUpdated):
+        elif isinstance(event, GameUpdated) and not isinstance(event, ScheduleGameUpdated):
             w.add(now_s, "updates", labels(update=event.update))
             lag = self.games.handle(event)
             if lag is not None:
