@@ -1,0 +1,346 @@
+"""The runtime's state and its event fan-out: what every part of the pipeline shares.
+
+``RuntimeBase`` holds the parts (clock, store, client, monitor, scheduler) once the runtime is
+open, sends every event through one fan-out, and writes what the dashboard's rows and the
+monitor are told: game rows, state changes, findings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from mlbdash.config import Settings
+from mlbdash.ingest.client import MlbApiClient
+from mlbdash.ingest.events import (
+    Event,
+    EventSink,
+    GameStateChanged,
+    GameUpdated,
+    IssueFound,
+    RequestFinished,
+    WorkerHeartbeat,
+)
+from mlbdash.ingest.monitor import Monitor, PrometheusServer
+from mlbdash.ingest.monitor.rules import GameCoverage
+from mlbdash.ingest.retry import RetryPolicy
+from mlbdash.ingest.scheduler import Scheduler, TrackedDates, Transition
+from mlbdash.ingest.scheduler.driver import Driver
+from mlbdash.ingest.scheduler.recorder import GameRecorder
+from mlbdash.ingest.scheduler.summary import RequestLedger
+from mlbdash.ingest.scheduler.views import ViewBuilder
+from mlbdash.ingest.store import Store
+from mlbdash.ingest.store import findings as finding_rows
+from mlbdash.ingest.validator.crossref import VersionSummary
+from mlbdash.ingest.validator.findings import Finding
+from mlbdash.ingest.validator.rules import (
+    SCHEDULE_FEED_DATE,
+    SCHEDULE_FEED_SCORE,
+    SCHEDULE_FEED_STATUS,
+    SCHEDULE_FEED_TEAMS,
+)
+from mlbdash.mlb.clock import Clock
+
+CROSSREF_RULES = (
+    SCHEDULE_FEED_TEAMS.id,
+    SCHEDULE_FEED_DATE.id,
+    SCHEDULE_FEED_STATUS.id,
+    SCHEDULE_FEED_SCORE.id,
+)
+REQUEST_FLUSH_S = 1.0  # real seconds between batched writes of the request log
+REQUEST_FLUSH_MAX = 500
+FOLLOW_CHECK_S = 60.0  # clock seconds between looks for a new league date under --follow
+LATE_REAL_S = 0.02
+MONITOR_MIN_TICK_S = 0.25  # real seconds
+FINDINGS_REFRESH_S = 2.0  # real seconds between re-reads of the findings the dashboard shows
+# Share of diff-merged versions checked against a fresh full fetch of the same timecode (a
+# Final version always is): one extra request per 50 versions keeps the budget nearly intact.
+MERGE_CHECK_RATE = 1 / 50
+# Real seconds between heartbeats of the long-lived loops at most; the monitor calls a worker
+# silent for 15 s degraded and 30 s failing.
+HEARTBEAT_S = 2.0
+
+
+class RuntimeBase:
+    """The shared state of one ingest pipeline (see ``Runtime``)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        tracked: TrackedDates | None = None,
+        db_path: Path | None = None,
+        retry: RetryPolicy | None = None,
+        history: bool = True,
+        merge_check_rate: float = MERGE_CHECK_RATE,
+    ) -> None:
+        self.settings = settings
+        self.history = history
+        self.merge_check_rate = merge_check_rate
+        self.tracked = tracked or TrackedDates()
+        self.db_path = db_path or settings.resolved_db_path()
+        self._given_clock = clock
+        self._transport = transport
+        self._retry = retry
+        self._stack: AsyncExitStack | None = None
+        self._subscribers: list[EventSink] = []
+        self._requests_pending: list[RequestFinished] = []
+        self._polls_pending: dict[int, tuple[int, datetime, datetime | None]] = {}
+        self._flush_wanted = asyncio.Event()
+        self._stop = asyncio.Event()
+        # Held from a status change in the scheduler to its row in game_states, so the stored
+        # transitions keep the order in which they happened.
+        self._state_lock = asyncio.Lock()
+        self._closing = asyncio.Event()
+        self.ledger = RequestLedger()
+        self._recorders: dict[int, GameRecorder] = {}
+        self._previous: dict[int, VersionSummary] = {}
+        # Games whose last recorded validation found nothing (so a sound version has nothing
+        # to resolve). A game not in here is validated through the store.
+        self._clean: set[int] = set()
+        self._crossref_pending: set[int] = set()  # final stored, schedule not Final yet
+        self._raw_games: dict[tuple[date, int], dict[str, Any]] = {}
+        self._labels: dict[int, tuple[str, str]] = {}
+        self._rechecking: set[int] = set()
+        self._driver: Driver | None = None
+        self._prometheus: PrometheusServer | None = None
+        self._started_at: datetime | None = None
+        self._crashes = 0
+        # Set in __aenter__.
+        self._clock: Clock | None = None
+        self._store: Store | None = None
+        self._client: MlbApiClient | None = None
+        self._monitor: Monitor | None = None
+        self._scheduler: Scheduler | None = None
+        self._views: ViewBuilder | None = None
+
+    # -- parts (valid inside ``async with``) -------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        if self._clock is None:
+            raise RuntimeError("Runtime is not open; use it as 'async with Runtime(...)'")
+        return self._clock
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("Runtime is not open")
+        return self._store
+
+    @property
+    def client(self) -> MlbApiClient:
+        if self._client is None:
+            raise RuntimeError("Runtime is not open")
+        return self._client
+
+    @property
+    def monitor(self) -> Monitor:
+        if self._monitor is None:
+            raise RuntimeError("Runtime is not open")
+        return self._monitor
+
+    @property
+    def scheduler(self) -> Scheduler:
+        if self._scheduler is None:
+            raise RuntimeError("Runtime is not open")
+        return self._scheduler
+
+    @property
+    def api_url(self) -> str:
+        return self.settings.api_url
+
+    @property
+    def league_dates(self) -> tuple[str, ...]:
+        return tuple(d.isoformat() for d in self.scheduler.dates)
+
+    @property
+    def metrics_port(self) -> int | None:
+        """The port the Prometheus exporter listens on (None when not serving)."""
+        return self._prometheus.port if self._prometheus else None
+
+    def labels(self, game_pk: int) -> tuple[str, str]:
+        """(away, home) as a scoreboard shows them: abbreviations once a feed has been read."""
+        if game_pk in self._labels:
+            return self._labels[game_pk]
+        track = self.scheduler.tracks.get(game_pk)
+        return (track.entry.away, track.entry.home) if track else ("?", "?")
+
+    def recorder_feed(self, game_pk: int) -> dict[str, Any] | None:
+        recorder = self._recorders.get(game_pk)
+        return recorder.feed if recorder else None
+
+    # -- events ------------------------------------------------------------------------------
+
+    def subscribe(self, sink: EventSink) -> Callable[[], None]:
+        """Receive every event from now on; call the returned function to stop."""
+        self._subscribers.append(sink)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._subscribers.remove(sink)
+
+        return unsubscribe
+
+    def _emit(self, event: Event) -> None:
+        if self._monitor is not None:
+            self._monitor.handle(event)
+        if isinstance(event, RequestFinished):
+            self.ledger.handle(event)
+            self._requests_pending.append(event)
+            if len(self._requests_pending) >= REQUEST_FLUSH_MAX:
+                self._flush_wanted.set()
+        for sink in list(self._subscribers):
+            try:
+                sink(event)
+            except Exception:
+                # A listener that breaks must not break ingest: it stops listening.
+                with contextlib.suppress(ValueError):
+                    self._subscribers.remove(sink)
+
+    def _beat(self, worker: str) -> None:
+        self._emit(WorkerHeartbeat(self.clock.now(), worker))
+
+    def _note_poll(self, game_pk: int, *, success: bool) -> None:
+        """Count a poll for the games table; written in batches with the request log."""
+        now = self.clock.now()
+        polls, _, last_success = self._polls_pending.get(game_pk, (0, now, None))
+        self._polls_pending[game_pk] = (polls + 1, now, now if success else last_success)
+
+    def _game_updated(
+        self, game_pk: int, update: str, *, kind: type[GameUpdated] = GameUpdated
+    ) -> None:
+        """The row of a game: after a successful poll (``GameUpdated``), or after a schedule
+        read changed it (``ScheduleGameUpdated``, which the monitor does not count as a poll)."""
+        track = self.scheduler.tracks[game_pk]
+        away, home = self.labels(game_pk)
+        self._emit(
+            kind(
+                at=self.clock.now(),
+                game_pk=game_pk,
+                official_date=track.official_date.isoformat(),
+                away=away,
+                home=home,
+                state=track.status.lifecycle.value,
+                detailed_state=track.status.detailed_state or track.status.lifecycle.value,
+                away_score=track.away_score,
+                home_score=track.home_score,
+                inning=track.inning,
+                inning_half=track.inning_half,
+                outs=track.outs,
+                timecode=track.timecode,
+                update=update,
+                versions=track.versions,
+                polls=track.polls,
+                diff_updates=track.diff_updates,
+                full_updates=track.full_updates,
+                findings=self._views.open_findings(game_pk) if self._views else 0,
+            )
+        )
+
+    async def _record_transitions(self, changes: list[Transition]) -> None:
+        scheduler = self.scheduler
+        for change in changes:
+            track = scheduler.tracks[change.game_pk]
+            status = track.status
+            await self.store.record_state(
+                change.game_pk,
+                state=change.new,
+                detailed_state=status.detailed_state,
+                status_code=status.status_code,
+                source=change.source,
+            )
+            await self.store.upsert_game(
+                change.game_pk,
+                {
+                    "state": change.new,
+                    "detailed_state": status.detailed_state,
+                    "abstract_game_state": status.abstract,
+                    "coded_game_state": status.coded,
+                    "status_code": status.status_code,
+                    "status_reason": status.reason,
+                },
+            )
+            self._emit(
+                GameStateChanged(
+                    at=change.at,
+                    game_pk=change.game_pk,
+                    old=change.old,
+                    new=change.new,
+                    detailed_state=change.detailed_state,
+                    source=change.source,
+                )
+            )
+
+    def _coverage_games(self) -> list[GameCoverage]:
+        scheduler = self.scheduler
+        out: list[GameCoverage] = []
+        for (day, game_pk), entry in scheduler.entries.items():
+            track = scheduler.tracks.get(game_pk)
+            if track is None:
+                continue
+            mine = track.entry.key == (day, game_pk)
+            state = track.status if mine else entry.status
+            out.append(
+                GameCoverage(
+                    game_pk=game_pk,
+                    official_date=day.isoformat(),
+                    state=state.lifecycle.value,
+                    final_stored=track.final_stored and mine,
+                    game_time=entry.game_time,
+                )
+            )
+        return out
+
+    # -- findings ----------------------------------------------------------------------------
+
+    async def _record_findings(
+        self,
+        findings: list[Finding],
+        *,
+        official_date: date | None,
+        game_pk: int | None = None,
+        checked: tuple[str, ...] = (),
+    ) -> None:
+        if not findings and not checked:
+            return
+        async with self.store.transaction() as conn:
+            recorded = await finding_rows.record_findings(
+                conn,
+                findings,
+                now=self.clock.now(),
+                official_date=official_date,
+                game_pk=game_pk,
+                checked_rules=checked,
+            )
+        self._issues(findings, set(recorded.new))
+
+    def _issues(self, findings: tuple[Finding, ...] | list[Finding], new: set[str]) -> None:
+        """IssueFound for every new finding, and for error-level ones each time they recur."""
+        now = self.clock.now()
+        for f in findings:
+            is_new = f.fingerprint in new
+            if not is_new and f.severity != "error":
+                continue
+            self._emit(
+                IssueFound(
+                    at=now,
+                    game_pk=f.game_pk,
+                    rule=f.rule,
+                    severity=f.severity,
+                    category=f.category,
+                    path=f.path or "",
+                    message=f.message,
+                    occurrences=1 if is_new else 2,
+                    new=is_new,
+                )
+            )

@@ -1,0 +1,337 @@
+"""The runtime: wires the API client, scheduler, store, validator and monitor into one pipeline.
+
+Use it as ``async with Runtime(settings) as rt: summary = await rt.run(until_done=True)``.
+Every event any worker emits goes through one fan-out (``subscribe``) to the monitor, the
+request log and whoever listens (the dashboard, the ``ingest`` progress line). The dashboard's
+calls (``snapshot``, ``game_detail``, ``refresh_now`` ...) are methods here, so no widget ever
+touches the store, the feed or the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from mlbdash.errors import UsageError
+from mlbdash.ingest.client import MlbApiClient
+from mlbdash.ingest.events import WorkerStopped
+from mlbdash.ingest.monitor import Monitor, serve_prometheus
+from mlbdash.ingest.replay_clock import discover_clock
+from mlbdash.ingest.runtime.base import (
+    FINDINGS_REFRESH_S,
+    FOLLOW_CHECK_S,
+    HEARTBEAT_S,
+    LATE_REAL_S,
+    MONITOR_MIN_TICK_S,
+    REQUEST_FLUSH_S,
+)
+from mlbdash.ingest.runtime.schedule import ScheduleRuntime
+from mlbdash.ingest.runtime.summary import build_summary
+from mlbdash.ingest.scheduler import PollPolicy, Scheduler
+from mlbdash.ingest.scheduler.driver import Driver
+from mlbdash.ingest.scheduler.summary import IngestSummary
+from mlbdash.ingest.scheduler.views import ViewBuilder
+from mlbdash.ingest.store import Store, StoreError
+from mlbdash.ingest.store import findings as finding_rows
+from mlbdash.ingest.store import requests as request_rows
+from mlbdash.ingest.store.codec import iso
+from mlbdash.ingest.validator.export import export_findings_csv
+from mlbdash.ingest.validator.review import set_review_status
+from mlbdash.ingest.views import DashboardSnapshot, GameDetail
+from mlbdash.mlb.dates import league_today
+
+
+class Runtime(ScheduleRuntime):
+    """One ingest pipeline. Not reusable: enter it once."""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        stack = AsyncExitStack()
+        await stack.__aenter__()
+        try:
+            clock = self._given_clock or await discover_clock(
+                self.settings.api_url, transport=self._transport
+            )
+            self._clock = clock
+            self._store = await stack.enter_async_context(Store.open(self.db_path, clock=clock))
+            client = MlbApiClient.from_settings(
+                self.settings,
+                clock=clock,
+                sink=self._emit,
+                transport=self._transport,
+                retry=self._retry,
+            )
+            self._client = await stack.enter_async_context(client)
+            self._monitor = Monitor(
+                clock,
+                self._emit,
+                self._store,
+                budget=client.budget.snapshot,
+                coverage=self._coverage_games,
+                delayed_share=lambda: self.scheduler.lateness.degraded,
+                data_dir=self.db_path.parent,
+            )
+            today = league_today(clock.now())
+            self._scheduler = Scheduler(
+                PollPolicy(self.settings.poll),
+                self.tracked.initial(today),
+                # A poll counts as late past 1 clock second or 20 ms of real time, whichever is
+                # longer: on a fast replay clock a second is a millisecond or two.
+                lateness_tolerance_s=max(1.0, LATE_REAL_S * clock.speed),
+            )
+            self._views = ViewBuilder(self)
+            if self.settings.metrics_port is not None:
+                try:
+                    self._prometheus = await serve_prometheus(
+                        self._monitor.metrics,
+                        self.settings.metrics_port,
+                        health=self._monitor.health(),
+                        alerts=self._monitor.alerts,
+                    )
+                except OSError as exc:
+                    raise UsageError(
+                        f"cannot serve metrics on port {self.settings.metrics_port}: "
+                        f"{exc.strerror or exc}"
+                    ) from None
+                stack.push_async_callback(self._prometheus.close)
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._stack = stack
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            with contextlib.suppress(StoreError):
+                await self._flush_requests()
+            await stack.aclose()
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def wait_idle(self) -> None:
+        """Until no poll or schedule read is running (returns at once when not running)."""
+        if self._driver is not None:
+            await self._driver.wait_idle()
+
+    def stop(self) -> None:
+        """Ask ``run`` to end cleanly (signal handlers call this)."""
+        self._stop.set()
+        if self._driver is not None:
+            self._driver.wake()
+
+    async def run(
+        self,
+        until_done: bool = False,
+        duration_s: float | None = None,
+        follow: bool = False,
+    ) -> IngestSummary:
+        """Ingest until ``stop()``, until every game is done (``until_done``), or for
+        ``duration_s`` real seconds; ``follow`` adds each new league date as it begins."""
+        if duration_s is not None and duration_s <= 0:
+            raise UsageError("duration must be a positive number of seconds")
+        scheduler = self.scheduler
+        self._started_at = self.clock.now()
+        reason = "stopped"
+        driver = Driver(
+            scheduler,
+            self.clock,
+            self._run_job,
+            max_concurrency=self.settings.max_concurrency,
+            on_crash=self._job_crashed,
+            heartbeat=lambda: self._beat("scheduler"),
+            heartbeat_s=HEARTBEAT_S,
+        )
+        self._driver = driver
+        loop = asyncio.get_running_loop()
+        timer = None
+        if duration_s is not None:
+            timer = loop.call_later(duration_s, self.stop)
+        self._closing.clear()
+        # Loops that write to the store end on their own when asked (cancelling one inside a
+        # transaction would leave the shared connection mid-rollback); the follow loop and the
+        # loop-lag probe do not write and are cancelled.
+        writers = [
+            self._worker("monitor", self._monitor_loop),
+            self._worker("request-log", self._flush_loop),
+            self._worker("findings-view", self._findings_loop),
+        ]
+        others = [asyncio.create_task(self.monitor.loop_lag.run(), name="loop-lag")]
+        if follow:
+            others.append(self._worker("follow", self._follow_loop))
+
+        def should_stop() -> bool:
+            return self._stop.is_set() or (until_done and not follow and scheduler.finished())
+
+        try:
+            await driver.run(should_stop)
+        except Exception as exc:
+            self._emit(WorkerStopped(self.clock.now(), "scheduler", _reason(exc)))
+            raise
+        else:
+            self._emit(WorkerStopped(self.clock.now(), "scheduler"))
+        finally:
+            if timer is not None:
+                timer.cancel()
+            self._closing.set()
+            self._flush_wanted.set()
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*writers, *others, return_exceptions=True)
+            self._driver = None
+        if until_done and scheduler.finished():
+            reason = "done"
+        elif duration_s is not None and self._stop.is_set():
+            reason = "duration"
+        await self._flush_requests()
+        with contextlib.suppress(StoreError):
+            await self.monitor.tick()
+        return await self.summary(reason)
+
+    def _worker(self, name: str, loop: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        """Run one long-lived loop as a task; its end is reported (with the error if it
+        crashed), so the monitor's workers check shows it failing rather than silent."""
+
+        async def supervised() -> None:
+            error: str | None = None
+            try:
+                await loop()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                error = _reason(exc)
+            finally:
+                if self._monitor is not None:
+                    self._emit(WorkerStopped(self.clock.now(), name, error))
+
+        return asyncio.create_task(supervised(), name=name)
+
+    async def _pause(self, real_s: float) -> None:
+        """Sleep ``real_s`` real seconds, or less when the run is closing."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), real_s)
+
+    async def _monitor_loop(self) -> None:
+        monitor = self.monitor
+        await monitor.restore()
+        # One tick per clock second, but never more than a few per real second: against a
+        # fast replay clock every tick would otherwise cost a database probe and a rule pass.
+        tick = max(monitor.settings.tick_s / self.clock.speed, MONITOR_MIN_TICK_S)
+        while not self._closing.is_set():
+            self._beat("monitor")
+            await self._pause(min(tick, HEARTBEAT_S))
+            if not self._closing.is_set():
+                await monitor.tick()
+
+    async def _flush_loop(self) -> None:
+        while not self._closing.is_set():
+            self._beat("request-log")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._flush_wanted.wait(), REQUEST_FLUSH_S)
+            self._flush_wanted.clear()
+            try:
+                await self._flush_requests()
+            except StoreError as exc:
+                self._emit(WorkerStopped(self.clock.now(), "request-log", exc.message))
+
+    async def _findings_loop(self) -> None:
+        while not self._closing.is_set():
+            self._beat("findings-view")
+            with contextlib.suppress(StoreError):
+                await self.refresh_findings()
+            await self._pause(min(FINDINGS_REFRESH_S, HEARTBEAT_S))
+
+    async def _flush_requests(self) -> None:
+        """Write the request log and the games' poll counters: one transaction per batch.
+
+        Per-poll writes would cost a transaction for every poll that found nothing new; on a
+        full slate that is most polls, and the one database connection is the bottleneck.
+        """
+        if self._store is None or not (self._requests_pending or self._polls_pending):
+            return
+        batch, self._requests_pending = self._requests_pending, []
+        polls, self._polls_pending = self._polls_pending, {}
+        async with self._store.transaction() as conn:
+            if batch:
+                await request_rows.insert_requests(conn, batch)
+            if polls:
+                await conn.executemany(
+                    "UPDATE games SET polls = polls + ?, last_poll_at = ?, "
+                    "last_success_at = COALESCE(?, last_success_at) WHERE game_pk = ?",
+                    [
+                        (n, iso(at), iso(ok) if ok else None, pk)
+                        for pk, (n, at, ok) in polls.items()
+                    ],
+                )
+
+    async def _follow_loop(self) -> None:
+        # Looks every FOLLOW_CHECK_S clock seconds, but wakes to beat every HEARTBEAT_S real
+        # seconds (as long as the clock moves: a test's ManualClock only moves when stepped).
+        step = min(FOLLOW_CHECK_S, HEARTBEAT_S * self.clock.speed)
+        next_check = self.clock.now()
+        while True:
+            self._beat("follow")
+            now = self.clock.now()
+            if now >= next_check:
+                next_check = now + timedelta(seconds=FOLLOW_CHECK_S)
+                if self.scheduler.add_date(league_today(now)) and self._driver is not None:
+                    self._driver.wake()
+            await self.clock.sleep(step)
+
+    # -- dashboard calls ---------------------------------------------------------------------
+
+    def snapshot(self) -> DashboardSnapshot:
+        assert self._views is not None
+        return self._views.snapshot()
+
+    async def game_detail(self, game_pk: int) -> GameDetail:
+        assert self._views is not None
+        return await self._views.game_detail(game_pk)
+
+    async def refresh_findings(self) -> None:
+        """Re-read the findings the dashboard shows (done every few seconds while running)."""
+        assert self._views is not None
+        await self._views.refresh_findings()
+
+    async def set_finding_status(self, finding_id: int, status: str) -> None:
+        if not await set_review_status(self.store, finding_id, status):
+            raise UsageError(f"no finding with id {finding_id}")
+        await self.refresh_findings()
+
+    async def acknowledge_alert(self, alert_id: int) -> None:
+        if not self.monitor.acknowledge(alert_id):
+            raise UsageError(f"no open alert with id {alert_id}")
+        await self.monitor.flush_alerts()
+
+    async def silence_alert(self, alert_id: int, until: datetime) -> None:
+        alert = next((a for a in self.monitor.alerts.open_alerts() if a.id == alert_id), None)
+        if alert is None:
+            raise UsageError(f"no open alert with id {alert_id}")
+        self.monitor.silence(alert.rule, alert.key, until)
+        await self.monitor.flush_alerts()
+
+    async def export_validation_csv(self, path: Path, *, force: bool = False) -> int:
+        async with self.store.read() as conn:
+            rows = await finding_rows.list_findings(conn)
+        return await asyncio.to_thread(export_findings_csv, rows, Path(path), force=force)
+
+    # -- the summary -------------------------------------------------------------------------
+
+    async def summary(self, stop_reason: str = "stopped") -> IngestSummary:
+        return await build_summary(self, stop_reason, self._started_at, self._crashes)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"

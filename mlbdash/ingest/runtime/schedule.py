@@ -1,0 +1,140 @@
+"""Schedules: reading a league date's schedule, taking over stored games, running jobs."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from mlbdash.ingest.errors import ApiError
+from mlbdash.ingest.events import ScheduleGameUpdated, WorkerStopped
+from mlbdash.ingest.runtime.versions import VersionRuntime
+from mlbdash.ingest.scheduler import FEED, Job, Phase, Scheduler
+from mlbdash.ingest.scheduler.entries import (
+    ScheduleParseError,
+    entries_by_date,
+    parse_schedule,
+    stored_entry,
+)
+from mlbdash.ingest.validator.service import validate_schedule
+
+
+class ScheduleRuntime(VersionRuntime):
+    """Schedule reads, and the jobs the driver runs (a schedule read or a feed poll)."""
+
+    async def _refresh_schedule(self, day: date) -> None:
+        scheduler = self.scheduler
+        params = {"sportId": ",".join(str(i) for i in self.settings.sport_ids)}
+        params["date"] = day.isoformat()
+        if self.settings.teams:
+            params["teamId"] = ",".join(str(i) for i in self.settings.teams)
+        try:
+            # The raw answer (not client.schedule's parsed one): it is kept as a snapshot and
+            # the validator's schedule rules read it as sent.
+            fetched = await self.client.get_json("schedule", "v1/schedule", params)
+            schedule = parse_schedule(fetched.data)
+        except (ApiError, ScheduleParseError):
+            scheduler.schedule_failed(day, self.clock.now())
+            return
+        raw: dict[str, Any] = fetched.data
+        entries = entries_by_date(schedule).get(day, [])
+        listed = {g.game_pk: g for d, g in schedule.games() if d == day and g.game_pk}
+        for raw_day in raw.get("dates") or []:
+            if isinstance(raw_day, dict) and raw_day.get("date") == day.isoformat():
+                for raw_game in raw_day.get("games") or []:
+                    if isinstance(raw_game, dict) and isinstance(raw_game.get("gamePk"), int):
+                        self._raw_games[(day, raw_game["gamePk"])] = raw_game
+        store = self.store
+        changed = True
+        if not (fetched.from_cache or fetched.not_modified):
+            body = json.dumps(raw, separators=(",", ":")).encode()
+            changed = await store.store_schedule_snapshot(fetched.url, body)
+        if changed:
+            await self._record_findings(validate_schedule(raw), official_date=day)
+        await store.upsert_schedule_games(
+            [stored_entry(e, listed[e.game_pk]) for e in entries if e.game_pk in listed]
+        )
+        new = [e.game_pk for e in entries if e.game_pk not in scheduler.tracks]
+        before = {pk: _row_key(scheduler, pk) for pk in scheduler.tracks}
+        async with self._state_lock:
+            now = self.clock.now()
+            changes = scheduler.apply_schedule(day, entries, now)
+            for game_pk in new:
+                await self._restore(game_pk, now)
+            await self._record_transitions(changes)
+        for entry in entries:
+            if before.get(entry.game_pk) != _row_key(scheduler, entry.game_pk):
+                self._game_updated(entry.game_pk, "none", kind=ScheduleGameUpdated)
+            feed = self.recorder_feed(entry.game_pk)
+            if entry.game_pk in self._crossref_pending and feed is not None:
+                await self._cross_reference(entry.game_pk, feed)
+
+    async def _restore(self, game_pk: int, now: datetime) -> None:
+        """A game seen for the first time this run: take over what the store holds of it."""
+        track = self.scheduler.tracks[game_pk]
+        entry = track.entry
+        await self.store.upsert_game(
+            game_pk,
+            {
+                "game_type": entry.game_type,
+                "away_name": entry.away,
+                "home_name": entry.home,
+                "away_team_id": entry.away_id,
+                "home_team_id": entry.home_id,
+            },
+        )
+        record = await self.store.get_game(game_pk)
+        if record is None or record.last_timecode is None:
+            return
+        if record.away_abbrev and record.home_abbrev:
+            self._labels[game_pk] = (record.away_abbrev, record.home_abbrev)
+        self.scheduler.restore(
+            game_pk,
+            versions=record.versions,
+            timecode=record.last_timecode,
+            final_stored=record.final_stored,
+            done=record.done,
+            recheck_at=record.recheck_at,
+            now=now,
+        )
+        track.full_updates = record.full_updates
+        track.diff_updates = record.diff_updates
+
+    async def _run_job(self, job: Job) -> None:
+        if job.kind == FEED:
+            assert isinstance(job.key, int)
+            await self._poll_game(job.key)
+        else:
+            assert isinstance(job.key, date)
+            await self._refresh_schedule(job.key)
+
+    def _job_crashed(self, job: Job, exc: BaseException) -> None:
+        """A bug in a job: recorded as a failed poll so the game keeps being polled."""
+        self._crashes += 1
+        now = self.clock.now()
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+        if job.kind == FEED:
+            assert isinstance(job.key, int)
+            self.scheduler.feed_failed(job.key, reason, now)
+        else:
+            assert isinstance(job.key, date)
+            self.scheduler.schedule_failed(job.key, now)
+        self._emit(WorkerStopped(now, f"{job.kind}:{job.key}", reason))
+
+    async def refresh_now(self) -> None:
+        """Poll every followed game and read every tracked date's schedule now."""
+        now = self.clock.now()
+        scheduler = self.scheduler
+        for track in scheduler.tracks.values():
+            if track.phase in (Phase.FOLLOW, Phase.FINISHING):
+                track.next_poll_at = now
+        scheduler.refresh_schedules(now)
+        if self._driver is not None:
+            self._driver.wake()
+
+
+def _row_key(scheduler: Scheduler, game_pk: int) -> tuple[Any, ...] | None:
+    track = scheduler.tracks.get(game_pk)
+    if track is None:
+        return None
+    return (track.status, track.away_score, track.home_score, track.phase)

@@ -1,0 +1,224 @@
+"""Feeds: polling a game, storing each version, validating it, the sampled merge check.
+
+Every version the recorder hands over is stored and validated; a sampled diff-merged version
+(and always a Final one) is first compared with the server's whole feed for its timecode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlbdash.ingest.errors import ApiError
+from mlbdash.ingest.events import FeedRefetched
+from mlbdash.ingest.runtime.base import CROSSREF_RULES, RuntimeBase
+from mlbdash.ingest.scheduler import FeedFacts, Phase
+from mlbdash.ingest.scheduler.facts import FeedSummary, summarize_feed
+from mlbdash.ingest.scheduler.recorder import GameRecorder, VersionKind
+from mlbdash.ingest.store import StoreError
+from mlbdash.ingest.store.feeds import is_final
+from mlbdash.ingest.validator.corrections import CORRECTED_BY_RECHECK
+from mlbdash.ingest.validator.crossref import (
+    check_schedule_vs_feed,
+    compare_merged_vs_full,
+    sample_for_merge_check,
+)
+from mlbdash.ingest.validator.crossref import summarize_feed as summarize_version
+from mlbdash.ingest.validator.review import validate_and_record
+from mlbdash.ingest.validator.service import FeedContext, validate_feed
+
+
+class VersionRuntime(RuntimeBase):
+    """Feed polls and the versions they store."""
+
+    async def _recorder(self, game_pk: int) -> GameRecorder:
+        recorder = self._recorders.get(game_pk)
+        if recorder is None:
+            stored = await self.store.load_latest_feed(game_pk)
+            feed = stored[1] if stored else None
+
+            async def store_version(
+                timecode: str, kind: VersionKind, feed: dict[str, Any], ops: list[Any] | None
+            ) -> bool:
+                return await self._store_version(game_pk, timecode, kind, feed, ops)
+
+            async def merge_check(timecode: str, merged: dict[str, Any]) -> dict[str, Any] | None:
+                return await self._check_merge(game_pk, timecode, merged)
+
+            # A game met while it is being played is archived from its first version; one met
+            # already over gets its final feed only (a past date's history costs hundreds of
+            # requests per game and nobody was watching it live).
+            track = self.scheduler.tracks[game_pk]
+            recorder = GameRecorder(
+                self.client,
+                game_pk,
+                store_version,
+                sink=self._emit,
+                clock=self.clock,
+                feed=feed,
+                history=self.history and track.phase is Phase.FOLLOW,
+                merge_check=merge_check,
+            )
+            self._recorders[game_pk] = recorder
+        return recorder
+
+    async def _check_merge(
+        self, game_pk: int, timecode: str, merged: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """For a sampled (or Final) diff-merged version: the server's whole feed for the same
+        timecode when the merge diverged from it (the finding recorded), else None."""
+        if not is_final(merged) and not sample_for_merge_check(
+            game_pk, timecode, self.merge_check_rate
+        ):
+            return None
+        try:
+            fetched = await self.client.feed(game_pk, timecode=timecode)
+        except ApiError:
+            return None  # unverified, not wrong: the merged version is kept
+        check = compare_merged_vs_full(merged, fetched.data)
+        if check.correction is None:
+            return None
+        track = self.scheduler.tracks.get(game_pk)
+        await self._record_findings(
+            list(check.findings), official_date=track.official_date if track else None
+        )
+        self._emit(
+            FeedRefetched(at=self.clock.now(), game_pk=game_pk, reason=check.correction.reason)
+        )
+        return fetched.data
+
+    async def _poll_game(self, game_pk: int) -> None:
+        scheduler = self.scheduler
+        track = scheduler.tracks[game_pk]
+        rechecking = track.phase is Phase.RECHECK
+        if rechecking:
+            self._rechecking.add(game_pk)
+        try:
+            recorder = await self._recorder(game_pk)
+            result = await recorder.update()
+        except (ApiError, StoreError) as exc:
+            scheduler.feed_failed(game_pk, exc.message, self.clock.now())
+            # No GameUpdated: that says a poll confirmed the stored version, and this one did
+            # not (the failed request is in the request log and the monitor's counts).
+            self._note_poll(game_pk, success=False)
+            return
+        finally:
+            self._rechecking.discard(game_pk)
+        feed = recorder.feed
+        assert feed is not None
+        summary = summarize_feed(feed)
+        facts = FeedFacts(
+            status=summary.status,
+            wait_s=summary.wait_s,
+            timecode=recorder.timecode,
+            update=result.kind if result.new_versions else "none",
+            new_versions=result.new_versions,
+            full_versions=result.full_versions,
+            diff_versions=result.diff_versions,
+            away_score=summary.away_score,
+            home_score=summary.home_score,
+            inning=summary.inning,
+            inning_half=summary.inning_half,
+            outs=summary.outs,
+        )
+        if summary.away and summary.home:
+            self._labels[game_pk] = (summary.away, summary.home)
+        was = track.phase
+        async with self._state_lock:
+            changes = scheduler.feed_polled(game_pk, facts, self.clock.now())
+            await self._record_transitions(changes)
+        self._note_poll(game_pk, success=True)
+        if track.phase is not was and track.phase in (Phase.RECHECK, Phase.DONE):
+            await self.store.upsert_game(
+                game_pk,
+                {"done": track.phase is Phase.DONE, "recheck_at": track.next_poll_at},
+            )
+        self._game_updated(game_pk, facts.update)
+
+    async def _store_version(
+        self,
+        game_pk: int,
+        timecode: str,
+        kind: VersionKind,
+        feed: dict[str, Any],
+        ops: list[Any] | None,
+    ) -> bool:
+        """Store one version and validate it; False when it was already stored."""
+        summary = summarize_feed(feed)
+        result = await self.store.store_version(
+            game_pk, timecode, kind, feed, ops, _game_fields(summary)
+        )
+        if result.version_id is None:
+            return False
+        final = summary.status.lifecycle.value in ("final", "forfeit")
+        track = self.scheduler.tracks.get(game_pk)
+        official = track.official_date if track else None
+        context = FeedContext(previous=self._previous.get(game_pk), full=kind == "full")
+        found = validate_feed(feed, context=context)
+        if not found and game_pk in self._clean:
+            # Sound, and nothing of this game's is open that it could resolve: no write.
+            self._previous[game_pk] = summarize_version(feed)
+        else:
+            outcome = await validate_and_record(
+                self.store,
+                feed,
+                context=context,
+                official_date=official,
+                recheck_delay_s=self.settings.poll.final_recheck_after_s,
+                cleared_by=CORRECTED_BY_RECHECK if game_pk in self._rechecking else None,
+            )
+            self._previous[game_pk] = outcome.summary
+            self._issues(outcome.findings, set(outcome.recorded.new))
+            if outcome.findings:
+                self._clean.discard(game_pk)
+            else:
+                self._clean.add(game_pk)
+        if final and track is not None:
+            self._crossref_pending.add(game_pk)
+            await self._cross_reference(game_pk, feed)
+        return True
+
+    async def _cross_reference(self, game_pk: int, feed: dict[str, Any]) -> None:
+        """Schedule versus feed (teams, date, status, final score) once both say Final.
+
+        Done when the later of the two gets there: before that the schedule, read once a
+        minute, lags the feed, which is not a finding worth anyone's time.
+        """
+        track = self.scheduler.tracks.get(game_pk)
+        raw = self._raw_games.get(track.entry.key) if track else None
+        if track is None or raw is None:
+            return
+        status = raw.get("status")
+        if not isinstance(status, dict) or status.get("abstractGameState") != "Final":
+            return
+        self._crossref_pending.discard(game_pk)
+        await self._record_findings(
+            check_schedule_vs_feed(raw, feed),
+            official_date=track.official_date,
+            game_pk=game_pk,
+            checked=CROSSREF_RULES,
+        )
+
+
+def _game_fields(summary: FeedSummary) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "state": summary.status.lifecycle.value,
+        "detailed_state": summary.status.detailed_state,
+        "abstract_game_state": summary.status.abstract,
+        "coded_game_state": summary.status.coded,
+        "status_code": summary.status.status_code,
+        "status_reason": summary.status.reason,
+        "away_score": summary.away_score,
+        "home_score": summary.home_score,
+        "inning": summary.inning,
+        "inning_half": summary.inning_half,
+        "outs": summary.outs,
+    }
+    if summary.away:
+        fields["away_abbrev"] = summary.away
+    if summary.home:
+        fields["home_abbrev"] = summary.home
+    if summary.away_id is not None:
+        fields["away_team_id"] = summary.away_id
+    if summary.home_id is not None:
+        fields["home_team_id"] = summary.home_id
+    return fields
