@@ -12,6 +12,7 @@ from datetime import datetime
 from rich.text import Text
 
 from mlbdash.ingest.views import CheckRow, GameRow
+from mlbdash.mlb.dates import LEAGUE_TIMEZONE
 
 DASH = "—"
 
@@ -125,7 +126,9 @@ def overall_health(checks: Iterable[CheckRow]) -> str:
 
 
 def clock_time(now: datetime, speed: float) -> str:
-    label = now.strftime("%H:%M:%S UTC")
+    """The (virtual) time in the league's own zone: the league date beside it is Eastern too,
+    so a 7 pm first pitch reads 19:00, not a next-day UTC hour."""
+    label = now.astimezone(LEAGUE_TIMEZONE).strftime("%H:%M:%S ET")
     if speed != 1:
         label += f" ×{speed:g}"
     return label

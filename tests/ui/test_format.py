@@ -52,8 +52,8 @@ def test_league_dates_and_clock_labels() -> None:
     many = ["2024-07-01", "2024-07-02", "2024-07-03"]
     assert fmt.league_dates(many) == "2024-07-01 … 2024-07-03 (3 dates)"
     at = datetime(2024, 7, 1, 23, 5, 9, tzinfo=UTC)
-    assert fmt.clock_time(at, 1.0) == "23:05:09 UTC"
-    assert fmt.clock_time(at, 60.0) == "23:05:09 UTC ×60"
+    assert fmt.clock_time(at, 1.0) == "19:05:09 ET"
+    assert fmt.clock_time(at, 60.0) == "19:05:09 ET ×60"
 
 
 def test_long_team_names_are_cut_to_fit_the_games_panel() -> None:
