@@ -135,6 +135,8 @@ async def test_a_diverged_merge_is_replaced_by_the_full_feed_and_recorded(
         assert len(diverged) == 1
         assert diverged[0].timecode == timecode
         assert diverged[0].path == "/liveData/linescore/teams/home/hits"
+        # Corrected by the refetch, and saying so.
+        assert (diverged[0].status, diverged[0].correction) == ("resolved", "refetch")
 
         # The archive holds the server's version, as a full one; later diffs built on it.
         server = (await rt.client.feed(GAME, timecode=timecode)).data

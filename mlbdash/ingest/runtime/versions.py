@@ -15,8 +15,9 @@ from mlbdash.ingest.scheduler import FeedFacts, Phase
 from mlbdash.ingest.scheduler.facts import FeedSummary, summarize_feed
 from mlbdash.ingest.scheduler.recorder import GameRecorder, VersionKind
 from mlbdash.ingest.store import StoreError
+from mlbdash.ingest.store import findings as finding_rows
 from mlbdash.ingest.store.feeds import is_final
-from mlbdash.ingest.validator.corrections import CORRECTED_BY_RECHECK
+from mlbdash.ingest.validator.corrections import CORRECTED_BY_RECHECK, CORRECTED_BY_REFETCH
 from mlbdash.ingest.validator.crossref import (
     check_schedule_vs_feed,
     compare_merged_vs_full,
@@ -81,6 +82,15 @@ class VersionRuntime(RuntimeBase):
         await self._record_findings(
             list(check.findings), official_date=track.official_date if track else None
         )
+        # The server's feed replaces the broken version below: the finding stays on record,
+        # resolved, saying how it was corrected.
+        diverged = {f.fingerprint for f in check.findings}
+        async with self.store.transaction() as conn:
+            for row in await finding_rows.list_findings(conn, game_pk=game_pk):
+                if row.fingerprint in diverged:
+                    await finding_rows.set_status(
+                        conn, row.id, "resolved", correction=CORRECTED_BY_REFETCH
+                    )
         self._emit(
             FeedRefetched(at=self.clock.now(), game_pk=game_pk, reason=check.correction.reason)
         )
