@@ -130,11 +130,16 @@ class MlbApiClient:
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
     ) -> MlbApiClient:
-        """A client with the budget, timeouts, size cap and retry limits from Settings."""
+        """A client with the budget, timeouts, size cap and retry limits from Settings.
+
+        The budget is counted in the clock's seconds: against a replay server running at speed X
+        it allows X times as many real requests, so a replayed game costs the same requests per
+        game-hour as a real one (on the wall clock, speed is 1 and nothing changes).
+        """
         clock = clock or SystemClock()
         budget = RequestBudget(
-            settings.requests_per_second,
-            settings.burst,
+            settings.requests_per_second * clock.speed,
+            max(settings.burst, round(settings.burst * clock.speed)),
             max_concurrency=settings.max_concurrency,
             clock=clock,
             sink=sink,

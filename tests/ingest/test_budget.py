@@ -123,3 +123,19 @@ async def test_rate_limit_spaces_requests_past_the_burst() -> None:
         async with budget.slot():
             pass
     assert loop.time() - started >= 3 / 200
+
+
+def test_the_budget_from_settings_counts_in_the_clocks_seconds() -> None:
+    # Against a replay at speed 600, 5 requests per virtual second are 3000 per real second;
+    # otherwise a replayed game would get a sliver of the polls a real one gets.
+    from datetime import UTC, datetime
+
+    from mlbdash.config import Settings
+    from mlbdash.ingest.client import MlbApiClient
+    from mlbdash.mlb.clock import ScaledClock, SystemClock
+
+    settings = Settings(requests_per_second=5, burst=10)
+    replay = MlbApiClient.from_settings(settings, clock=ScaledClock(datetime.now(UTC), 600))
+    assert replay.budget.snapshot().rate_per_s == 3000
+    live = MlbApiClient.from_settings(settings, clock=SystemClock())
+    assert live.budget.snapshot().rate_per_s == 5

@@ -65,15 +65,11 @@ async def stored_finals(db: Path, games: tuple[int, ...]) -> dict[int, dict[str,
     return out
 
 
-def ingest_env(tmp: Path, speed: float) -> dict[str, str]:
+def ingest_env(tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         MLBDASH_CONFIG=str(tmp / "no-config.toml"),
         MLBDASH_DATA_DIR=str(tmp / "data"),
-        # The budget is per real second: scaled with the replay so it is the default in
-        # virtual time (5 a second).
-        MLBDASH_REQUESTS_PER_SECOND=f"{5 * speed:g}",
-        MLBDASH_BURST="50",
         # Re-check finals one virtual minute after (not half an hour), so --until-done ends.
         MLBDASH_POLL__FINAL_RECHECK_AFTER_S="60",
     )

@@ -35,7 +35,7 @@ async def test_backup_mid_ingest_is_consistent_and_ingest_resumes_from_it(
     truth = final_feeds(layout)[GAME]
     db = tmp_path / "live.sqlite3"
     copy = tmp_path / "backup.sqlite3"
-    env = ingest_env(tmp_path, SPEED)
+    env = ingest_env(tmp_path)
     async with replay_server(layout, tmp_path / "server.err") as url:
         ingest = await asyncio.create_subprocess_exec(
             *ingest_argv(url, db),

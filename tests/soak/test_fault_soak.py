@@ -60,7 +60,7 @@ async def test_slate_under_every_fault_stores_what_the_server_serves(tmp_path: P
     truth = final_feeds(layout)
     db = tmp_path / "faults.sqlite3"
     async with replay_server(layout, tmp_path / "server.err") as url:
-        run = await run_ingest(url, db, ingest_env(tmp_path, SPEED))
+        run = await run_ingest(url, db, ingest_env(tmp_path))
         async with httpx.AsyncClient() as http:
             stats = (await http.get(url.removesuffix("/api") + "/replay/stats")).json()
     # Every fault kind really hit this run.
@@ -85,7 +85,7 @@ async def test_sigkill_at_ten_moments_still_ends_with_the_same_data(tmp_path: Pa
     layout = slate_layout(data, SPEED)
     truth = final_feeds(layout)
     db = tmp_path / "killed.sqlite3"
-    env = ingest_env(tmp_path, SPEED)
+    env = ingest_env(tmp_path)
     moments = random.Random(20240612)
     async with replay_server(layout, tmp_path / "server.err") as url:
         kills = 0
