@@ -29,7 +29,7 @@ VersionKind = Literal["full", "diff"]
 StoreVersion = Callable[[str, VersionKind, dict[str, Any], list[Any] | None], Awaitable[bool]]
 # Check a diff-merged version against the server before it is stored: (timecode, merged feed)
 # -> the whole feed to store in its place when the merge diverged, else None.
-MergeCheck = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+MergeVerifier = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 
 # A gap longer than this many versions is not filled step by step (the cost would be out of
 # proportion); the whole feed is stored and the gap reported.
@@ -67,7 +67,7 @@ class GameRecorder:
         clock: Clock | None = None,
         feed: dict[str, Any] | None = None,
         history: bool = True,
-        merge_check: MergeCheck | None = None,
+        merge_check: MergeVerifier | None = None,
     ) -> None:
         self.client = client
         self.game_pk = game_pk
