@@ -14,7 +14,7 @@ import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -50,6 +50,7 @@ from mlbdash.ingest.monitor.rules import (
     evaluate,
 )
 from mlbdash.ingest.monitor.sla import SlaReport, due_final, sla_report
+from mlbdash.ingest.monitor.sla_db import with_stored_coverage
 from mlbdash.ingest.store import Store, StoreError
 from mlbdash.ingest.store import alerts as alert_rows
 from mlbdash.ingest.store import metrics as rollup_store
@@ -176,14 +177,7 @@ class Monitor:
         except DB_ERRORS as exc:
             self._db_failed(exc)
             return report
-        due = stored.expected_final
-        return replace(
-            report,
-            games_due_final=due,
-            finals_stored=stored.final_stored,
-            coverage=stored.final_stored / due if due else None,
-            missing=stored.missing,
-        )
+        return with_stored_coverage(report, stored)
 
     def tracked_dates(self) -> list[str]:
         dates = set(self.metrics.games.dates())
