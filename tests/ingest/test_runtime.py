@@ -7,71 +7,25 @@ followed to Final; the test steps virtual time while the runtime polls over loop
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import fixture_path, load_fixture
+from conftest import load_fixture
+from runtime_harness import DAY, GAME, Harness, drive, replay_harness
 
-from mlbdash.config import PollSettings, Settings
 from mlbdash.errors import UsageError
 from mlbdash.ingest.events import Event, GameStateChanged, GameUpdated, RequestFinished
 from mlbdash.ingest.runtime import Runtime
 from mlbdash.ingest.scheduler import TrackedDates
-from mlbdash.ingest.scheduler.summary import IngestSummary
 from mlbdash.ingest.validator.export import ExportError
 from mlbdash.mlb.clock import ManualClock
-from mlbdash.replay.server import ReplayServer, start_replay_server
-
-GAME = 662751
-DAY = date(2026, 5, 1)
-STEP_S = 30.0
-
-
-@dataclass
-class Harness:
-    server: ReplayServer
-    clock: ManualClock
-    settings: Settings
-    db: Path
 
 
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    data = tmp_path / "data"
-    (data / "feed").mkdir(parents=True)
-    shutil.copyfile(
-        fixture_path("feed/feed_662751_final.json.gz"), data / "feed" / "feed_662751_final.json.gz"
-    )
-    clocks: list[ManualClock] = []
-
-    def make_clock(start: datetime) -> ManualClock:
-        clocks.append(ManualClock(start))
-        return clocks[0]
-
-    async with start_replay_server(data, clock=make_clock, rebase_date=DAY) as server:
-        settings = Settings(
-            api_url=server.base_url,
-            requests_per_second=1000,
-            burst=1000,
-            poll=PollSettings(final_recheck_after_s=120),
-        )
-        yield Harness(server, clocks[0], settings, tmp_path / "mlbdash.sqlite3")
-
-
-async def _drive(rt: Runtime, clock: ManualClock, run: asyncio.Task[IngestSummary]) -> None:
-    """Step virtual time whenever the runtime has nothing running, until every game is done;
-    the run then ends on its own (closing down takes real time, not virtual)."""
-    for _ in range(2000):
-        if run.done() or rt.scheduler.finished():
-            await asyncio.wait({run}, timeout=30)
-            return
-        await rt.wait_idle()
-        await clock.advance(STEP_S)
-    raise AssertionError(f"the games were not done by {clock.now()}")
+    async with replay_harness(tmp_path) as built:
+        yield built
 
 
 async def test_a_game_followed_to_final_is_stored_validated_and_reported(
@@ -85,7 +39,7 @@ async def test_a_game_followed_to_final_is_stored_validated_and_reported(
     ) as rt:
         unsubscribe = rt.subscribe(events.append)
         run = asyncio.create_task(rt.run(until_done=True))
-        await _drive(rt, clock, run)
+        await drive(rt, clock, run)
         summary = await run
         unsubscribe()
 
@@ -157,7 +111,7 @@ async def test_restart_takes_over_a_finished_game_without_polling_it(harness: Ha
         settings, clock=clock, tracked=TrackedDates.single(DAY), db_path=harness.db
     ) as rt:
         run = asyncio.create_task(rt.run(until_done=True))
-        await _drive(rt, clock, run)
+        await drive(rt, clock, run)
         first = await run
     assert first.complete
     assert first.games[0].versions == 1  # met already over: its final feed only
@@ -165,7 +119,7 @@ async def test_restart_takes_over_a_finished_game_without_polling_it(harness: Ha
         settings, clock=clock, tracked=TrackedDates.single(DAY), db_path=harness.db
     ) as rt:
         run = asyncio.create_task(rt.run(until_done=True))
-        await _drive(rt, clock, run)
+        await drive(rt, clock, run)
         second = await run
     assert second.complete and second.coverage == 1.0
     assert second.requests["by_kind"] == {"schedule": 1}  # done games cost nothing

@@ -6,19 +6,16 @@ Driven against the replay server on a real recorded game (662751) with a ManualC
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from conftest import fixture_path
+from runtime_harness import DAY, GAME, Harness, drive, replay_harness
 
-from mlbdash.config import PollSettings, Settings
 from mlbdash.ingest.events import (
     Event,
     FeedRefetched,
@@ -33,57 +30,16 @@ from mlbdash.ingest.retry import RetryPolicy
 from mlbdash.ingest.runtime import Runtime
 from mlbdash.ingest.scheduler import TrackedDates
 from mlbdash.ingest.scheduler import recorder as recorder_module
-from mlbdash.ingest.scheduler.summary import IngestSummary
 from mlbdash.ingest.store import findings as finding_rows
 from mlbdash.ingest.tracker import feed_timecode
 from mlbdash.ingest.validator.crossref import sample_for_merge_check
 from mlbdash.mlb.clock import ManualClock
-from mlbdash.replay.server import ReplayServer, start_replay_server
-
-GAME = 662751
-DAY = date(2026, 5, 1)
-STEP_S = 30.0
-
-
-@dataclass
-class Harness:
-    server: ReplayServer
-    clock: ManualClock
-    settings: Settings
-    db: Path
 
 
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    data = tmp_path / "data"
-    (data / "feed").mkdir(parents=True)
-    shutil.copyfile(
-        fixture_path("feed/feed_662751_final.json.gz"), data / "feed" / "feed_662751_final.json.gz"
-    )
-    clocks: list[ManualClock] = []
-
-    def make_clock(start: datetime) -> ManualClock:
-        clocks.append(ManualClock(start))
-        return clocks[0]
-
-    async with start_replay_server(data, clock=make_clock, rebase_date=DAY) as server:
-        settings = Settings(
-            api_url=server.base_url,
-            requests_per_second=1000,
-            burst=1000,
-            poll=PollSettings(final_recheck_after_s=120),
-        )
-        yield Harness(server, clocks[0], settings, tmp_path / "mlbdash.sqlite3")
-
-
-async def _drive(rt: Runtime, clock: ManualClock, run: asyncio.Task[IngestSummary]) -> None:
-    for _ in range(2000):
-        if run.done() or rt.scheduler.finished():
-            await asyncio.wait({run}, timeout=30)
-            return
-        await rt.wait_idle()
-        await clock.advance(STEP_S)
-    raise AssertionError(f"the games were not done by {clock.now()}")
+    async with replay_harness(tmp_path) as built:
+        yield built
 
 
 # --- the sampled merge check ------------------------------------------------------------------
@@ -121,7 +77,7 @@ async def test_a_diverged_merge_is_replaced_by_the_full_feed_and_recorded(
     ) as rt:
         rt.subscribe(events.append)
         run = asyncio.create_task(rt.run(until_done=True))
-        await _drive(rt, clock, run)
+        await drive(rt, clock, run)
         summary = await run
         assert summary.complete
         (timecode,) = tampered
@@ -165,7 +121,7 @@ async def test_sound_merges_are_checked_without_findings(harness: Harness) -> No
     ) as rt:
         rt.subscribe(events.append)
         run = asyncio.create_task(rt.run(until_done=True))
-        await _drive(rt, clock, run)
+        await drive(rt, clock, run)
         summary = await run
         versions = await rt.store.list_versions(GAME)
     assert summary.complete and summary.findings["error"] == 0
