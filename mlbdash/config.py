@@ -40,6 +40,20 @@ class PollSettings(BaseModel):
     schedule_idle_s: float = Field(900.0, gt=0, description="Schedule refresh otherwise")
 
 
+class AlertSettings(BaseModel):
+    """Alert thresholds in (virtual) seconds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    frozen_feed_s: float = Field(
+        900.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="A game In Progress whose feed has not changed this long fires frozen_feed "
+        "(delays, reviews and suspensions not counted)",
+    )
+
+
 class Settings(BaseModel):
     """Everything mlbdash can be told. Field names are the TOML keys and the env suffixes."""
 
@@ -60,6 +74,7 @@ class Settings(BaseModel):
     db_path: Path | None = None
     metrics_port: int | None = Field(None, ge=0, le=65535)
     poll: PollSettings = Field(default_factory=PollSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     def resolved_data_dir(self) -> Path:
         """The data folder (database, exports, logs); not created here."""

@@ -29,6 +29,9 @@ from mlbdash.mlb.status import Lifecycle
 # Lifecycles polled at the server's ``wait``: a review pauses play but not the feed. Delayed and
 # warmup games are polled more slowly, so ``2 * wait`` does not apply to them.
 LIVE_STATES = frozenset({Lifecycle.live.value, Lifecycle.review.value})
+# Only time spent In Progress counts towards a frozen feed: during a delay, a review or a
+# suspension an unchanging feed is what MLB sends.
+PLAYING = Lifecycle.live.value
 FINAL = Lifecycle.final.value
 # Games that will not finish under their date, so they are not owed a final version there.
 WONT_FINISH = frozenset(
@@ -82,6 +85,22 @@ class GameBook:
     live_anchor: datetime | None = None  # last poll (or going live) while live
     live_s: float = 0.0
     stale_s: float = 0.0
+    timecode: str | None = None  # metaData.timeStamp of the newest version a poll returned
+    # Seconds In Progress since the feed last changed, counted up to the latest event about
+    # the game (a poll or a state change), so a run that cannot reach the API does not call
+    # the feed frozen: it cannot know.
+    frozen_s: float = 0.0
+    frozen_mark: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenGame:
+    """A game In Progress whose feed has not changed for ``frozen_s`` clock seconds of play."""
+
+    game_pk: int
+    official_date: str | None
+    frozen_s: float
+    timecode: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +153,10 @@ class GameLedger:
         game = self.book(event.game_pk)
         game.official_date = event.official_date
         game.polls_ok += 1
+        self._count_frozen(game, event.at)
+        if event.timecode is not None and event.timecode != game.timecode:
+            game.timecode = event.timecode
+            game.frozen_s = 0.0
         stamped = parse_timecode(event.timecode) if event.timecode else None
         lag: float | None = None
         if event.update != "none" and stamped is not None:
@@ -148,6 +171,7 @@ class GameLedger:
         return lag
 
     def _set_state(self, game: GameBook, state: str, at: datetime) -> None:
+        self._count_frozen(game, at)
         was_live = game.state in LIVE_STATES
         is_live = state in LIVE_STATES
         if was_live and not is_live and game.live_anchor is not None:
@@ -156,6 +180,11 @@ class GameLedger:
         if is_live and not was_live:
             game.live_anchor = at
         game.state = state
+
+    def _count_frozen(self, game: GameBook, at: datetime) -> None:
+        if game.state == PLAYING and game.frozen_mark is not None:
+            game.frozen_s += max(0.0, (at - game.frozen_mark).total_seconds())
+        game.frozen_mark = at
 
     def _close(self, game: GameBook, at: datetime, stamped: datetime | None) -> None:
         anchor = game.live_anchor
@@ -185,6 +214,14 @@ class GameLedger:
                 since = max(0.0, (now - game.live_anchor).total_seconds())
                 out.append(LiveGame(game.game_pk, game.official_date, since, game.last_lag_s))
         return out
+
+    def frozen_games(self) -> list[FrozenGame]:
+        """Games In Progress now, with how long their feed has stayed the same while playing."""
+        return [
+            FrozenGame(g.game_pk, g.official_date, g.frozen_s, g.timecode)
+            for g in self.games.values()
+            if g.state == PLAYING
+        ]
 
     def live_count(self) -> int:
         return sum(1 for g in self.games.values() if g.state in LIVE_STATES)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from mlbdash.config import Settings
 from mlbdash.ingest.events import (
     Event,
     EventSink,
@@ -73,6 +74,11 @@ class MonitorSettings:
     max_game_s: float = 6 * 3600.0  # a game not final this long after first pitch is owed
     thresholds: HealthThresholds = field(default_factory=HealthThresholds)
     rules: tuple[AlertRule, ...] = field(default_factory=default_rules)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MonitorSettings:
+        """The monitor as the user configured it (``[alerts]`` in the settings)."""
+        return cls(rules=default_rules(frozen_feed_s=settings.alerts.frozen_feed_s))
 
 
 class Monitor:
@@ -272,6 +278,7 @@ class Monitor:
             worker_silence=workers.silent_for(now),
             worker_crashes=workers.crashes(now),
             database_error=self.database.last_error if self.database else None,
+            frozen_games=self.metrics.games.frozen_games(),
         )
 
     def _sampled(self, now: datetime, inputs: RuleInputs) -> MetricsSampled:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mlbdash.ingest.monitor.games import FINAL, LIVE_STATES, WONT_FINISH, LiveGame
+from mlbdash.ingest.monitor.games import FINAL, LIVE_STATES, WONT_FINISH, FrozenGame, LiveGame
 from mlbdash.ingest.monitor.metrics import MetricsSnapshot
 
 WARNING = "warning"
@@ -51,6 +51,7 @@ class RuleInputs:
     worker_silence: dict[str, float]
     worker_crashes: dict[str, str]
     database_error: str | None
+    frozen_games: Sequence[FrozenGame] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,22 @@ def _stale_live_game(rule: AlertRule, x: RuleInputs) -> list[Condition]:
     ]
 
 
+def _frozen_feed(rule: AlertRule, x: RuleInputs) -> list[Condition]:
+    out = []
+    for g in x.frozen_games:
+        if g.frozen_s < rule.threshold:
+            continue
+        version = f"still version {g.timecode}" if g.timecode else "no version read yet"
+        out.append(
+            rule.condition(
+                f"game {g.game_pk}: In Progress but its feed has not changed for "
+                f"{g.frozen_s / 60:.0f} min of play ({version})",
+                key=str(g.game_pk),
+            )
+        )
+    return out
+
+
 def coverage_gap(game: GameCoverage, now: datetime, max_game_s: float) -> str | None:
     """Why a tracked game is a coverage gap, or None when it is not."""
     if game.state is None:
@@ -186,7 +203,7 @@ def _database_write_failed(rule: AlertRule, x: RuleInputs) -> list[Condition]:
     return [rule.condition(f"database write failed: {x.database_error}")]
 
 
-def default_rules() -> tuple[AlertRule, ...]:
+def default_rules(*, frozen_feed_s: float = 900.0) -> tuple[AlertRule, ...]:
     """The rules mlbdash ships with. Thresholds are in the units each summary names."""
     return (
         AlertRule(
@@ -221,6 +238,15 @@ def default_rules() -> tuple[AlertRule, ...]:
             0.0,
             "a live game's stored version unconfirmed for more than threshold x wait",
             _stale_live_game,
+        ),
+        AlertRule(
+            "frozen_feed",
+            WARNING,
+            frozen_feed_s,
+            0.0,
+            "a game In Progress whose feed has not changed for threshold seconds "
+            "(delays, reviews and suspensions not counted)",
+            _frozen_feed,
         ),
         AlertRule(
             "coverage_gap",

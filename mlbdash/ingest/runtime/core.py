@@ -21,7 +21,7 @@ from typing import Self
 from mlbdash.errors import UsageError
 from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.events import WorkerStopped
-from mlbdash.ingest.monitor import Monitor, serve_prometheus
+from mlbdash.ingest.monitor import Monitor, MonitorSettings, serve_prometheus
 from mlbdash.ingest.replay_clock import discover_clock
 from mlbdash.ingest.runtime.base import (
     FINDINGS_REFRESH_S,
@@ -73,6 +73,7 @@ class Runtime(ScheduleRuntime):
                 clock,
                 self._emit,
                 self._store,
+                settings=MonitorSettings.from_settings(self.settings),
                 budget=client.budget.snapshot,
                 coverage=self._coverage_games,
                 delayed_share=lambda: self.scheduler.lateness.degraded,

@@ -73,6 +73,7 @@ def test_default_rules_and_thresholds() -> None:
         ("throttled", WARNING, 5.0, 0.0),
         ("budget_saturated", WARNING, 0.95, 120.0),
         ("stale_live_game", WARNING, 2.0, 0.0),
+        ("frozen_feed", WARNING, 900.0, 0.0),
         ("coverage_gap", WARNING, 6 * 3600.0, 300.0),
         ("error_finding", WARNING, 600.0, 0.0),
         ("worker_crashed", CRITICAL, 30.0, 0.0),
