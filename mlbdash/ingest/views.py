@@ -85,6 +85,16 @@ class PollRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionMark:
+    """One stored version of a game, for the version strip: when and how it came."""
+
+    timecode: str  # metaData.timeStamp of the version
+    stored_at: datetime
+    kind: str  # "diff" (a diffPatch block) or "full" (a whole feed)
+    findings: int = 0  # findings last seen on this version (a finding seen again moves on)
+
+
+@dataclass(frozen=True, slots=True)
 class FindingRow:
     id: int
     game_pk: int | None
@@ -136,6 +146,7 @@ class BudgetView:
     throttled_total: int
     retries_total: int
     errors_total: int
+    latency_ms: tuple[float, ...] = ()  # mean latency of each of the last 60 s, oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +158,7 @@ class GameDetail:
     polls: tuple[PollRecord, ...]
     findings: tuple[FindingRow, ...]
     feed: dict[str, Any] | None  # the stored feed, for the tree browser
+    versions: tuple[VersionMark, ...] = ()  # every stored version, oldest first
 
 
 @dataclass(frozen=True, slots=True)

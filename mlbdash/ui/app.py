@@ -143,11 +143,16 @@ class MlbdashApp(App[None]):
 
     def _on_event(self, event: ev.Event) -> None:
         message: Message | None = None
+        if isinstance(event, ev.RequestFinished):
+            # Many a second at replay speed: counted in place, painted with the next sample.
+            self.dashboard.note_request(event)
+            return
         if isinstance(event, ev.GameUpdated):
             message = self.GameUpdated(event)
         elif isinstance(event, ev.GameStateChanged):
             message = self.GameStateChanged(event)
         elif isinstance(event, ev.MetricsSampled):
+            self.dashboard.note_sample(event)
             message = self.MetricsSampled(event)
         elif isinstance(event, ev.BudgetChanged):
             message = self.BudgetChanged(event)

@@ -90,6 +90,10 @@ async def test_a_game_followed_to_final_is_stored_validated_and_reported(
         assert len(detail.linescore.innings) == len(recorded["innings"])
         assert detail.timeline[-1].state == "final"
         assert detail.polls and detail.feed is not None
+        # The version strip's marks: every stored version, in order, with how it came.
+        assert len(detail.versions) == game.versions
+        assert detail.versions[0].kind == "full"
+        assert [v.timecode for v in detail.versions] == sorted(v.timecode for v in detail.versions)
         out = tmp_path / "findings.csv"
         assert await rt.export_validation_csv(out) == 0, out.read_text()  # header only
         assert out.read_text(encoding="utf-8").startswith("game_pk,")

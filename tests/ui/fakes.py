@@ -32,6 +32,7 @@ from mlbdash.ingest.views import (
     Linescore,
     PollRecord,
     StateChange,
+    VersionMark,
 )
 from mlbdash.mlb.clock import ManualClock
 
@@ -307,6 +308,8 @@ BUDGET = BudgetView(
     throttled_total=3,
     retries_total=7,
     errors_total=1,
+    # Latency follows the load: slower in the burst.
+    latency_ms=tuple(90.0 + 12 * r + (150.0 if r > 8 else 0.0) for r in RPS),
 )
 
 
@@ -398,6 +401,7 @@ class FakeSource:
             polls=_polls(row),
             findings=tuple(f for f in self.findings if f.game_pk == game_pk),
             feed=feed,
+            versions=_versions(row),
         )
 
     async def refresh_now(self) -> None:
@@ -514,3 +518,21 @@ def _polls(row: GameRow) -> tuple[PollRecord, ...]:
             )
         )
     return tuple(polls)
+
+
+def _versions(row: GameRow) -> tuple[VersionMark, ...]:
+    """The row's versions, 20 s apart up to its last stored one: whole feeds first and every
+    80th version, diffs between, and its open findings on evenly spaced versions."""
+    count = row.diff_updates + row.full_updates
+    last = row.last_update_at or NOW
+    fulls = {0, *range(80, count, 80)} if row.full_updates else set()
+    with_finding = {count * (n + 1) // (row.findings + 1) for n in range(row.findings)}
+    return tuple(
+        VersionMark(
+            timecode=(last - timedelta(seconds=20 * (count - 1 - i))).strftime("%Y%m%d_%H%M%S"),
+            stored_at=last - timedelta(seconds=20 * (count - 1 - i)),
+            kind="full" if i in fulls else "diff",
+            findings=int(i in with_finding),
+        )
+        for i in range(count)
+    )

@@ -6,7 +6,7 @@ import csv
 import html
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -533,3 +533,26 @@ def _screen_text(app: MlbdashApp) -> str:
 
 def _files(folder: Path) -> list[Path]:
     return list(folder.iterdir())
+
+
+async def test_rate_panel_shows_wire_requests_per_second_beside_their_latency(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    def finished(latency_s: float, *, cache_hit: bool = False) -> ev.RequestFinished:
+        return ev.RequestFinished(NOW, "feed", "/feed", 200, latency_s, 10, 10, cache_hit)
+
+    def sampled(at: datetime) -> ev.MetricsSampled:
+        return ev.MetricsSampled(at, 0.1, 5.0, 5.0, 0, 0, None, 0, 0, 0, 1.0, 0.0)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        source.emit(sampled(NOW))
+        for event in (finished(0.1), finished(0.3), finished(0.0, cache_hit=True)):
+            source.emit(event)
+        # Two clock seconds later: two wire requests (the cache hit costs nothing) in 2 s.
+        source.emit(sampled(NOW + timedelta(seconds=2)))
+        await settle(pilot)
+        rate = str(app.dashboard.query_one("#rps-label").render())
+        latency = str(app.dashboard.query_one("#latency-label").render())
+        assert rate.splitlines()[0] == "req/s 1.0"
+        assert latency.splitlines()[0] == "ms 200"

@@ -24,7 +24,8 @@ class RequestLedger:
         self.errors = 0
         self.bytes_wire = 0
         self.bytes_decoded = 0
-        self._seconds: deque[tuple[int, int]] = deque(maxlen=120)  # (epoch second, count)
+        # (epoch second, wire requests, their summed latency in seconds)
+        self._seconds: deque[tuple[int, int, float]] = deque(maxlen=120)
         self._polls: dict[int, deque[PollRecord]] = {}
 
     def handle(self, event: RequestFinished) -> None:
@@ -35,11 +36,15 @@ class RequestLedger:
         self.bytes_decoded += event.bytes_decoded
         if event.error is not None:
             self.errors += 1
-        second = int(event.at.timestamp())
-        if self._seconds and self._seconds[-1][0] == second:
-            self._seconds[-1] = (second, self._seconds[-1][1] + 1)
-        else:
-            self._seconds.append((second, 1))
+        if not (event.cache_hit or event.coalesced):
+            # Only what went over the wire: the rate the budget limits, and a latency that
+            # is the API's, not the cache's.
+            second = int(event.at.timestamp())
+            if self._seconds and self._seconds[-1][0] == second:
+                _, count, latency = self._seconds[-1]
+                self._seconds[-1] = (second, count + 1, latency + event.latency_s)
+            else:
+                self._seconds.append((second, 1, event.latency_s))
         if event.kind in ("feed", "diff_patch", "timestamps"):
             game_pk = game_pk_in_url(event.url)
             if game_pk is not None:
@@ -57,10 +62,17 @@ class RequestLedger:
                 )
 
     def per_second(self, now: datetime, span: int = 60) -> tuple[float, ...]:
-        """Requests in each of the last ``span`` clock seconds, oldest first."""
+        """Wire requests in each of the last ``span`` clock seconds, oldest first."""
         end = int(now.timestamp())
-        counts = dict(self._seconds)
+        counts = {second: count for second, count, _ in self._seconds}
         return tuple(float(counts.get(s, 0)) for s in range(end - span + 1, end + 1))
+
+    def latency_ms_per_second(self, now: datetime, span: int = 60) -> tuple[float, ...]:
+        """Mean latency (ms) of the wire requests of each of the last ``span`` clock seconds,
+        oldest first; 0 for a second without any."""
+        end = int(now.timestamp())
+        means = {second: 1000.0 * total / count for second, count, total in self._seconds}
+        return tuple(means.get(s, 0.0) for s in range(end - span + 1, end + 1))
 
     def polls_of(self, game_pk: int) -> tuple[PollRecord, ...]:
         return tuple(self._polls.get(game_pk, ()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlbdash.errors import UsageError
@@ -16,12 +17,14 @@ from mlbdash.ingest.views import (
     InningLine,
     Linescore,
     StateChange,
+    VersionMark,
 )
 from mlbdash.mlb.feed import Linescore as LinescoreModel
 
 if TYPE_CHECKING:
     from mlbdash.ingest.runtime import Runtime
     from mlbdash.ingest.scheduler.states import GameTrack
+    from mlbdash.ingest.store.feeds import VersionInfo
 
 FINDINGS_SHOWN = 200
 
@@ -100,6 +103,7 @@ class ViewBuilder:
                 throttled_total=budget.pushbacks,
                 retries_total=ledger.retries,
                 errors_total=ledger.errors,
+                latency_ms=ledger.latency_ms_per_second(now),
             ),
             checks=tuple(CheckRow(c.name, c.status, c.reason) for c in rt.monitor.checks()),
             alerts=tuple(a.row() for a in rt.monitor.alerts.open_alerts()),
@@ -118,6 +122,7 @@ class ViewBuilder:
         history = await rt.store.state_history(game_pk)
         async with rt.store.read() as conn:
             records = await finding_rows.list_findings(conn, game_pk=game_pk)
+        versions = await rt.store.list_versions(game_pk)
         return GameDetail(
             row=self.game_row(track),
             linescore=linescore_of(feed) if feed else None,
@@ -134,7 +139,21 @@ class ViewBuilder:
             polls=rt.ledger.polls_of(game_pk),
             findings=tuple(finding_row(r) for r in records),
             feed=feed,
+            versions=version_marks(versions, records),
         )
+
+
+def version_marks(
+    stored: Sequence[VersionInfo], records: Sequence[finding_rows.FindingRecord]
+) -> tuple[VersionMark, ...]:
+    """Each stored version with how it came and how many findings were last seen on it."""
+    raised: dict[str, int] = {}
+    for record in records:
+        if record.timecode:
+            raised[record.timecode] = raised.get(record.timecode, 0) + 1
+    return tuple(
+        VersionMark(v.timecode, v.stored_at, v.kind, raised.get(v.timecode, 0)) for v in stored
+    )
 
 
 def finding_row(record: finding_rows.FindingRecord) -> FindingRow:

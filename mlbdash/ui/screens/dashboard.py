@@ -110,6 +110,10 @@ class DashboardScreen(Screen[None]):
         self._budget: BudgetView | None = None
         self._budget_reason: str | None = None
         self._rps: deque[float] = deque(maxlen=SPARKLINE_SECONDS)
+        self._latency: deque[float] = deque(maxlen=SPARKLINE_SECONDS)
+        # Wire requests since the last metrics sample: count, summed latency (s), sample time.
+        self._sample = (0, 0.0)
+        self._sampled_at: datetime | None = None
         self._league_dates: tuple[str, ...] = ()
         self._api_url = source.api_url
         self._needle = ""
@@ -160,7 +164,11 @@ class DashboardScreen(Screen[None]):
         self._api_url = snap.api_url
         if snap.budget is not None:
             self._budget = snap.budget
-            self._rps = deque(snap.budget.requests_per_s, maxlen=SPARKLINE_SECONDS)
+            if self._sampled_at is None:
+                # Until samples arrive, the pipeline's own per-second history; afterwards the
+                # samples carry on from it.
+                self._rps = deque(snap.budget.requests_per_s, maxlen=SPARKLINE_SECONDS)
+                self._latency = deque(snap.budget.latency_ms, maxlen=SPARKLINE_SECONDS)
         self._paint(
             self._paint_header,
             self._paint_games,
@@ -237,8 +245,28 @@ class DashboardScreen(Screen[None]):
             return
         self._set_game(old, replace(old, state=event.new, detailed_state=event.detailed_state))
 
+    def note_request(self, event: ev.RequestFinished) -> None:
+        """Count a finished request for the next sample (wire requests only: cache hits and
+        coalesced callers cost the budget nothing and have no latency of the API's)."""
+        if event.cache_hit or event.coalesced:
+            return
+        count, latency = self._sample
+        self._sample = (count + 1, latency + event.latency_s)
+
+    def note_sample(self, event: ev.MetricsSampled) -> None:
+        """Close a bucket: requests per clock second since the last sample (the seconds the
+        budget counts in) and their mean latency. Called in event order, with note_request,
+        so requests land in the bucket they belong to; painting follows in apply_metrics."""
+        count, latency = self._sample
+        self._sample = (0, 0.0)
+        elapsed = 1.0
+        if self._sampled_at is not None:
+            elapsed = max((event.at - self._sampled_at).total_seconds(), 1e-9)
+        self._sampled_at = event.at
+        self._rps.append(count / elapsed)
+        self._latency.append(1000.0 * latency / count if count else 0.0)
+
     def apply_metrics(self, event: ev.MetricsSampled) -> None:
-        self._rps.append(event.requests_per_s)
         base = self._budget
         self._budget = BudgetView(
             rate_per_s=event.budget_rate_per_s,
@@ -251,6 +279,7 @@ class DashboardScreen(Screen[None]):
             throttled_total=event.throttled_total,
             retries_total=event.retries_total,
             errors_total=event.errors_total,
+            latency_ms=tuple(self._latency),
         )
         self._paint(self._paint_rate)
 
@@ -321,7 +350,9 @@ class DashboardScreen(Screen[None]):
         budget = self._budget
         if budget is not None:
             budget = replace(budget, requests_per_s=tuple(self._rps))
-        self.query_one(RateLimitPanel).show(budget, self._clock.now(), self._budget_reason)
+        self.query_one(RateLimitPanel).show(
+            budget, self._clock.now(), self._budget_reason, tuple(self._latency)
+        )
 
     def _paint_health(self) -> None:
         self.query_one(HealthPanel).show(self._checks.values(), self._alerts, self._clock.now())

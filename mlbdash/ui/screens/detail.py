@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
@@ -22,6 +22,8 @@ from mlbdash.ui import format as fmt
 from mlbdash.ui.source import DashboardSource
 from mlbdash.ui.widgets.feedtree import FeedTree
 from mlbdash.ui.widgets.keyed import selected_key, sync_rows
+from mlbdash.ui.widgets.runs import RunsByInning
+from mlbdash.ui.widgets.versions import VersionStrip
 
 # A live game can update several times a second at replay speed; reading its stored feed that
 # often would be wasted work, so reloads are at least this many (real) seconds apart.
@@ -131,7 +133,10 @@ class GameDetailScreen(Screen[None]):
             )
             linescore.can_focus = False
             yield linescore
-            yield Static(Text("loading…", style="dim"), id="current-play")
+            with Vertical(id="detail-right"):
+                yield Static(Text("loading…", style="dim"), id="current-play")
+                yield RunsByInning(id="runs")
+        yield VersionStrip(id="versions")
         with TabbedContent(id="detail-tabs"):
             if wide:
                 with TabPane("Findings", id="tab-findings"):
@@ -205,6 +210,8 @@ class GameDetailScreen(Screen[None]):
             if count.plain:
                 play = Text.assemble(count, "\n", play)
             self.query_one("#current-play", Static).update(play)
+            self.query_one(RunsByInning).show(detail.linescore, detail.row.away, detail.row.home)
+            self.query_one(VersionStrip).show(detail.versions)
             self._show_findings(detail)
             self._show_timeline(detail)
             self._show_polls(detail)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Sparkline
 
 from mlbdash.ingest.views import AlertRow, BudgetView, CheckRow, FindingRow
@@ -70,56 +70,97 @@ class ValidationPanel(Vertical):
 
 
 class RateLimitPanel(Vertical):
-    """The request budget, requests per second over the last minute, push-back from the API."""
+    """The request budget; requests per second and their latency over the last minute, side
+    by side; push-back from the API."""
 
     def compose(self) -> ComposeResult:
         yield TextLines(id="budget")
-        yield Sparkline([], id="rps", summary_function=max)
+        with Horizontal(id="rate-charts"):
+            with Vertical(classes="chart"):
+                yield TextLines(id="rps-label")
+                yield Sparkline([], id="rps", summary_function=max)
+            with Vertical(classes="chart"):
+                yield TextLines(id="latency-label")
+                yield Sparkline([], id="latency", summary_function=max)
         yield TextLines(id="pushback")
 
     def on_mount(self) -> None:
         self.border_title = "Rate limit"
 
-    def show(self, budget: BudgetView | None, now: datetime, reason: str | None = None) -> None:
+    def show(
+        self,
+        budget: BudgetView | None,
+        now: datetime,
+        reason: str | None = None,
+        latency_ms: Sequence[float] = (),
+    ) -> None:
         if budget is None:
             self.query_one("#budget", TextLines).show_text(Text("no requests yet", style="dim"))
             self.query_one("#pushback", TextLines).show_text(Text())
             return
-        # Short lines: the panel is about 24 columns wide on an 80-column terminal.
-        shrunk = budget.rate_per_s < budget.nominal_rate_per_s
-        line = Text(no_wrap=True, overflow="ellipsis")
-        line.append("budget ", style="dim")
-        line.append(f"{budget.rate_per_s:g}", style="yellow" if shrunk else "")
-        line.append(f"/{budget.nominal_rate_per_s:g} req/s\n")
-        line.append("in use ", style="dim")
-        line.append(str(budget.in_use))
-        line.append("  waiting ", style="dim")
-        line.append(str(budget.waiting), style="yellow" if budget.waiting else "")
+        self.query_one("#budget", TextLines).show_text(budget_text(budget))
         series = budget.requests_per_s
-        line.append("\nreq/s ", style="dim")
-        line.append(f"{series[-1] if series else 0.0:.1f}")
-        line.append("  peak ", style="dim")
-        line.append(f"{max(series, default=0.0):.1f}")
-        self.query_one("#budget", TextLines).show_text(line)
+        self.query_one("#rps-label", TextLines).show_text(
+            chart_label("req/s", series[-1] if series else 0.0, series, "{:.1f}")
+        )
         self.query_one("#rps", Sparkline).data = list(series)
-        push = Text(no_wrap=True, overflow="ellipsis")
-        push.append("429s ", style="dim")
-        push.append(str(budget.throttled_total), style="bold red" if budget.throttled_total else "")
-        push.append("  retries ", style="dim")
-        push.append(str(budget.retries_total), style="yellow" if budget.retries_total else "")
-        push.append("  err ", style="dim")
-        push.append(str(budget.errors_total), style="red" if budget.errors_total else "")
-        push.append("\n")
-        if budget.paused_until is not None and budget.paused_until > now:
-            wait = int((budget.paused_until - now).total_seconds())
-            push.append(f"backoff: paused {wait}s", style="bold yellow")
-        elif shrunk:
-            push.append("backoff: budget reduced", style="yellow")
-        else:
-            push.append("no backoff", style="green")
-        if reason and (shrunk or budget.paused_until is not None):
-            push.append(f" ({reason})", style="dim")
-        self.query_one("#pushback", TextLines).show_text(push)
+        self.query_one("#latency-label", TextLines).show_text(
+            chart_label("ms", latency_ms[-1] if latency_ms else 0.0, latency_ms, "{:.0f}")
+        )
+        self.query_one("#latency", Sparkline).data = list(latency_ms)
+        self.query_one("#pushback", TextLines).show_text(pushback_text(budget, now, reason))
+
+
+def budget_text(budget: BudgetView) -> Text:
+    """The limit with its burst (a second can hold up to rate + burst requests, so a peak
+    above the rate is allowed), then what is in flight and queued right now."""
+    # Short lines: the panel is about 24 columns wide on an 80-column terminal.
+    shrunk = budget.rate_per_s < budget.nominal_rate_per_s
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append("limit ", style="dim")
+    line.append(f"{budget.rate_per_s:g}/s", style="yellow" if shrunk else "")
+    if shrunk:
+        line.append(f" of {budget.nominal_rate_per_s:g}/s", style="dim")
+    elif budget.burst:
+        line.append("  burst ", style="dim")
+        line.append(str(budget.burst))
+    line.append("\nin flight ", style="dim")
+    line.append(str(budget.in_use))
+    line.append("  queued ", style="dim")
+    line.append(str(budget.waiting), style="yellow" if budget.waiting else "")
+    return line
+
+
+def chart_label(name: str, now: float, series: Sequence[float], spec: str) -> Text:
+    """``req/s 0.3`` over ``max 13``: the latest value, then the highest of the minute."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{name} ", style="dim")
+    text.append(spec.format(now))
+    text.append("\nmax ", style="dim")
+    text.append(spec.format(max(series, default=0.0)))
+    return text
+
+
+def pushback_text(budget: BudgetView, now: datetime, reason: str | None) -> Text:
+    shrunk = budget.rate_per_s < budget.nominal_rate_per_s
+    push = Text(no_wrap=True, overflow="ellipsis")
+    push.append("429s ", style="dim")
+    push.append(str(budget.throttled_total), style="bold red" if budget.throttled_total else "")
+    push.append("  retries ", style="dim")
+    push.append(str(budget.retries_total), style="yellow" if budget.retries_total else "")
+    push.append("  err ", style="dim")
+    push.append(str(budget.errors_total), style="red" if budget.errors_total else "")
+    push.append("\n")
+    if budget.paused_until is not None and budget.paused_until > now:
+        wait = int((budget.paused_until - now).total_seconds())
+        push.append(f"backoff: paused {wait}s", style="bold yellow")
+    elif shrunk:
+        push.append("backoff: limit reduced", style="yellow")
+    else:
+        push.append("no backoff", style="green")
+    if reason and (shrunk or budget.paused_until is not None):
+        push.append(f" ({reason})", style="dim")
+    return push
 
 
 class HealthPanel(Vertical):

@@ -1,0 +1,114 @@
+"""The version strip: a game's stored versions over time, one mark per version.
+
+Each mark is coloured by how the version came: a diffPatch block, a whole feed, or a version on
+which a finding was recorded (that colour wins). Marks run oldest to newest, left to right and
+then onto the next line; a long game that would need more than ``max_lines`` lines keeps its
+newest versions and says how many earlier ones are left out. ``selected`` highlights one version
+(by index into ``versions``) for screens that step through them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+
+from rich.text import Text
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from mlbdash.ingest.views import VersionMark
+from mlbdash.mlb.dates import LEAGUE_TIMEZONE
+
+MARK = "▌"
+KIND_STYLE = {"diff": "green", "full": "bold cyan", "finding": "bold red"}
+KIND_LABEL = {"diff": "diff", "full": "whole feed", "finding": "finding"}
+MAX_LINES = 4
+
+
+def mark_kind(version: VersionMark) -> str:
+    """``finding`` when a finding was recorded on the version, else how it came."""
+    if version.findings:
+        return "finding"
+    return "full" if version.kind == "full" else "diff"
+
+
+def strip_lines(
+    versions: Sequence[VersionMark],
+    width: int,
+    *,
+    max_lines: int = MAX_LINES,
+    selected: int | None = None,
+) -> list[Text]:
+    """The marks as lines of at most ``width`` cells, newest kept when they do not all fit."""
+    width = max(1, width)
+    room = width * max_lines
+    first = 0
+    lines: list[Text] = []
+    if len(versions) > room:
+        # One line says what is left out; the rest holds the newest marks.
+        room = width * (max_lines - 1)
+        first = len(versions) - room
+        lines.append(Text(f"… {first} earlier versions not shown", style="dim"))
+    line = Text(no_wrap=True)
+    for index in range(first, len(versions)):
+        style = KIND_STYLE[mark_kind(versions[index])]
+        if index == selected:
+            style += " reverse"
+        line.append(MARK, style=style)
+        if line.cell_len >= width:
+            lines.append(line)
+            line = Text(no_wrap=True)
+    if line.cell_len or not lines:
+        lines.append(line)
+    return lines
+
+
+def legend(versions: Sequence[VersionMark], zone: tzinfo = LEAGUE_TIMEZONE) -> Text:
+    """``▌diff 12  ▌whole feed 1  ▌finding 2   19:02:11 → 21:48:40 ET``."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    counts = dict.fromkeys(KIND_STYLE, 0)
+    for version in versions:
+        counts[mark_kind(version)] += 1
+    for kind, style in KIND_STYLE.items():
+        text.append(MARK, style=style)
+        text.append(f"{KIND_LABEL[kind]} {counts[kind]}  ", style="dim")
+    if versions:
+        first = versions[0].stored_at.astimezone(zone)
+        last = versions[-1].stored_at.astimezone(zone)
+        text.append(f" {first:%H:%M:%S} → {last:%H:%M:%S} {first:%Z}", style="dim")
+    return text
+
+
+class VersionStrip(Widget):
+    """Versions of one game (``versions``), stored time running left to right."""
+
+    DEFAULT_CSS = """
+    VersionStrip {
+        height: auto;
+    }
+    """
+
+    versions: reactive[tuple[VersionMark, ...]] = reactive((), layout=True)
+    selected: reactive[int | None] = reactive(None)
+
+    def __init__(self, *, zone: tzinfo = LEAGUE_TIMEZONE, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.zone = zone
+
+    def show(self, versions: Sequence[VersionMark]) -> None:
+        versions = tuple(versions)
+        if versions != self.versions:
+            self.versions = versions
+
+    def _lines(self, width: int) -> list[Text]:
+        if not self.versions:
+            return [Text("no versions stored yet", style="dim")]
+        marks = strip_lines(self.versions, width, selected=self.selected)
+        return [legend(self.versions, self.zone), *marks]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines(width))
+
+    def render(self) -> Text:
+        return Text("\n").join(self._lines(self.content_size.width))
