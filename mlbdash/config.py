@@ -65,6 +65,12 @@ class Settings(BaseModel):
     max_concurrency: int = Field(16, ge=1, le=4096)
     connect_timeout_s: float = Field(5.0, gt=0)
     read_timeout_s: float = Field(20.0, gt=0)
+    # Per-read timeouts never end a body that keeps trickling: every attempt also has a deadline
+    # for the whole exchange (connect, headers and the last byte of the body), in real seconds.
+    request_deadline_s: float = Field(30.0, gt=0)
+    # A scheduler job (one game's poll with its retries and back-fill, or a schedule read) is
+    # cancelled past this many real seconds and counted as a failed poll.
+    job_deadline_s: float = Field(300.0, gt=0)
     max_body_bytes: int = Field(25_000_000, gt=0)
     retry_attempts: int = Field(5, ge=1, le=50)
     retry_max_elapsed_s: float = Field(120.0, gt=0)

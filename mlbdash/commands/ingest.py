@@ -3,8 +3,9 @@
 Progress goes to stderr (one refreshed status line on a terminal, plain lines otherwise), so
 stdout holds only the summary: a table, or with ``--json`` one JSON object. Exit 0 when every
 tracked game reached a terminal state with its final feed stored, 1 when coverage is
-incomplete at stop, 2 for usage or configuration errors. Ctrl-C or SIGTERM stops cleanly and
-still prints the summary.
+incomplete at stop or something could not be stored, 2 for usage or configuration errors.
+Ctrl-C (SIGINT) and SIGTERM stop cleanly, finishing or rolling back the write in progress, still
+print the summary, and exit 130 and 143 as a shell expects.
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ from mlbdash.ingest.scheduler.summary import IngestSummary
 from mlbdash.mlb.dates import parse_api_date
 
 PROGRESS_EVERY_S = 1.0  # real seconds between status lines
+EPILOG = """\
+exit codes:
+  0    every tracked game terminal with its final feed stored and audited, nothing unstored
+  1    incomplete at stop: a game not final, a version not stored, an audit gap, a failed write
+  2    usage error: bad flags, settings or dates
+  130  stopped by Ctrl-C (SIGINT); 143 stopped by SIGTERM (the summary is still printed)
+"""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,6 +48,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "to their final feed, storing every version and validating it. Progress goes to "
             "stderr; the summary to stdout."
         ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     when = parser.add_argument_group("dates")
     when.add_argument("--date", help="one league date, YYYY-MM-DD (default: today)")
@@ -131,8 +141,8 @@ async def _ingest(
         progress = Progress(rt, sys.stderr)
         unsubscribe = rt.subscribe(progress.handle)
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, rt.stop)
+        loop.add_signal_handler(signal.SIGINT, rt.stop, "interrupted")
+        loop.add_signal_handler(signal.SIGTERM, rt.stop, "terminated")
         ticker = asyncio.create_task(progress.run())
         try:
             summary = await rt.run(

@@ -9,9 +9,11 @@ oversize body in memory. Every logical request ends in exactly one ``RequestFini
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from types import TracebackType
@@ -31,6 +33,7 @@ from mlbdash.ingest.errors import (
     HttpStatusError,
     NotFound,
     RedirectLoop,
+    RequestAborted,
     RequestFailed,
     TransportFailure,
 )
@@ -105,6 +108,7 @@ class MlbApiClient:
         transport: httpx.AsyncBaseTransport | None = None,
         connect_timeout_s: float = 5.0,
         read_timeout_s: float = 20.0,
+        deadline_s: float = 30.0,
         max_body_bytes: int = 25_000_000,
         user_agent: str = f"mlbdash/{__version__}",
     ) -> None:
@@ -116,9 +120,13 @@ class MlbApiClient:
         self.cache = cache if cache is not None else ResponseCache(clock=self.clock)
         self._transport = transport
         self._timeout = httpx.Timeout(read_timeout_s, connect=connect_timeout_s)
+        self.deadline_s = deadline_s
         self.max_body_bytes = max_body_bytes
         self.user_agent = user_agent
         self._http: httpx.AsyncClient | None = None
+        # Done once abort_requests() is called: every request waiting on the network or on a
+        # retry's backoff ends at once with RequestAborted (made on the running loop).
+        self._aborted: asyncio.Future[None] | None = None
 
     @classmethod
     def from_settings(
@@ -156,10 +164,12 @@ class MlbApiClient:
             transport=transport,
             connect_timeout_s=settings.connect_timeout_s,
             read_timeout_s=settings.read_timeout_s,
+            deadline_s=settings.request_deadline_s,
             max_body_bytes=settings.max_body_bytes,
         )
 
     async def __aenter__(self) -> Self:
+        self._aborted = asyncio.get_running_loop().create_future()
         self._http = httpx.AsyncClient(
             transport=self._transport,
             timeout=self._timeout,
@@ -182,6 +192,36 @@ class MlbApiClient:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+    def abort_requests(self) -> None:
+        """End every request in flight (and refuse new ones) with ``RequestAborted``.
+
+        Only network waits and retry backoffs are cut: a caller's own work (a database write)
+        is never interrupted, so a run that stops finishes or rolls back what it was writing.
+        """
+        if self._aborted is not None and not self._aborted.done():
+            self._aborted.set_result(None)
+
+    async def _unless_aborted(self, url: str, work: Callable[[], Awaitable[T]]) -> T:
+        aborted = self._aborted
+        if aborted is None:
+            return await work()
+        if aborted.done():
+            raise RequestAborted(url, "not sent: the run is stopping")
+        task = asyncio.ensure_future(work())
+        try:
+            await asyncio.wait((task, aborted), return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if aborted.done() and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ApiError):
+                await task
+            raise RequestAborted(url, "stopped waiting: the run is stopping")
+        if task.cancelled() and aborted.done():
+            raise RequestAborted(url, "stopped waiting: the run is stopping")
+        return task.result()
 
     # -- typed endpoints ---------------------------------------------------------------------
 
@@ -333,7 +373,9 @@ class MlbApiClient:
             )
 
         try:
-            (exchange, retries), coalesced = await self.cache.coalesce(url, over_the_wire)
+            (exchange, retries), coalesced = await self._unless_aborted(
+                url, lambda: self.cache.coalesce(url, over_the_wire)
+            )
         except ApiError as exc:
             self._sink(
                 RequestFinished(
@@ -399,8 +441,15 @@ class MlbApiClient:
         headers = self.cache.conditional_headers(url) if self.cache.cacheable(kind) else {}
         async with self.budget.slot():
             try:
-                async with self._http.stream("GET", url, headers=headers) as response:
-                    return await self._read(kind, url, response, bool(headers))
+                # httpx's timeouts are per read: a body that sends a byte now and then would
+                # hold this game's poll for ever. The deadline covers the whole exchange.
+                async with asyncio.timeout(self.deadline_s):
+                    async with self._http.stream("GET", url, headers=headers) as response:
+                        return await self._read(kind, url, response, bool(headers))
+            except TimeoutError:
+                raise TransportFailure(
+                    url, f"no whole answer within the {self.deadline_s:g} s deadline"
+                ) from None
             except httpx.TooManyRedirects:
                 raise RedirectLoop(
                     url, f"redirect loop (more than {MAX_REDIRECTS} redirects)"

@@ -68,3 +68,7 @@ class RequestFailed(ApiError):
         super().__init__(url, f"gave up after {attempts} attempts: {reason}")
         self.last_reason = reason
         self.attempts = attempts
+
+
+class RequestAborted(ApiError):
+    """The request was given up because the run is stopping (a signal, ``--duration``)."""

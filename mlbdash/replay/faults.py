@@ -15,6 +15,8 @@ rate-driven faults hits a request, and ``latency`` comes on top.
     html=0.01               a 502/503 HTML error page, as a proxy in front would send
     drip=0.01               the body trickles out in 20 chunks over 2 s
     drip=0.01:seconds=5     ... over 5 s
+    hang=0.01               a 200 whose chunked body never ends: one byte every 5 s, for ever
+    hang=0.01:every=0.5     ... one byte every 0.5 s
     drift=0.02              schema drift: one field renamed, dropped, or a number sent as a string
     outage=@00:40+90s       every request fails (503) from 40 min after the virtual start, for 90
                             virtual seconds; ``@HH:MM[:SS]`` is an offset from the virtual start,
@@ -40,7 +42,8 @@ from typing import Any
 
 from mlbdash.replay.timeutil import parse_iso
 
-RATE_FAULTS = ("reset", "429", "error", "html", "truncate", "drip", "drift")
+# Appended kinds go last: a seed's draws for the older kinds stay what they were.
+RATE_FAULTS = ("reset", "429", "error", "html", "truncate", "drip", "drift", "hang")
 
 
 class FaultSpecError(ValueError):
@@ -62,6 +65,7 @@ class FaultSpec:
     error_codes: tuple[int, ...] = (500, 502, 503)
     retry_after: int = 1
     drip_seconds: float = 2.0
+    hang_every_s: float = 5.0
     outages: tuple[Outage, ...] = ()
 
     @property
@@ -115,6 +119,7 @@ def parse_fault_spec(spec: str | None) -> FaultSpec:
     codes: tuple[int, ...] = (500, 502, 503)
     retry_after = 1
     drip_seconds = 2.0
+    hang_every_s = 5.0
     outages: list[Outage] = []
     for raw in spec.split(","):
         item = raw.strip()
@@ -151,6 +156,10 @@ def parse_fault_spec(spec: str | None) -> FaultSpec:
                 retry_after = round(_duration(options.pop("retry-after") + "s", item))
             if name == "drip" and "seconds" in options:
                 drip_seconds = _duration(options.pop("seconds") + "s", item)
+            if name == "hang" and "every" in options:
+                hang_every_s = _duration(options.pop("every") + "s", item)
+                if hang_every_s <= 0:
+                    raise FaultSpecError(f"every in {item!r} must be more than 0")
             if options:
                 raise FaultSpecError(f"unknown option {next(iter(options))!r} in {item!r}")
         else:
@@ -158,7 +167,7 @@ def parse_fault_spec(spec: str | None) -> FaultSpec:
             raise FaultSpecError(f"unknown fault {name!r} (known: {known})")
     if sum(rates.values()) > 1.0:
         raise FaultSpecError("fault rates add up to more than 1")
-    return FaultSpec(latency, rates, codes, retry_after, drip_seconds, tuple(outages))
+    return FaultSpec(latency, rates, codes, retry_after, drip_seconds, hang_every_s, tuple(outages))
 
 
 @dataclass(frozen=True)

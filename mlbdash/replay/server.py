@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import gzip
 import hashlib
 import json
@@ -255,6 +256,8 @@ class ReplayApp:
         self.stats.count(self.stats.faults, kind)
         if kind == "drift":
             return self._drifted(request, response, payload, draw.rng)
+        if kind == "hang":
+            return await self._hang(request, response, payload)
         stream = web.StreamResponse(status=200, headers=response.headers)
         stream.headers["X-Replay-Fault"] = kind
         stream.content_length = len(payload)
@@ -268,6 +271,24 @@ class ReplayApp:
             await stream.write(payload[offset : offset + chunk])
             await asyncio.sleep(spec.drip_seconds / 20)
         await stream.write_eof()
+        return stream
+
+    async def _hang(
+        self, request: web.Request, response: web.Response, payload: bytes
+    ) -> web.StreamResponse:
+        """A chunked 200 that never ends, as a stuck proxy sends: one byte now and then until
+        the client goes away."""
+        stream = web.StreamResponse(status=200, headers=response.headers)
+        stream.headers["X-Replay-Fault"] = "hang"
+        stream.headers.pop("Content-Length", None)
+        stream.enable_chunked_encoding()
+        await stream.prepare(request)
+        offset = 0
+        with contextlib.suppress(ConnectionError):  # the client gave up: the end of it
+            while True:
+                await stream.write(payload[offset % len(payload) : offset % len(payload) + 1])
+                offset += 1
+                await asyncio.sleep(self.options.faults.hang_every_s)
         return stream
 
     def _fault(

@@ -109,3 +109,21 @@ async def test_outage_window_is_in_virtual_time_and_spares_the_clock() -> None:
     assert during.status_code == 503 and during_schedule.status_code == 503
     assert clock_answer.status_code == 200
     assert after.status_code == 200
+
+
+async def test_hang_sends_a_body_that_never_ends() -> None:
+    spec = parse_fault_spec("hang=1:every=0.01")
+    assert spec.rates == {"hang": 1.0} and spec.hang_every_s == 0.01
+    async with (
+        serve(demo_options(faults=spec)) as (_, client, _c),
+        client.stream("GET", FEED) as answer,
+    ):
+        assert answer.status_code == 200 and answer.headers["X-Replay-Fault"] == "hang"
+        # No length promised: the client cannot know the body will never end.
+        assert "content-length" not in answer.headers
+        sizes = []
+        async for chunk in answer.aiter_raw():
+            sizes.append(len(chunk))
+            if len(sizes) == 20:
+                break
+    assert sum(sizes) < 100  # a trickle: a byte or so per read

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -115,7 +116,7 @@ class IngestRun:
         return "".join(self.stderr_lines)
 
 
-def ingest_argv(url: str, db: Path) -> list[str]:
+def ingest_argv(url: str, db: Path, stop: tuple[str, ...] = ("--until-done",)) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -127,7 +128,7 @@ def ingest_argv(url: str, db: Path) -> list[str]:
         str(db),
         "--date",
         BENCH_DATE.isoformat(),
-        "--until-done",
+        *stop,
         "--json",
     ]
 
@@ -139,10 +140,13 @@ async def run_ingest(
     *,
     kill_after_lines: int | None = None,
     timeout_s: float = 240.0,
+    stop: tuple[str, ...] = ("--until-done",),
+    signum: int = signal.SIGKILL,
 ) -> IngestRun:
-    """``mlbdash ingest --until-done``; SIGKILLed after that many stderr lines if asked."""
+    """``mlbdash ingest --until-done`` (or ``stop``'s flags); sent ``signum`` (SIGKILL) after
+    ``kill_after_lines`` stderr lines if asked."""
     proc = await asyncio.create_subprocess_exec(
-        *ingest_argv(url, db),
+        *ingest_argv(url, db, stop),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=env,
@@ -156,7 +160,7 @@ async def run_ingest(
         while line := await proc.stderr.readline():
             run.stderr_lines.append(line.decode(errors="replace"))
             if kill_after_lines is not None and len(run.stderr_lines) == kill_after_lines:
-                proc.kill()
+                proc.send_signal(signum)
                 run.killed = True
 
     try:
@@ -170,3 +174,55 @@ async def run_ingest(
         if not stdout_task.done():
             stdout_task.cancel()
     return run
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """A game's stored versions against the server's, version by version."""
+
+    server: int
+    stored: int
+    missing: tuple[str, ...]
+    extra: tuple[str, ...]
+    differing: tuple[str, ...]  # stored under a server timecode with other content
+
+    @property
+    def exact(self) -> bool:
+        return not (self.missing or self.extra or self.differing)
+
+
+def _comparable(feed: dict[str, Any]) -> dict[str, Any]:
+    # diffPatch's whole-feed answer has no copyright line (as on the real API); the version's
+    # content is everything else.
+    return {k: v for k, v in feed.items() if k != "copyright"}
+
+
+async def compare_versions(
+    db: Path, layout: BenchLayout, games: tuple[int, ...] | None = None
+) -> dict[int, VersionDiff]:
+    """Every version the server made for each game against what the database holds."""
+    world = World(layout.options())
+    out: dict[int, VersionDiff] = {}
+    async with Store.open(db, clock=ManualClock()) as store:
+        for game_pk in games or layout.games:
+            timeline = world.games[game_pk].timeline
+            assert timeline is not None
+            server = {timeline.timecode(i): i for i in range(len(timeline.times))}
+            stored = [v.timecode for v in await store.list_versions(game_pk)]
+            held = set(stored)
+            differing = []
+            for timecode in stored:
+                if timecode not in server:
+                    continue
+                mine = await store.load_version(game_pk, timecode)
+                truth = timeline.build(server[timecode])
+                if mine is None or _comparable(mine) != _comparable(truth):
+                    differing.append(timecode)
+            out[game_pk] = VersionDiff(
+                server=len(server),
+                stored=len(stored),
+                missing=tuple(t for t in server if t not in held),
+                extra=tuple(t for t in stored if t not in server),
+                differing=tuple(differing),
+            )
+    return out

@@ -97,6 +97,7 @@ class RuntimeBase:
         self._polls_pending: dict[int, tuple[int, datetime, datetime | None]] = {}
         self._flush_wanted = asyncio.Event()
         self._stop = asyncio.Event()
+        self._stop_reason = "stopped"
         # Held from a status change in the scheduler to its row in game_states, so the stored
         # transitions keep the order in which they happened.
         self._state_lock = asyncio.Lock()

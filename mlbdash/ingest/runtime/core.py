@@ -127,9 +127,18 @@ class Runtime(ScheduleRuntime):
         if self._driver is not None:
             await self._driver.wait_idle()
 
-    def stop(self) -> None:
-        """Ask ``run`` to end cleanly (signal handlers call this)."""
+    def stop(self, reason: str = "stopped") -> None:
+        """Ask ``run`` to end cleanly; ``reason`` becomes the summary's ``stop_reason``
+        (``interrupted`` for SIGINT, ``terminated`` for SIGTERM, ``duration``...).
+
+        Requests waiting on the network or a backoff end at once; a write in progress is
+        finished (or rolled back), never cut off.
+        """
+        if not self._stop.is_set():
+            self._stop_reason = reason
         self._stop.set()
+        if self._client is not None:
+            self._client.abort_requests()
         if self._driver is not None:
             self._driver.wake()
 
@@ -154,12 +163,14 @@ class Runtime(ScheduleRuntime):
             on_crash=self._job_crashed,
             heartbeat=lambda: self._beat("scheduler"),
             heartbeat_s=HEARTBEAT_S,
+            job_deadline_s=self.settings.job_deadline_s,
+            on_overdue=self._job_overdue,
         )
         self._driver = driver
         loop = asyncio.get_running_loop()
         timer = None
         if duration_s is not None:
-            timer = loop.call_later(duration_s, self.stop)
+            timer = loop.call_later(duration_s, self.stop, "duration")
         self._closing.clear()
         # Loops that write to the store end on their own when asked (cancelling one inside a
         # transaction would leave the shared connection mid-rollback); the follow loop and the
@@ -192,10 +203,10 @@ class Runtime(ScheduleRuntime):
                 task.cancel()
             await asyncio.gather(*writers, *others, return_exceptions=True)
             self._driver = None
-        if until_done and scheduler.finished():
+        if self._stop.is_set() and self._stop_reason != "stopped":
+            reason = self._stop_reason
+        elif until_done and scheduler.finished():
             reason = "done"
-        elif duration_s is not None and self._stop.is_set():
-            reason = "duration"
         await self._flush_requests()
         with contextlib.suppress(StoreError):
             await self.monitor.tick()

@@ -108,6 +108,19 @@ class ScheduleRuntime(VersionRuntime):
             assert isinstance(job.key, date)
             await self._refresh_schedule(job.key)
 
+    def _job_overdue(self, job: Job, deadline_s: float) -> None:
+        """A job cancelled past its deadline: a failed poll; the game is polled again on its
+        plan (with the failure backoff), from what the store holds."""
+        now = self.clock.now()
+        reason = f"cancelled after the {deadline_s:g} s job deadline"
+        if job.kind == FEED:
+            assert isinstance(job.key, int)
+            self.scheduler.feed_failed(job.key, reason, now)
+            self._note_poll(job.key, success=False)
+        else:
+            assert isinstance(job.key, date)
+            self.scheduler.schedule_failed(job.key, now)
+
     def _job_crashed(self, job: Job, exc: BaseException) -> None:
         """A bug in a job: recorded as a failed poll so the game keeps being polled."""
         self._crashes += 1

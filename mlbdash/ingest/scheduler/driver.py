@@ -19,6 +19,7 @@ from mlbdash.mlb.clock import Clock
 
 RunJob = Callable[[Job], Awaitable[None]]
 OnCrash = Callable[[Job, BaseException], None]
+OnOverdue = Callable[[Job, float], None]
 
 
 class Driver:
@@ -32,6 +33,8 @@ class Driver:
         on_crash: OnCrash | None = None,
         heartbeat: Callable[[], None] | None = None,
         heartbeat_s: float = 2.0,
+        job_deadline_s: float | None = None,
+        on_overdue: OnOverdue | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -39,6 +42,11 @@ class Driver:
         self.clock = clock
         self._run_job = run_job
         self._on_crash = on_crash
+        # Real seconds a job may run; past it the job is cancelled and ``on_overdue`` told, so
+        # one stuck request or write never stops a game from being followed.
+        self.job_deadline_s = job_deadline_s
+        self._on_overdue = on_overdue
+        self.jobs_overdue = 0
         # Called on every pass of the dispatch loop, and the loop passes at least every
         # ``heartbeat_s`` real seconds, so a monitor can tell a quiet driver from a dead one.
         self._heartbeat = heartbeat
@@ -110,10 +118,20 @@ class Driver:
         return finished
 
     async def _guarded(self, job: Job) -> None:
+        deadline = asyncio.timeout(self.job_deadline_s)
         try:
-            await self._run_job(job)
+            async with deadline:
+                await self._run_job(job)
         except asyncio.CancelledError:
             raise
+        except TimeoutError as exc:
+            if not deadline.expired():
+                if self._on_crash is not None:
+                    self._on_crash(job, exc)
+                return
+            self.jobs_overdue += 1
+            if self._on_overdue is not None:
+                self._on_overdue(job, self.job_deadline_s or 0.0)
         except Exception as exc:
             # run_job records expected failures itself; this is a bug, but it must not stop
             # this game's polling for good, nor anyone else's.

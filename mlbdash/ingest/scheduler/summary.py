@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,6 +13,7 @@ from mlbdash.ingest.monitor.games import game_pk_in_url
 from mlbdash.ingest.views import PollRecord
 
 POLL_HISTORY = 50  # per game, for the detail screen
+STOP_SIGNALS = {"interrupted": int(signal.SIGINT), "terminated": int(signal.SIGTERM)}
 
 
 class RequestLedger:
@@ -112,7 +114,7 @@ class IngestSummary:
 
     started_at: datetime
     stopped_at: datetime
-    stop_reason: str  # done, duration, stopped
+    stop_reason: str  # done, duration, interrupted, terminated, stopped
     dates: tuple[str, ...]
     games: tuple[GameSummary, ...]
     requests: dict[str, Any]
@@ -129,6 +131,10 @@ class IngestSummary:
 
     @property
     def exit_code(self) -> int:
+        """130 after SIGINT, 143 after SIGTERM (128 + the signal, as shells expect); else 0
+        when complete, 1 when not."""
+        if self.stop_reason in STOP_SIGNALS:
+            return 128 + STOP_SIGNALS[self.stop_reason]
         return 0 if self.complete else 1
 
     def as_dict(self) -> dict[str, Any]:
