@@ -30,6 +30,7 @@ from mlbdash.ingest.validator.service import (
     validate_schedule,
 )
 from mlbdash.mlb.clock import SystemClock
+from mlbdash.mlb.text import terminal_safe, terminal_safe_or_none
 
 
 def register(subparsers: Any) -> None:
@@ -118,6 +119,7 @@ def validate_file(path: Path) -> Report:
 
 
 def _feed_label(feed: Mapping[str, Any]) -> dict[str, Any]:
+    """Game, matchup and timecode of a raw feed, its strings made terminal-safe."""
     game_data = feed.get("gameData")
     teams = game_data.get("teams") if isinstance(game_data, Mapping) else None
     matchup = None
@@ -126,11 +128,17 @@ def _feed_label(feed: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(away, Mapping) and isinstance(home, Mapping):
             matchup = f"{away.get('abbreviation')} @ {home.get('abbreviation')}"
     meta = feed.get("metaData")
+    timecode = meta.get("timeStamp") if isinstance(meta, Mapping) else None
+    game_pk = feed.get("gamePk")
     return {
-        "game_pk": feed.get("gamePk"),
-        "matchup": matchup,
-        "timecode": meta.get("timeStamp") if isinstance(meta, Mapping) else None,
+        "game_pk": game_pk if isinstance(game_pk, int) or game_pk is None else _safe(game_pk),
+        "matchup": terminal_safe_or_none(matchup),
+        "timecode": timecode if timecode is None else _safe(timecode),
     }
+
+
+def _safe(value: object) -> str:
+    return terminal_safe(value if isinstance(value, str) else json.dumps(value))
 
 
 async def validate_stored(db_path: Path, on: date | None) -> list[Report]:

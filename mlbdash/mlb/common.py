@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from mlbdash.mlb.text import ApiText
+
 if TYPE_CHECKING:
     from mlbdash.mlb.status import Lifecycle, StatusInfo
 
@@ -83,8 +85,8 @@ class PersonRef(MlbModel):
     known_extra = frozenset({"primaryNumber", "primaryPosition", "stats"})
 
     id: int | None = None
-    full_name: str | None = None
-    link: str | None = None
+    full_name: ApiText | None = None
+    link: ApiText | None = None
 
 
 class Team(MlbModel):
@@ -110,41 +112,41 @@ class Team(MlbModel):
     )
 
     id: int | None = None
-    name: str | None = None
-    link: str | None = None
-    abbreviation: str | None = None
-    team_name: str | None = None
-    short_name: str | None = None
-    club_name: str | None = None
-    location_name: str | None = None
+    name: ApiText | None = None
+    link: ApiText | None = None
+    abbreviation: ApiText | None = None
+    team_name: ApiText | None = None
+    short_name: ApiText | None = None
+    club_name: ApiText | None = None
+    location_name: ApiText | None = None
 
 
 class VenueTimeZone(MlbModel):
-    id: str | None = None
+    id: ApiText | None = None
     offset: int | None = None
     offset_at_game_time: int | None = None
-    tz: str | None = None
+    tz: ApiText | None = None
 
 
 class Venue(MlbModel):
     known_extra = frozenset({"active", "fieldInfo", "location", "season"})
 
     id: int | None = None
-    name: str | None = None
-    link: str | None = None
+    name: ApiText | None = None
+    link: ApiText | None = None
     time_zone: VenueTimeZone | None = None
 
 
 class GameStatus(MlbModel):
     """A game's status as sent; ``info`` maps it onto mlbdash's lifecycle."""
 
-    abstract_game_state: str | None = None
-    coded_game_state: str | None = None
-    detailed_state: str | None = None
-    status_code: str | None = None
+    abstract_game_state: ApiText | None = None
+    coded_game_state: ApiText | None = None
+    detailed_state: ApiText | None = None
+    status_code: ApiText | None = None
     start_time_tbd: bool | None = Field(default=None, alias="startTimeTBD")
-    reason: str | None = None
-    abstract_game_code: str | None = None
+    reason: ApiText | None = None
+    abstract_game_code: ApiText | None = None
 
     @property
     def info(self) -> StatusInfo:

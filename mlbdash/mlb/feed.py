@@ -25,6 +25,7 @@ from mlbdash.mlb.common import (
     UtcDatetime,
     Venue,
 )
+from mlbdash.mlb.text import ApiText
 from mlbdash.mlb.timecode import is_timecode, parse_timecode
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class MetaData(MlbModel):
     """The feed's version (``time_stamp``, a timecode) and the server's poll hint in seconds."""
 
     wait: int | None = None
-    time_stamp: str | None = None
+    time_stamp: ApiText | None = None
     game_events: list[str] = Field(default_factory=list)
     logical_events: list[str] = Field(default_factory=list)
 
@@ -59,8 +60,8 @@ class GameIds(MlbModel):
     known_extra = frozenset({"calendarEventID", "gamedayType", "id", "seasonDisplay", "tiebreaker"})
 
     pk: int | None = None
-    type: str | None = None
-    double_header: str | None = None
+    type: ApiText | None = None
+    double_header: ApiText | None = None
     game_number: int | None = None
     season: int | None = None
 
@@ -79,7 +80,7 @@ class GameDateTime(MlbModel):
     resume_date_time: UtcDatetime | None = None
     resumed_from_date: date | None = None
     resumed_from_date_time: UtcDatetime | None = None
-    day_night: str | None = None
+    day_night: ApiText | None = None
 
 
 class GameTeams(MlbModel):
@@ -133,9 +134,9 @@ class Player(MlbModel):
     )
 
     id: int | None = None
-    full_name: str | None = None
-    link: str | None = None
-    boxscore_name: str | None = None
+    full_name: ApiText | None = None
+    link: ApiText | None = None
+    boxscore_name: ApiText | None = None
     primary_number: NumericStr = None
 
 
@@ -163,9 +164,9 @@ class GameInfo(MlbModel):
 
 
 class Weather(MlbModel):
-    condition: str | None = None
+    condition: ApiText | None = None
     temp: LenientInt = None
-    wind: str | None = None
+    wind: ApiText | None = None
 
 
 class GameData(MlbModel):
@@ -206,10 +207,10 @@ class Count(MlbModel):
 class PlayResult(MlbModel):
     """What a plate appearance came to; mid at-bat there is no ``event`` yet."""
 
-    type: str | None = None
-    event: str | None = None
-    event_type: str | None = None
-    description: str | None = None
+    type: ApiText | None = None
+    event: ApiText | None = None
+    event_type: ApiText | None = None
+    description: ApiText | None = None
     rbi: int | None = None
     away_score: int | None = None
     home_score: int | None = None
@@ -220,7 +221,7 @@ class PlayAbout(MlbModel):
     known_extra = frozenset({"captivatingIndex"})
 
     at_bat_index: int | None = None
-    half_inning: str | None = None
+    half_inning: ApiText | None = None
     is_top_inning: bool | None = None
     inning: int | None = None
     start_time: UtcDatetime | None = None
@@ -264,9 +265,9 @@ class PlayEventDetails(MlbModel):
         }
     )
 
-    description: str | None = None
-    event: str | None = None
-    event_type: str | None = None
+    description: ApiText | None = None
+    event: ApiText | None = None
+    event_type: ApiText | None = None
     code: NumericStr = None
     is_in_play: bool | None = None
     is_strike: bool | None = None
@@ -299,10 +300,10 @@ class PlayEvent(MlbModel):
     )
 
     index: int | None = None
-    type: str | None = None
+    type: ApiText | None = None
     is_pitch: bool | None = None
     pitch_number: int | None = None
-    play_id: str | None = None
+    play_id: ApiText | None = None
     details: PlayEventDetails | None = None
     count: Count | None = None
     start_time: UtcDatetime | None = None
@@ -310,18 +311,18 @@ class PlayEvent(MlbModel):
 
 
 class RunnerMovement(MlbModel):
-    origin_base: str | None = None
-    start: str | None = None
-    end: str | None = None
-    out_base: str | None = None
+    origin_base: ApiText | None = None
+    start: ApiText | None = None
+    end: ApiText | None = None
+    out_base: ApiText | None = None
     is_out: bool | None = None
     out_number: int | None = None
 
 
 class RunnerDetails(MlbModel):
-    event: str | None = None
-    event_type: str | None = None
-    movement_reason: str | None = None
+    event: ApiText | None = None
+    event_type: ApiText | None = None
+    movement_reason: ApiText | None = None
     runner: PersonRef | None = None
     responsible_pitcher: PersonRef | None = None
     is_scoring_event: bool | None = None
@@ -335,7 +336,7 @@ class RunnerCredit(MlbModel):
     known_extra = frozenset({"position"})
 
     player: PersonRef | None = None
-    credit: str | None = None
+    credit: ApiText | None = None
 
 
 class Runner(MlbModel):
@@ -391,7 +392,7 @@ class InningLine(MlbModel):
 
 class LinescoreInning(MlbModel):
     num: int | None = None
-    ordinal_num: str | None = None
+    ordinal_num: ApiText | None = None
     home: InningLine | None = None
     away: InningLine | None = None
 
@@ -415,9 +416,9 @@ class Linescore(MlbModel):
     known_extra = frozenset({"copyright", "defense", "offense", "tiebreaker"})
 
     current_inning: int | None = None
-    current_inning_ordinal: str | None = None
-    inning_state: str | None = None
-    inning_half: str | None = None
+    current_inning_ordinal: ApiText | None = None
+    inning_state: ApiText | None = None
+    inning_half: ApiText | None = None
     is_top_inning: bool | None = None
     scheduled_innings: int | None = None
     innings: list[LinescoreInning] = Field(default_factory=list)
@@ -425,7 +426,7 @@ class Linescore(MlbModel):
     balls: int | None = None
     strikes: int | None = None
     outs: int | None = None
-    note: str | None = None
+    note: ApiText | None = None
 
 
 # --- liveData.boxscore ----------------------------------------------------------------------
@@ -471,8 +472,8 @@ class BattingStats(MlbModel):
     obp: LenientFloat = None
     slg: LenientFloat = None
     ops: LenientFloat = None
-    note: str | None = None
-    summary: str | None = None
+    note: ApiText | None = None
+    summary: ApiText | None = None
 
 
 class PitchingStats(MlbModel):
@@ -539,8 +540,8 @@ class PitchingStats(MlbModel):
     saves: int | None = None
     era: LenientFloat = None
     whip: LenientFloat = None
-    note: str | None = None
-    summary: str | None = None
+    note: ApiText | None = None
+    summary: ApiText | None = None
 
 
 class FieldingStats(MlbModel):
@@ -571,9 +572,9 @@ class StatGroups(MlbModel):
 
 class Position(MlbModel):
     code: NumericStr = None
-    name: str | None = None
-    type: str | None = None
-    abbreviation: str | None = None
+    name: ApiText | None = None
+    type: ApiText | None = None
+    abbreviation: ApiText | None = None
 
 
 class PlayerGameStatus(MlbModel):
@@ -637,9 +638,9 @@ class LiveData(MlbModel):
 class LiveFeed(MlbModel):
     """A whole GUMBO feed. ``copyright`` is absent from diffPatch's whole-game answer."""
 
-    copyright: str | None = None
+    copyright: ApiText | None = None
     game_pk: int | None = None
-    link: str | None = None
+    link: ApiText | None = None
     meta_data: MetaData | None = None
     game_data: GameData | None = None
     live_data: LiveData | None = None

@@ -24,6 +24,7 @@ from mlbdash.mlb.common import (
     Venue,
 )
 from mlbdash.mlb.feed import Linescore
+from mlbdash.mlb.text import ApiText
 
 
 class ScheduleTeam(MlbModel):
@@ -68,21 +69,21 @@ class ScheduleGame(MlbModel):
     )
 
     game_pk: int | None = None
-    game_guid: str | None = None
-    link: str | None = None
-    game_type: str | None = None
+    game_guid: ApiText | None = None
+    link: ApiText | None = None
+    game_type: ApiText | None = None
     season: int | None = None
     game_date: UtcDatetime | None = None
     official_date: dt.date | None = None
     status: GameStatus | None = None
     teams: ScheduleTeams | None = None
     venue: Venue | None = None
-    double_header: str | None = None
+    double_header: ApiText | None = None
     """N: no; Y: traditional (game 2 follows game 1); S: split (separate admissions)."""
     game_number: int | None = None
     scheduled_innings: int | None = None
-    description: str | None = None
-    series_description: str | None = None
+    description: ApiText | None = None
+    series_description: ApiText | None = None
     # A postponed game: where it went. The made-up game: where it came from.
     reschedule_date: UtcDatetime | None = None
     reschedule_game_date: dt.date | None = None
@@ -109,10 +110,10 @@ class ScheduleDate(MlbModel):
 
 
 class SeriesInfo(MlbModel):
-    id: str | None = None
+    id: ApiText | None = None
     sort_number: int | None = None
     is_default: bool | None = None
-    game_type: str | None = None
+    game_type: ApiText | None = None
 
 
 class ScheduleSeries(MlbModel):
@@ -131,7 +132,7 @@ class Schedule(MlbModel):
 
     known_extra = frozenset({"totalEvents", "totalItems"})
 
-    copyright: str | None = None
+    copyright: ApiText | None = None
     total_games: int | None = None
     total_games_in_progress: int | None = None
     wait: int | None = None

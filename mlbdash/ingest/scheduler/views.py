@@ -20,6 +20,7 @@ from mlbdash.ingest.views import (
     VersionMark,
 )
 from mlbdash.mlb.feed import Linescore as LinescoreModel
+from mlbdash.mlb.text import terminal_safe
 
 if TYPE_CHECKING:
     from mlbdash.ingest.runtime import Runtime
@@ -251,5 +252,7 @@ def current_play_of(feed: dict[str, Any]) -> str | None:
         description = _dig(last, "details", "description")
     head = ", ".join(parts)
     if isinstance(description, str) and description:
+        # Read from the raw feed, not a model: made terminal-safe here.
+        description = terminal_safe(description)
         return f"{head}: {description}" if head else description
     return head or None

@@ -11,7 +11,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from mlbdash.ingest.store.codec import iso, parse_iso
+from mlbdash.ingest.store.codec import iso, parse_iso, safe_texts
+from mlbdash.mlb.text import terminal_safe_or_none
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,8 @@ async def add_alert_event(
     )
 
 
-def _record(row: aiosqlite.Row) -> AlertRecord:
+def _record(raw: aiosqlite.Row) -> AlertRecord:
+    row = safe_texts(dict(raw))
     return AlertRecord(
         id=int(row["id"]),
         rule=str(row["rule"]),
@@ -149,7 +151,13 @@ async def alert_events(conn: aiosqlite.Connection, alert_id: int) -> list[AlertE
         at = parse_iso(row["at"])
         assert at is not None  # NOT NULL column
         out.append(
-            AlertEventRecord(int(row["id"]), int(row["alert_id"]), at, row["state"], row["message"])
+            AlertEventRecord(
+                int(row["id"]),
+                int(row["alert_id"]),
+                at,
+                row["state"],
+                terminal_safe_or_none(row["message"]),
+            )
         )
     return out
 

@@ -10,6 +10,8 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from mlbdash.mlb.text import terminal_safe
+
 
 def iso(at: datetime) -> str:
     """An aware instant as sortable UTC text, e.g. ``2024-06-12T04:12:48.000+00:00``."""
@@ -22,6 +24,12 @@ def iso(at: datetime) -> str:
 
 def parse_iso(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
+
+
+def safe_texts(values: dict[str, Any]) -> dict[str, Any]:
+    """A row's text columns made terminal-safe: an archive written before mlbdash escaped API
+    strings at parse time (or by another program) may hold raw escape sequences."""
+    return {k: terminal_safe(v) if isinstance(v, str) else v for k, v in values.items()}
 
 
 def to_sql(value: object) -> object:

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from mlbdash.ingest.store.codec import iso, parse_iso
+from mlbdash.ingest.store.codec import iso, parse_iso, safe_texts
 from mlbdash.ingest.validator.findings import SEVERITIES, Finding
 
 STATUSES: tuple[str, ...] = ("open", "acknowledged", "resolved", "ignored")
@@ -299,6 +299,7 @@ async def list_findings(
 
 
 def _record(row: Any) -> FindingRecord:
+    row = safe_texts(dict(row))
     away = row["away_abbrev"] or row["away_name"]
     home = row["home_abbrev"] or row["home_name"]
     first_seen = parse_iso(row["first_seen"])

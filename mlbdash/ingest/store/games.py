@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from mlbdash.ingest.store.codec import iso, parse_iso, to_sql
+from mlbdash.ingest.store.codec import iso, parse_iso, safe_texts, to_sql
 
 # Columns a caller may set; the counters and timestamps below them belong to the store.
 GAME_FIELDS: frozenset[str] = frozenset(
@@ -80,7 +80,7 @@ class GameRecord:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> GameRecord:
-        values = {name: row[name] for name in _RECORD_COLUMNS}
+        values = safe_texts({name: row[name] for name in _RECORD_COLUMNS})
         for name in (
             "last_poll_at",
             "last_success_at",

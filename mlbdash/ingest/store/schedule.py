@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from mlbdash.ingest.store.codec import gzip_bytes, iso, to_sql
+from mlbdash.ingest.store.codec import gzip_bytes, iso, safe_texts, to_sql
 
 # codedGameState of a game that will not be played on this date (postponed, cancelled).
 NOT_PLAYED_CODES = ("D", "C")
@@ -71,7 +71,7 @@ async def upsert_schedule_games(
 
 
 def _entry(row: aiosqlite.Row) -> ScheduleEntry:
-    values = {name: row[name] for name in _COLUMNS}
+    values = safe_texts({name: row[name] for name in _COLUMNS})
     values["official_date"] = date.fromisoformat(values["official_date"])
     if values["game_date"] is not None:
         values["game_date"] = datetime.fromisoformat(values["game_date"])

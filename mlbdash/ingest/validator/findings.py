@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mlbdash.mlb.text import terminal_safe, terminal_safe_or_none
+
 Severity = Literal["error", "warning", "info"]
 Category = Literal["schema", "consistency", "cross-reference", "freshness", "drift"]
 
@@ -100,16 +102,18 @@ class Rule:
         actual: Any,
         message: str,
     ) -> Finding:
+        # Rules read the raw response, so its strings (a drifted key in the path, a status in
+        # the message) become terminal-safe here, where a finding is made.
         return Finding(
             rule=self.id,
             severity=self.severity,
             category=self.category,
             game_pk=game_pk,
-            timecode=timecode,
-            path=path,
-            expected=as_text(expected),
-            actual=as_text(actual),
-            message=message,
+            timecode=terminal_safe_or_none(timecode),
+            path=terminal_safe(path),
+            expected=terminal_safe_or_none(as_text(expected)),
+            actual=terminal_safe_or_none(as_text(actual)),
+            message=terminal_safe(message),
         )
 
 

@@ -12,13 +12,16 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from mlbdash.mlb.text import terminal_safe
+
 # Children beyond this are summarised in one node, so a huge list cannot stall a key press.
 MAX_CHILDREN = 500
 _PREVIEW = 60
 
 
 def _label(key: str, value: Any) -> Text:
-    label = Text(key, style="bold")
+    # Keys come from the raw stored feed (values are shown through repr, which escapes).
+    label = Text(terminal_safe(key), style="bold")
     if isinstance(value, dict):
         label.append(f"  {{{len(value)}}}", style="dim")
     elif isinstance(value, list):
