@@ -20,6 +20,7 @@ from mlbdash.config import Settings, load_settings
 from mlbdash.errors import MlbdashError, UsageError
 from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.errors import ApiError, NotFound
+from mlbdash.ingest.events import Event, RequestRetried
 from mlbdash.ingest.replay_clock import discover_clock
 from mlbdash.ingest.tracker import FeedTracker, FeedUpdate
 from mlbdash.mlb.clock import Clock
@@ -135,7 +136,9 @@ async def follow_game(
     out = out or sys.stdout
     err = err or sys.stderr
     clock = clock or await discover_clock(settings.api_url)
-    client = client or MlbApiClient.from_settings(settings, clock=clock)
+    client = client or MlbApiClient.from_settings(
+        settings, clock=clock, sink=RetryNotes(err, game_pk)
+    )
     async with client:
         tracker = FeedTracker(client, game_pk, clock=clock)
         try:
@@ -157,6 +160,24 @@ async def follow_game(
             line, lifecycle, wait = summarize(game_pk, update)
             _print(out, line, as_json)
     return 0
+
+
+class RetryNotes:
+    """Says each retry on stderr as it happens: with the API down, the retries take seconds,
+    and a person waiting must see what is going on (stdout keeps only the game's lines)."""
+
+    def __init__(self, err: TextIO, game_pk: int) -> None:
+        self.err = err
+        self.game_pk = game_pk
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RequestRetried):
+            print(
+                f"mlbdash: game {self.game_pk}: attempt {event.attempt} failed "
+                f"({event.reason}); trying again in {event.wait_s:.1f}s",
+                file=self.err,
+                flush=True,
+            )
 
 
 def _print(out: TextIO, line: GameLine, as_json: bool) -> None:

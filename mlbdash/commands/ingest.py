@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import signal
 import sys
 from collections import Counter
@@ -37,6 +38,7 @@ exit codes:
   2    usage error: bad flags, settings or dates
   130  stopped by Ctrl-C (SIGINT); 143 stopped by SIGTERM (the summary is still printed)
 """
+GIVE_UP_AFTER_S = 600.0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -85,6 +87,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stop.add_argument(
         "--follow", action="store_true", help="keep going, picking up each new league date"
     )
+    parser.add_argument(
+        "--give-up-after",
+        type=float,
+        default=GIVE_UP_AFTER_S,
+        metavar="SECONDS",
+        help="with --until-done: stop (exit 1) after this long with no successful request "
+        f"(default {GIVE_UP_AFTER_S:.0f}); --follow and --duration keep trying",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     parser.set_defaults(run=run)
 
@@ -113,6 +123,8 @@ def tracked_dates(args: argparse.Namespace) -> TrackedDates:
 def run(args: argparse.Namespace) -> int:
     if args.duration is not None and args.duration <= 0:
         raise UsageError("--duration must be a positive number of seconds")
+    if not (math.isfinite(args.give_up_after) and args.give_up_after > 0):
+        raise UsageError("--give-up-after must be a positive number of seconds")
     tracked = tracked_dates(args)
     cli = {
         "api_url": args.api_url,
@@ -131,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         write_summary(summary, out)
     out.flush()
+    if "gave_up" in summary.extra:
+        sys.stderr.write(f"mlbdash: gave up: {summary.extra['gave_up']}\n")
     return summary.exit_code
 
 
@@ -146,7 +160,10 @@ async def _ingest(
         ticker = asyncio.create_task(progress.run())
         try:
             summary = await rt.run(
-                until_done=args.until_done, duration_s=args.duration, follow=args.follow
+                until_done=args.until_done,
+                duration_s=args.duration,
+                follow=args.follow,
+                give_up_after_s=args.give_up_after if args.until_done else None,
             )
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -182,13 +199,28 @@ class Progress:
     def line(self) -> str:
         scheduler = self.rt.scheduler
         states = Counter(t.status.lifecycle.value for t in scheduler.tracks.values())
-        by_state = " ".join(f"{name} {n}" for name, n in sorted(states.items())) or "no games yet"
+        by_state = " ".join(f"{name} {n}" for name, n in sorted(states.items()))
+        if not by_state:
+            by_state = "schedule not read yet" if scheduler.schedule_pending() else "no games"
         ledger = self.rt.ledger
-        return (
+        text = (
             f"{self.rt.clock.now():%H:%M:%S} | {by_state} | requests {ledger.total} "
             f"(errors {ledger.errors}) | error findings {self._errors} | "
-            f"coverage {scheduler.coverage():.0%}"
+            f"coverage {_percent(scheduler.coverage())}"
         )
+        trouble = self.trouble()
+        return f"{text} | {trouble}" if trouble else text
+
+    def trouble(self) -> str | None:
+        """What stands in the way right now, cause included: a schedule that cannot be read,
+        else an API that does not answer."""
+        checks = {c.name: c for c in self.rt.monitor.checks()}
+        schedule, api = checks.get("schedule"), checks.get("api_reachable")
+        if schedule is not None and schedule.status != "ok":
+            return f"schedule {schedule.reason}"
+        if api is not None and api.status != "ok":
+            return f"API {api.reason}"
+        return None
 
     async def run(self) -> None:
         while True:
@@ -206,6 +238,11 @@ class Progress:
         if self.tty and self._width:
             self.out.write("\n")
             self.out.flush()
+
+
+def _percent(share: float | None) -> str:
+    """A share as a percentage; ``-`` when it is unknown (a schedule never read)."""
+    return "-" if share is None else f"{share:.0%}"
 
 
 def _score(away: int | None, home: int | None) -> str:
@@ -247,9 +284,11 @@ def write_summary(summary: IngestSummary, out: TextIO) -> None:
     out.write(f"alerts    {summary.alerts['fired']} fired, {len(firing)} still firing\n")
     deg = summary.degraded
     out.write(
-        f"coverage  {summary.coverage:.0%}; polls late {deg['share']:.0%} "
+        f"coverage  {_percent(summary.coverage)}; polls late {deg['share']:.0%} "
         f"(mean {deg['mean_late_s']:.1f} s, max {deg['max_late_s']:.1f} s)\n"
     )
+    if "gave_up" in summary.extra:
+        out.write(f"gave up   {summary.extra['gave_up']}\n")
     for gap in summary.gaps:
         out.write(
             f"  gap: {gap['date']} game {gap['game_pk']} {gap['detailed_state']}: {gap['reason']}\n"

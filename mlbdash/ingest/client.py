@@ -26,6 +26,7 @@ from mlbdash import __version__
 from mlbdash.config import DEFAULT_API_URL, Settings
 from mlbdash.ingest.budget import RequestBudget
 from mlbdash.ingest.cache import CachedResponse, ResponseCache
+from mlbdash.ingest.causes import transport_cause
 from mlbdash.ingest.errors import (
     ApiError,
     BadResponse,
@@ -377,19 +378,14 @@ class MlbApiClient:
                 url, lambda: self.cache.coalesce(url, over_the_wire)
             )
         except ApiError as exc:
-            self._sink(
-                RequestFinished(
-                    at=self.clock.now(),
-                    kind=kind,
-                    url=url,
-                    status=getattr(exc, "status", None),
-                    latency_s=self.clock.monotonic() - started,
-                    bytes_wire=0,
-                    bytes_decoded=0,
-                    retries=exc.attempts - 1 if isinstance(exc, RequestFailed) else 0,
-                    error=exc.reason,
-                )
-            )
+            # The log keeps the cause; how many attempts it took is in ``retries``.
+            self._failed(kind, url, started, exc.cause, exc)
+            raise
+        except Exception as exc:
+            # A bug of ours on this answer: the request still failed, and the request log
+            # says so and why (the caller's crash handling counts it as an internal error).
+            reason = f"internal error: {type(exc).__name__}: {str(exc)[:200]}"
+            self._failed(kind, url, started, reason, None)
             raise
         data = exchange.data
         if coalesced and not self.cache.cacheable(kind):
@@ -408,6 +404,29 @@ class MlbApiClient:
         )
         self._finished(fetched)
         return fetched
+
+    def _failed(
+        self,
+        kind: str,
+        url: str,
+        started: float,
+        reason: str,
+        exc: ApiError | None,
+    ) -> None:
+        self._sink(
+            RequestFinished(
+                at=self.clock.now(),
+                kind=kind,
+                url=url,
+                status=exc.status if exc is not None else None,
+                latency_s=self.clock.monotonic() - started,
+                bytes_wire=0,
+                bytes_decoded=0,
+                retries=exc.attempts - 1 if isinstance(exc, RequestFailed) else 0,
+                error=reason,
+                internal=exc is None or isinstance(exc, RequestAborted),
+            )
+        )
 
     def _finished(self, fetched: Fetched[Any]) -> None:
         self._sink(
@@ -454,10 +473,8 @@ class MlbApiClient:
                 raise RedirectLoop(
                     url, f"redirect loop (more than {MAX_REDIRECTS} redirects)"
                 ) from None
-            except httpx.TimeoutException as exc:
-                raise TransportFailure(url, f"timeout ({type(exc).__name__})") from None
             except httpx.TransportError as exc:
-                raise TransportFailure(url, f"connection error ({type(exc).__name__})") from None
+                raise TransportFailure(url, transport_cause(exc, url)) from None
 
     async def _read(
         self, kind: str, url: str, response: httpx.Response, conditional: bool
@@ -471,15 +488,19 @@ class MlbApiClient:
             return _Exchange(entry.data, entry.status, 0, entry.bytes_decoded, not_modified=True)
         if status >= 400:
             self._on_error_status(url, response)
-        if status >= 300:
-            raise BadResponse(url, f"unexpected HTTP {status}")
-        content_type = response.headers.get("content-type", "").lower()
-        if content_type and "json" not in content_type:
-            if "html" in content_type:
-                raise BadResponse(url, "HTML page instead of JSON")
-            raise BadResponse(url, f"content type {content_type.split(';')[0]!r}, not JSON")
-        body, wire = await self._read_body(url, response)
-        data = _decode_json(url, body)
+        try:
+            if status >= 300:
+                raise BadResponse(url, f"unexpected HTTP {status}")
+            content_type = response.headers.get("content-type", "").lower()
+            if content_type and "json" not in content_type:
+                if "html" in content_type:
+                    raise BadResponse(url, "HTML page instead of JSON")
+                raise BadResponse(url, f"content type {content_type.split(';')[0]!r}, not JSON")
+            body, wire = await self._read_body(url, response)
+            data = _decode_json(url, body)
+        except BadResponse as exc:
+            exc.status = status  # the server answered: it is reachable, the answer is bad
+            raise
         exchange = _Exchange(
             data,
             status,
@@ -584,3 +605,7 @@ def _decode_json(url: str, body: bytes) -> Any:
         if exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip()) - 8:
             raise BadResponse(url, "truncated JSON", retryable=True) from None
         raise BadResponse(url, f"malformed JSON at line {exc.lineno} column {exc.colno}") from None
+    except ValueError as exc:
+        # int() refuses numbers of more than 4300 digits (CPython's guard against quadratic
+        # conversion): no MLB field holds one, so the answer is bad, not our code.
+        raise BadResponse(url, f"unreadable JSON: {str(exc)[:120]}") from None

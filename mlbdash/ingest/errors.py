@@ -13,11 +13,17 @@ class ApiError(MlbdashError):
     """A request failed. ``url`` is what was asked, ``reason`` a short phrase (no traceback)."""
 
     retryable: bool = False
+    status: int | None = None  # the HTTP status of the answer, when one came
 
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(f"{reason} ({url})")
         self.url = url
         self.reason = reason
+
+    @property
+    def cause(self) -> str:
+        """What went wrong, without how many attempts it took."""
+        return self.reason
 
 
 class BadResponse(ApiError):
@@ -64,10 +70,15 @@ class TransportFailure(ApiError):
 class RequestFailed(ApiError):
     """Retries ran out; ``reason`` is the last attempt's reason."""
 
-    def __init__(self, url: str, reason: str, *, attempts: int) -> None:
+    def __init__(self, url: str, reason: str, *, attempts: int, status: int | None = None) -> None:
         super().__init__(url, f"gave up after {attempts} attempts: {reason}")
         self.last_reason = reason
         self.attempts = attempts
+        self.status = status
+
+    @property
+    def cause(self) -> str:
+        return self.last_reason
 
 
 class RequestAborted(ApiError):

@@ -38,6 +38,9 @@ class RequestFinished(Event):
     not_modified: bool = False
     retries: int = 0
     error: str | None = None  # short reason when the request failed for good
+    # The failure was mlbdash's own (a bug on the answer, or a stop that aborted it), not the
+    # API's: it is logged like any failed request but says nothing of the API's reachability.
+    internal: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,8 +69,9 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit():
-        return float(text)
+    # ASCII digits only: str.isdigit() also accepts "²" and other digits float() refuses.
+    if text.isascii() and text.isdigit():
+        return float(text)  # a huge value is capped by whoever waits on it
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
@@ -151,5 +152,5 @@ async def call_with_retries(
         sink(
             RequestGaveUp(at=clock.now(), kind=kind, url=url, attempts=attempts, reason=exc.reason)
         )
-        raise RequestFailed(url, exc.reason, attempts=attempts) from exc
+        raise RequestFailed(url, exc.reason, attempts=attempts, status=exc.status) from exc
     return result, attempts - 1

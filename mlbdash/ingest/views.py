@@ -174,4 +174,4 @@ class DashboardSnapshot:
     budget: BudgetView | None = None
     checks: tuple[CheckRow, ...] = ()
     alerts: tuple[AlertRow, ...] = ()
-    coverage: float = 0.0
+    coverage: float | None = 0.0  # None: some date's schedule was never read

@@ -131,4 +131,20 @@ def test_cli_network_error_exits_1_with_one_line(
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1
-    assert err.startswith("mlbdash: gave up after 1 attempts: connection error (ConnectError)")
+    assert err.startswith("mlbdash: gave up after 1 attempts: connection refused by 127.0.0.1:9")
+
+
+def test_cli_says_each_retry_while_it_waits(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MLBDASH_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("MLBDASH_RETRY_ATTEMPTS", "2")
+    code = main(["game", "746139", "--api-url", "http://127.0.0.1:9/api"])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == ""
+    first, last = captured.err.splitlines()
+    assert first.startswith(
+        "mlbdash: game 746139: attempt 1 failed (connection refused by 127.0.0.1:9); "
+        "trying again in "
+    )
+    assert last.startswith("mlbdash: gave up after 2 attempts: connection refused by 127.0.0.1:9")

@@ -6,6 +6,7 @@ A full run against the replay server is in tests/e2e (as a real process, with --
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +33,8 @@ def _no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         (["--start", "2024-07-01"], "--start and --end go together"),
         (["--start", "2024-07-02", "--end", "2024-07-01"], "is before start date"),
         (["--duration", "0"], "--duration must be a positive number"),
+        (["--give-up-after", "0"], "--give-up-after must be a positive number"),
+        (["--give-up-after", "nan"], "--give-up-after must be a positive number"),
     ],
 )
 def test_bad_flags_are_usage_errors(
@@ -144,3 +147,22 @@ def test_text_summary_names_the_gaps_and_exits_1() -> None:
     assert "gap: 2026-05-01 game 1 In Progress: in progress" in out.getvalue()
     assert summary.exit_code == 1
     assert summary.as_dict()["coverage"] == 0.5
+
+
+def test_text_summary_of_a_date_never_read_shows_unknown_coverage_and_why_it_gave_up() -> None:
+    out = io.StringIO()
+    summary = replace(
+        _summary(False),
+        games=(),
+        gaps=(),
+        coverage=None,
+        stop_reason="gave_up",
+        extra={"gave_up": "no successful request for 600s (since 20:00:00 ET): refused"},
+    )
+    write_summary(summary, out)
+    text = out.getvalue()
+    assert "stopped (gave_up)" in text
+    assert "coverage  -;" in text and "100%" not in text
+    assert "gave up   no successful request for 600s (since 20:00:00 ET): refused" in text
+    assert summary.exit_code == 1
+    assert summary.as_dict()["coverage"] is None

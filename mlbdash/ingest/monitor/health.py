@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from mlbdash.ingest.monitor.metrics import Metrics
 from mlbdash.mlb.clock import Clock
+from mlbdash.mlb.dates import LEAGUE_TIMEZONE
 
 OK = "ok"
 DEGRADED = "degraded"
@@ -36,6 +37,26 @@ class DiskUsage(NamedTuple):
 DiskUsageProbe = Callable[[Path], DiskUsage]
 
 
+class ScheduleState(Protocol):
+    """How reading one tracked date's schedule goes (the scheduler's ``ScheduleStatus``)."""
+
+    @property
+    def schedule_date(self) -> date: ...
+    @property
+    def last_read_at(self) -> datetime | None: ...
+    @property
+    def failing_since(self) -> datetime | None: ...
+    @property
+    def last_error(self) -> str | None: ...
+    @property
+    def failures(self) -> int: ...
+    @property
+    def next_read_at(self) -> datetime | None: ...
+
+
+ScheduleSource = Callable[[], Sequence[ScheduleState]]
+
+
 def disk_usage_of(path: Path) -> DiskUsage:
     usage = shutil.disk_usage(path)
     return DiskUsage(usage.total, usage.used, usage.free)
@@ -52,8 +73,6 @@ class CheckResult:
 class HealthThresholds:
     """When each check turns degraded and failing. Durations are clock seconds."""
 
-    api_degraded_s: float = 30.0  # failing requests and no success for this long
-    api_failing_s: float = 120.0
     error_rate_window_s: float = 300.0
     error_rate_min_requests: int = 10
     error_rate_degraded: float = 0.05
@@ -67,6 +86,11 @@ class HealthThresholds:
     disk_failing_bytes: int = 200 << 20
     disk_degraded_share: float = 0.05
     disk_failing_share: float = 0.01
+
+
+def league_time(at: datetime) -> str:
+    """An instant as the league's clock shows it: ``20:18:44 ET``."""
+    return f"{at.astimezone(LEAGUE_TIMEZONE):%H:%M:%S} ET"
 
 
 def worst(statuses: list[str]) -> str:
@@ -182,11 +206,13 @@ class Health:
     data_dir: Path | None = None
     disk_usage: DiskUsageProbe = disk_usage_of
     started_at: datetime | None = None
+    schedules: ScheduleSource | None = None
 
     def checks(self) -> list[CheckResult]:
         now = self.clock.now()
         return [
             self.api_reachable(now),
+            self.schedule_read(now),
             self.error_rate(),
             self.database_writable(),
             self.workers_alive(now),
@@ -199,7 +225,8 @@ class Health:
         return worst([c.status for c in self.checks()])
 
     def api_reachable(self, now: datetime) -> CheckResult:
-        t = self.thresholds
+        """Failing as soon as one request has failed for good (after its retries, a few
+        seconds) with no answer since, naming the cause and since when."""
         api = self.metrics.api
         name = "api_reachable"
         if api.failing_since is None:
@@ -207,18 +234,51 @@ class Health:
                 return CheckResult(name, OK, "no request made yet")
             age = (now - api.last_success_at).total_seconds()
             return CheckResult(name, OK, f"last success {age:.0f}s ago")
-        down = (now - api.failing_since).total_seconds()
-        since = (
+        down = max(0.0, (now - api.failing_since).total_seconds())
+        last = (
             f"last success {(now - api.last_success_at).total_seconds():.0f}s ago"
             if api.last_success_at
-            else "no success yet"
+            else "no answer since the start"
         )
-        reason = f"failing for {down:.0f}s ({api.last_failure}); {since}"
-        if down >= t.api_failing_s:
-            return CheckResult(name, FAILING, reason)
-        if down >= t.api_degraded_s:
-            return CheckResult(name, DEGRADED, reason)
-        return CheckResult(name, OK, reason)
+        reason = (
+            f"unreachable since {league_time(api.failing_since)} ({down:.0f}s): "
+            f"{api.last_failure}; {last}"
+        )
+        return CheckResult(name, FAILING, reason)
+
+    def schedule_read(self, now: datetime) -> CheckResult:
+        """Failing while a tracked date's schedule has never been read and reading it fails
+        (nothing is known of its games); degraded when a read schedule can no longer be
+        refreshed."""
+        name = "schedule"
+        states = list(self.schedules()) if self.schedules is not None else []
+        if not states:
+            return CheckResult(name, OK, "no dates tracked")
+        never = [s for s in states if s.last_read_at is None and s.failing_since is not None]
+        stale = [s for s in states if s.last_read_at is not None and s.failing_since is not None]
+        if never or stale:
+            worst_one = (never or stale)[0]
+            day = worst_one.schedule_date.isoformat()
+            assert worst_one.failing_since is not None
+            head = f"{day} never read" if never else f"{day} not refreshed"
+            tries = f"{worst_one.failures} tr{'y' if worst_one.failures == 1 else 'ies'}"
+            nxt = ""
+            if worst_one.next_read_at is not None:
+                wait = max(0.0, (worst_one.next_read_at - now).total_seconds())
+                nxt = f"; next try in {wait:.0f}s"
+            reason = (
+                f"{head}: {worst_one.last_error or 'failed'} "
+                f"(since {league_time(worst_one.failing_since)}, {tries}{nxt})"
+            )
+            others = len(never) + len(stale) - 1
+            if others:
+                reason += f"; {others} more date{'s' if others > 1 else ''} failing"
+            return CheckResult(name, FAILING if never else DEGRADED, reason)
+        unread = [s for s in states if s.last_read_at is None]
+        if unread:
+            return CheckResult(name, OK, f"reading {unread[0].schedule_date.isoformat()}")
+        oldest = min(s.last_read_at for s in states if s.last_read_at is not None)
+        return CheckResult(name, OK, f"read {(now - oldest).total_seconds():.0f}s ago")
 
     def error_rate(self) -> CheckResult:
         t = self.thresholds

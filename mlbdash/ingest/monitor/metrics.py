@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
 
@@ -125,6 +125,25 @@ class ApiContact:
     last_failure: str | None = None
     failing_since: datetime | None = None  # first failure after the last success
 
+    def handle(self, event: RequestFinished) -> None:
+        """Take one request that went over the wire (after its retries)."""
+        if event.internal:
+            return  # mlbdash's own failure says nothing about the API
+        # Reachability: any answer below 500 shows the API is there (a 404 or 429 is the
+        # server speaking); no answer or a 5xx from it or its CDN does not.
+        if event.status is None or event.status >= 500:
+            self.last_failure_at = event.at
+            self.last_failure = event.error or f"HTTP {event.status}"
+            if self.failing_since is None:
+                # Since the failed request began: its retries were already failing.
+                began = event.at - timedelta(seconds=max(0.0, event.latency_s))
+                if self.last_success_at is not None:
+                    began = max(began, self.last_success_at)
+                self.failing_since = began
+        else:
+            self.last_success_at = event.at
+            self.failing_since = None
+
 
 @dataclass
 class Metrics:
@@ -187,16 +206,7 @@ class Metrics:
             w.add(now_s, "throttled", kind)
         if request_failed(event):
             w.add(now_s, "errors", kind)
-        # Reachability: any answer below 500 shows the API is there (a 404 or 429 is the
-        # server speaking); no answer or a 5xx from it or its CDN does not.
-        if event.status is None or event.status >= 500:
-            self.api.last_failure_at = event.at
-            self.api.last_failure = event.error or f"HTTP {status}"
-            if self.api.failing_since is None:
-                self.api.failing_since = event.at
-        else:
-            self.api.last_success_at = event.at
-            self.api.failing_since = None
+        self.api.handle(event)
 
     def snapshot(self, window_s: float = 60.0, *, detail: bool = True) -> MetricsSnapshot:
         """Everything over the last ``window_s`` seconds (60, 300 and 3600 are the usual).

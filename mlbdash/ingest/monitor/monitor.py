@@ -38,7 +38,9 @@ from mlbdash.ingest.monitor.health import (
     Health,
     HealthThresholds,
     LoopLagProbe,
+    ScheduleSource,
     disk_usage_of,
+    league_time,
 )
 from mlbdash.ingest.monitor.metrics import BudgetProbe, Metrics
 from mlbdash.ingest.monitor.rollup import rollup_rows
@@ -98,6 +100,7 @@ class Monitor:
         data_dir: Path | None = None,
         disk_usage: DiskUsageProbe = disk_usage_of,
         real_time: Callable[[], float] = time.monotonic,
+        schedules: ScheduleSource | None = None,
     ) -> None:
         self.clock = clock
         self.sink = sink
@@ -115,6 +118,7 @@ class Monitor:
             loop_lag=self.loop_lag,
             data_dir=data_dir,
             disk_usage=disk_usage,
+            schedules=schedules,
         )
         self._health.workers.speed = clock.speed
         self.alerts = AlertBook(self.settings.rules)
@@ -153,6 +157,21 @@ class Monitor:
 
     def checks(self) -> list[CheckResult]:
         return self._health.checks()
+
+    def gave_up(self, after_s: float) -> str | None:
+        """Why to give up, once no request has succeeded for ``after_s`` real seconds while
+        requests fail (an idle run that asks nothing is not failing); None until then."""
+        api = self.metrics.api
+        if api.failing_since is None:
+            return None
+        now = self.clock.now()
+        down_s = (now - api.failing_since).total_seconds() / (self.clock.speed or 1.0)
+        if down_s < after_s:
+            return None
+        return (
+            f"no successful request for {down_s:.0f}s (since {league_time(api.failing_since)}): "
+            f"{api.last_failure}"
+        )
 
     def coverage_games(self) -> list[GameCoverage]:
         if self._coverage is not None:

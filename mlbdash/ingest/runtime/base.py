@@ -116,6 +116,7 @@ class RuntimeBase:
         self._prometheus: PrometheusServer | None = None
         self._started_at: datetime | None = None
         self._crashes = 0
+        self._gave_up: str | None = None  # why an --until-done run gave up, once it has
         # Set in __aenter__.
         self._clock: Clock | None = None
         self._store: Store | None = None

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -78,6 +79,7 @@ class Runtime(ScheduleRuntime):
                 coverage=self._coverage_games,
                 delayed_share=lambda: self.scheduler.lateness.degraded,
                 data_dir=self.db_path.parent,
+                schedules=lambda: self.scheduler.schedule_status(),
             )
             today = league_today(clock.now())
             self._scheduler = Scheduler(
@@ -147,9 +149,14 @@ class Runtime(ScheduleRuntime):
         until_done: bool = False,
         duration_s: float | None = None,
         follow: bool = False,
+        give_up_after_s: float | None = None,
     ) -> IngestSummary:
         """Ingest until ``stop()``, until every game is done (``until_done``), or for
-        ``duration_s`` real seconds; ``follow`` adds each new league date as it begins."""
+        ``duration_s`` real seconds; ``follow`` adds each new league date as it begins.
+
+        With ``until_done`` (and not ``follow``), ``give_up_after_s`` ends the run once no
+        request has succeeded for that many real seconds: stop reason ``gave_up``, the cause
+        in the summary's ``gave_up``. Other runs keep trying."""
         if duration_s is not None and duration_s <= 0:
             raise UsageError("duration must be a positive number of seconds")
         scheduler = self.scheduler
@@ -184,8 +191,18 @@ class Runtime(ScheduleRuntime):
         if follow:
             others.append(self._worker("follow", self._follow_loop))
 
+        waits_for_done = until_done and not follow
+
         def should_stop() -> bool:
-            return self._stop.is_set() or (until_done and not follow and scheduler.finished())
+            if self._stop.is_set():
+                return True
+            if not waits_for_done:
+                return False
+            if scheduler.finished():
+                return True
+            if give_up_after_s is not None and self._gave_up is None:
+                self._gave_up = self.monitor.gave_up(give_up_after_s)
+            return self._gave_up is not None
 
         try:
             await driver.run(should_stop)
@@ -207,6 +224,8 @@ class Runtime(ScheduleRuntime):
             reason = self._stop_reason
         elif until_done and scheduler.finished():
             reason = "done"
+        elif self._gave_up is not None:
+            reason = "gave_up"
         await self._flush_requests()
         with contextlib.suppress(StoreError):
             await self.monitor.tick()
@@ -342,7 +361,10 @@ class Runtime(ScheduleRuntime):
     # -- the summary -------------------------------------------------------------------------
 
     async def summary(self, stop_reason: str = "stopped") -> IngestSummary:
-        return await build_summary(self, stop_reason, self._started_at, self._crashes)
+        summary = await build_summary(self, stop_reason, self._started_at, self._crashes)
+        if self._gave_up is not None:
+            summary = replace(summary, extra={**summary.extra, "gave_up": self._gave_up})
+        return summary
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date, datetime
 from typing import Any
 
+from mlbdash.errors import MlbdashError
 from mlbdash.ingest.errors import ApiError
 from mlbdash.ingest.events import ScheduleGameUpdated, WorkerStopped
 from mlbdash.ingest.runtime.versions import VersionRuntime
@@ -28,13 +30,15 @@ class ScheduleRuntime(VersionRuntime):
         params["date"] = day.isoformat()
         if self.settings.teams:
             params["teamId"] = ",".join(str(i) for i in self.settings.teams)
+        began = self.clock.now()
         try:
             # The raw answer (not client.schedule's parsed one): it is kept as a snapshot and
             # the validator's schedule rules read it as sent.
             fetched = await self.client.get_json("schedule", "v1/schedule", params)
             schedule = parse_schedule(fetched.data)
-        except (ApiError, ScheduleParseError):
-            scheduler.schedule_failed(day, self.clock.now())
+        except (ApiError, ScheduleParseError) as exc:
+            why = exc.cause if isinstance(exc, ApiError) else str(exc)
+            scheduler.schedule_failed(day, self.clock.now(), why, began=began)
             return
         raw: dict[str, Any] = fetched.data
         entries = entries_by_date(schedule).get(day, [])
@@ -131,19 +135,45 @@ class ScheduleRuntime(VersionRuntime):
             self.scheduler.feed_failed(job.key, reason, now)
         else:
             assert isinstance(job.key, date)
-            self.scheduler.schedule_failed(job.key, now)
+            self.scheduler.schedule_failed(job.key, now, reason)
         self._emit(WorkerStopped(now, f"{job.kind}:{job.key}", reason))
 
     async def refresh_now(self) -> None:
-        """Poll every followed game and read every tracked date's schedule now."""
+        """Poll every followed game and read every tracked date's schedule now, and return
+        once those requests have ended (retries included).
+
+        Raises ``MlbdashError`` naming what failed and why: a schedule that could not be read,
+        polls that failed, or a pipeline that is not running.
+        """
+        driver = self._driver
+        if driver is None:
+            raise MlbdashError("the pipeline is not running: nothing was asked")
         now = self.clock.now()
         scheduler = self.scheduler
+        followed = []
         for track in scheduler.tracks.values():
             if track.phase in (Phase.FOLLOW, Phase.FINISHING):
                 track.next_poll_at = now
+                followed.append(track)
         scheduler.refresh_schedules(now)
-        if self._driver is not None:
-            self._driver.wake()
+        running = driver.start_due()
+        if running:
+            # Bounded: a request gives up within its retry limit (clock seconds).
+            limit = self.settings.retry_max_elapsed_s / (self.clock.speed or 1.0) + 30.0
+            await asyncio.wait(running, timeout=limit)
+        driver.wake()
+        failed_dates = [s for s in scheduler.schedule_status() if s.failing_since is not None]
+        if failed_dates:
+            first = failed_dates[0]
+            raise MlbdashError(
+                f"schedule of {first.schedule_date.isoformat()} not read: {first.last_error}"
+            )
+        failed = [t for t in followed if t.last_poll_ok is False]
+        if failed:
+            raise MlbdashError(
+                f"{len(failed)} of {len(followed)} game polls failed; game "
+                f"{failed[0].game_pk}: {failed[0].last_error}"
+            )
 
 
 def _row_key(scheduler: Scheduler, game_pk: int) -> tuple[Any, ...] | None:

@@ -68,6 +68,7 @@ async def build_summary(
         coverage_by_date={
             c.schedule_date.isoformat(): {
                 "coverage": c.coverage,
+                "schedule_read": c.read,
                 "scheduled": c.scheduled,
                 "excluded": c.excluded,
                 "should_finish": c.should_finish,

@@ -56,6 +56,20 @@ class _DateState:
     next_refresh_at: datetime | None = None
     failures: int = 0
     refreshes: int = 0
+    failing_since: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleStatus:
+    """How reading one tracked date's schedule goes."""
+
+    schedule_date: date
+    last_read_at: datetime | None  # None: never read in this run
+    failing_since: datetime | None  # first failure since the last read
+    last_error: str | None
+    failures: int  # consecutive failed reads
+    next_read_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +168,8 @@ class Scheduler:
         state.last_refresh_at = now
         state.failures = 0
         state.refreshes += 1
+        state.failing_since = None
+        state.last_error = None
         touched: set[int] = set()
         for entry in entries:
             self.entries[entry.key] = entry
@@ -169,11 +185,35 @@ class Scheduler:
         for state in self._dates.values():
             state.next_refresh_at = now
 
-    def schedule_failed(self, schedule_date: date, now: datetime) -> None:
+    def schedule_failed(
+        self, schedule_date: date, now: datetime, reason: str = "", *, began: datetime | None = None
+    ) -> None:
+        """A schedule read failed for good (after the client's retries): read it again soon.
+
+        ``began`` is when the failed read started (its retries were failing since then).
+        """
         state = self._dates.setdefault(schedule_date, _DateState())
         state.failures += 1
+        if state.failing_since is None:
+            state.failing_since = began or now
+        state.last_error = reason or state.last_error
         normal = self._schedule_interval(schedule_date, now)
-        state.next_refresh_at = now + _s(self.policy.failure_interval(normal, state.failures))
+        wait = self.policy.schedule_retry_interval(normal, state.failures)
+        state.next_refresh_at = now + _s(wait)
+
+    def schedule_status(self) -> list[ScheduleStatus]:
+        """Every tracked date's schedule reads, oldest date first."""
+        return [
+            ScheduleStatus(
+                d,
+                s.last_refresh_at,
+                s.failing_since,
+                s.last_error,
+                s.failures,
+                s.next_refresh_at,
+            )
+            for d, s in sorted(self._dates.items())
+        ]
 
     def _apply_entries(self, game_pk: int, now: datetime) -> list[Transition]:
         mine = [e for (_, pk), e in self.entries.items() if pk == game_pk]
@@ -361,9 +401,16 @@ class Scheduler:
         by_date: dict[date, list[ScheduleEntry]] = {d: [] for d in self._dates}
         for (d, _), entry in self.entries.items():
             by_date.setdefault(d, []).append(entry)
-        return [date_coverage(d, by_date[d], self.tracks) for d in sorted(by_date)]
+        return [
+            date_coverage(d, by_date[d], self.tracks, read=self._was_read(d))
+            for d in sorted(by_date)
+        ]
 
-    def coverage(self) -> float:
+    def _was_read(self, d: date) -> bool:
+        state = self._dates.get(d)
+        return state is None or state.last_refresh_at is not None
+
+    def coverage(self) -> float | None:
         return overall_coverage(self.coverage_by_date())
 
     # -- internals -----------------------------------------------------------------------

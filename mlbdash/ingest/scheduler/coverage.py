@@ -30,9 +30,14 @@ class DateCoverage:
     should_finish: int
     final_stored: int
     gaps: tuple[CoverageGap, ...]
+    read: bool = True  # the date's schedule was read: without it nothing is known
 
     @property
-    def coverage(self) -> float:
+    def coverage(self) -> float | None:
+        """Share of the games due that have a stored final; None (unknown) for a date whose
+        schedule was never read, since its games are not known."""
+        if not self.read:
+            return None
         if self.should_finish == 0:
             return 1.0
         return self.final_stored / self.should_finish
@@ -54,6 +59,8 @@ def date_coverage(
     schedule_date: date,
     entries: Iterable[ScheduleEntry],
     tracks: Mapping[int, GameTrack],
+    *,
+    read: bool = True,
 ) -> DateCoverage:
     scheduled = excluded = stored = 0
     gaps: list[CoverageGap] = []
@@ -77,13 +84,17 @@ def date_coverage(
         should_finish=scheduled - excluded,
         final_stored=stored,
         gaps=tuple(gaps),
+        read=read,
     )
 
 
-def overall_coverage(dates: Iterable[DateCoverage]) -> float:
-    """Final-stored over should-finish across all tracked dates (1.0 when nothing is due)."""
+def overall_coverage(dates: Iterable[DateCoverage]) -> float | None:
+    """Final-stored over should-finish across all tracked dates (1.0 when nothing is due);
+    None (unknown) while some date's schedule has never been read."""
     should = stored = 0
     for cov in dates:
+        if not cov.read:
+            return None
         should += cov.should_finish
         stored += cov.final_stored
     return 1.0 if should == 0 else stored / should

@@ -68,6 +68,12 @@ class Driver:
         """Until no job is running (tests step a ManualClock between idle points)."""
         await self._idle.wait()
 
+    def start_due(self) -> list[asyncio.Task[None]]:
+        """Start what is due now, as the loop would, and return every running job's task (a
+        caller waits on them to know how a refresh it asked for went)."""
+        self._dispatch()
+        return list(self._inflight.values())
+
     def wake(self) -> None:
         """Look at what is due now (after new work was planned from outside)."""
         self._wake.set()

@@ -18,6 +18,11 @@ IMMINENT_WINDOW = timedelta(minutes=15)
 # never more than this (or the normal interval when that is longer): an outage is noticed
 # quickly once it ends, and a dead server is not hammered.
 BACKOFF_CAP_S = 60.0
+# A schedule that could not be read is asked again soon whatever its normal interval (15 min
+# when nothing is live): until it is read, the run does not know which games exist. 5 s after
+# the first failure (which already spent its own retries), doubling to 2 minutes.
+SCHEDULE_RETRY_FIRST_S = 5.0
+SCHEDULE_RETRY_MAX_S = 120.0
 
 
 class Priority(IntEnum):
@@ -75,6 +80,11 @@ class PollPolicy:
         """The wait after ``failures`` consecutive failed polls (failures >= 1)."""
         backoff = normal_s * 2.0 ** max(0, failures - 1)
         return min(backoff, max(normal_s, BACKOFF_CAP_S))
+
+    def schedule_retry_interval(self, normal_s: float, failures: int) -> float:
+        """The wait after ``failures`` consecutive failed schedule reads (failures >= 1)."""
+        backoff = SCHEDULE_RETRY_FIRST_S * 2.0 ** min(max(0, failures - 1), 16)
+        return min(backoff, SCHEDULE_RETRY_MAX_S, normal_s)
 
     def priority(self, track: GameTrack) -> Priority:
         if track.phase is Phase.RECHECK:

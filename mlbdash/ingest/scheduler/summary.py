@@ -121,7 +121,7 @@ class IngestSummary:
     updates: dict[str, int]
     findings: dict[str, int]
     alerts: dict[str, Any]
-    coverage: float
+    coverage: float | None  # None: some date's schedule was never read
     coverage_by_date: dict[str, Any]
     gaps: tuple[dict[str, Any], ...]
     degraded: dict[str, float]

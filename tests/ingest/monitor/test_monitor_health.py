@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,22 +27,46 @@ def make(clock: ManualClock, **kwargs: object) -> Health:
     return Health(clock, Metrics(clock), **kwargs)  # type: ignore[arg-type]
 
 
-async def test_api_reachable_by_how_long_requests_have_failed() -> None:
-    clock = ManualClock(START)
+async def test_api_reachable_fails_at_the_first_request_that_failed_for_good() -> None:
+    """One request that ran out of retries with no answer is enough: the check says so at
+    once, with the cause and since when (the start of that request: its retries failed too)."""
+    clock = ManualClock(START)  # 00:00 ET
     h = make(clock)
-    assert h.api_reachable(clock.now()).status == OK
+    assert h.api_reachable(clock.now()).reason == "no request made yet"
     h.metrics.handle(request(clock.now()))
     await clock.advance(5)
-    h.metrics.handle(request(clock.now(), status=None, error="connect refused"))
-    await clock.advance(29)
-    assert h.api_reachable(clock.now()).status == OK
-    await clock.advance(1)  # failing for 30 s
-    check = h.api_reachable(clock.now())
-    assert check.status == DEGRADED
-    assert "connect refused" in check.reason and "last success 35s ago" in check.reason
-    await clock.advance(90)  # failing for 120 s
-    assert h.api_reachable(clock.now()).status == FAILING
     h.metrics.handle(request(clock.now()))
+    await clock.advance(10)  # a request that began 8 s ago gave up now
+    h.metrics.handle(
+        request(clock.now(), status=None, latency_s=8.0, error="DNS lookup failed for x")
+    )
+    check = h.api_reachable(clock.now())
+    assert check.status == FAILING
+    assert check.reason == (
+        "unreachable since 00:00:07 ET (8s): DNS lookup failed for x; last success 10s ago"
+    )
+    await clock.advance(100)
+    assert "(108s)" in h.api_reachable(clock.now()).reason
+    h.metrics.handle(request(clock.now()))
+    assert h.api_reachable(clock.now()).status == OK
+
+
+async def test_api_reachable_with_no_answer_since_the_start() -> None:
+    clock = ManualClock(START)
+    h = make(clock)
+    h.metrics.handle(request(clock.now(), status=None, latency_s=0.0, error="refused"))
+    assert h.api_reachable(clock.now()).reason == (
+        "unreachable since 00:00:00 ET (0s): refused; no answer since the start"
+    )
+
+
+async def test_an_internal_failure_says_nothing_about_the_api() -> None:
+    clock = ManualClock(START)
+    h = make(clock)
+    h.metrics.handle(request(clock.now()))
+    h.metrics.handle(
+        replace(request(clock.now(), status=None, error="internal error: X"), internal=True)
+    )
     assert h.api_reachable(clock.now()).status == OK
 
 
@@ -185,6 +210,7 @@ def test_overall_status_is_the_worst_check() -> None:
     assert h.status() == FAILING
     assert [c.name for c in h.checks()] == [
         "api_reachable",
+        "schedule",
         "error_rate",
         "database_writable",
         "workers",
