@@ -18,17 +18,18 @@ from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, Static
 
 from mlbdash.errors import MlbdashError
 from mlbdash.ingest import events as ev
 from mlbdash.ingest.views import AlertRow, BudgetView, CheckRow, FindingRow, GameRow
 from mlbdash.mlb.clock import Clock
+from mlbdash.ui import format as fmt
 from mlbdash.ui.screens.detail import GameDetailScreen
 from mlbdash.ui.screens.dialogs import ConfirmDialog, ExportDialog
 from mlbdash.ui.source import DashboardSource
 from mlbdash.ui.widgets.games import GamesTable
-from mlbdash.ui.widgets.header import StatusHeader
+from mlbdash.ui.widgets.header import StatusHeader, api_trouble
 from mlbdash.ui.widgets.panels import HealthPanel, RateLimitPanel, ValidationPanel
 
 # Below STACKED_WIDTH the side panels move under the games; below NARROW_WIDTH secondary
@@ -130,6 +131,7 @@ class DashboardScreen(Screen[None]):
         with Horizontal(id="body"):
             with Vertical(id="games-panel"):
                 yield GamesTable(id="games")
+                yield Static(id="games-empty", markup=False)
                 yield Input(placeholder="filter: team or state (Esc clears)", id="filter")
             with Vertical(id="side"):
                 yield ValidationPanel(id="validation")
@@ -342,6 +344,24 @@ class DashboardScreen(Screen[None]):
         subtitle = f"{shown} of {counts}" if self._needle else counts
         if panel.border_subtitle != subtitle:  # setting it repaints the whole panel
             panel.border_subtitle = subtitle
+        self._paint_games_empty(total)
+
+    def _paint_games_empty(self, total: int) -> None:
+        """With no games to show, say why: the schedule cannot be read (and the cause),
+        is being read, or lists no games."""
+        note = self.query_one("#games-empty", Static)
+        note.display = total == 0
+        if total:
+            return
+        trouble = api_trouble(self._checks.values())
+        schedule = self._checks.get("schedule")
+        if trouble:
+            text = f"No games: {trouble}"
+        elif schedule is None or schedule.reason.startswith("reading"):
+            text = "No games yet: reading the schedule"
+        else:
+            text = f"No games listed for {fmt.league_dates(self._league_dates)}"
+        note.update(text)
 
     def _paint_validation(self) -> None:
         self.query_one(ValidationPanel).show(self._findings, self._finding_counts)

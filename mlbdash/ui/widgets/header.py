@@ -12,6 +12,18 @@ from mlbdash.ui import format as fmt
 from mlbdash.ui.widgets.lines import TextLines
 
 
+def api_trouble(checks: Iterable[CheckRow]) -> str | None:
+    """What keeps the pipeline from the API, cause and since when included: the API itself
+    (``api_reachable``), else a schedule that cannot be read; None when both are fine."""
+    by_name = {check.name: check for check in checks}
+    api, schedule = by_name.get("api_reachable"), by_name.get("schedule")
+    if api is not None and api.status != "ok":
+        return f"API {api.reason}"
+    if schedule is not None and schedule.status != "ok":
+        return f"schedule {schedule.reason}"
+    return None
+
+
 class StatusHeader(TextLines):
     def show(
         self,
@@ -23,6 +35,7 @@ class StatusHeader(TextLines):
         speed: float,
         stopped: str | None = None,
     ) -> None:
+        checks = list(checks)
         health = "failing" if stopped else fmt.overall_health(checks)
         # Most important first, so a narrow terminal cuts the API address, not the health.
         line = Text(no_wrap=True, overflow="ellipsis")
@@ -31,6 +44,9 @@ class StatusHeader(TextLines):
         line.append(f" {health} ", style=f"reverse {fmt.STATUS_STYLE.get(health, '')}")
         if stopped:
             line.append(f" {stopped}", style="red")
+        trouble = api_trouble(checks)
+        if trouble:
+            line.append(f" {trouble}", style="red")
         line.append("  ")
         line.append(fmt.clock_time(now, speed), style="bold")
         line.append("  ")
