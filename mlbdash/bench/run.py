@@ -110,7 +110,8 @@ def _failed(child: Child) -> str | None:
     if "Traceback (most recent call last)" in text:
         last = text.strip().splitlines()[-1]
         return f"{child.name} crashed: {last}"
-    if child.exit_code not in (0, 1):
+    # 143 is mlbdash's answer to the SIGTERM the bench sends to end a run.
+    if child.exit_code not in (0, 1, 143):
         return f"{child.name} exited with {child.exit_code}"
     return None
 
