@@ -5,6 +5,11 @@
 skipped. Feeds are told apart by content: a feed whose status is Final is the game's final
 feed, any other feed is a live snapshot. Files that are not valid JSON are skipped and listed
 in ``RecordedData.skipped``.
+
+A game whose folder holds every version its ``timestamps/`` file lists, the first as a whole
+feed and each later one as a whole feed (``feed/``) or as the diffPatch answer from the version
+before it (``diffpatch/``), is an archive of exact versions (what ``mlbdash archive export``
+writes): it is kept in ``RecordedData.exact`` and replayed as stored, not re-derived.
 """
 
 from __future__ import annotations
@@ -18,10 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from mlbdash.errors import UsageError
+from mlbdash.replay.exact import StoredVersion, check_versions, compact
 
 Json = dict[str, Any]
 
-_DIFFPATCH_NAME = re.compile(r"diffpatch_(\d+)_(?:from_)?((\d{8})_\d{6})(?:_to_(\d{6}))?")
+# The end of ``..._to_...`` is HHMMSS on the start's day, or a whole YYYYMMDD_HHMMSS (a game
+# crosses midnight UTC most nights).
+_DIFFPATCH_NAME = re.compile(
+    r"diffpatch_(\d+)_(?:from_)?((\d{8})_\d{6})(?:_to_(?:(\d{8})_)?(\d{6}))?"
+)
 _TIMESTAMPS_NAME = re.compile(r"timestamps_(\d+)")
 # Order of a schedule entry's states, to keep the most advanced one of duplicates.
 _STATE_RANK = {"Preview": 0, "Live": 1, "Final": 2}
@@ -51,7 +61,11 @@ class RecordedData:
     teams: list[Json] = field(default_factory=list)
     """Each a recorded v1/teams answer."""
     copyright: str | None = None
+    schedule_copyright: str | None = None
+    """The copyright line of the recorded schedule answers, which schedules are served with."""
     skipped: list[str] = field(default_factory=list)
+    exact: dict[int, list[StoredVersion]] = field(default_factory=dict)
+    """gamePk -> every stored version, in order, for games recorded as exact versions."""
 
 
 def read_json(path: Path) -> Any:
@@ -77,22 +91,41 @@ def load_data(root: Path | str) -> RecordedData:
     if not root.is_dir():
         raise UsageError(f"--data {root}: not a directory")
     data = RecordedData()
-    for path in _files(root / "feed"):
-        doc = _read(path, data)
-        if isinstance(doc, dict) and "gamePk" in doc and "gameData" in doc:
-            _add_feed(data, doc)
-    for path in _files(root / "diffpatch"):
-        doc = _read(path, data)
-        match = _DIFFPATCH_NAME.match(path.name)
-        if isinstance(doc, list) and doc and match:
-            start = match.group(2)
-            end = f"{match.group(3)}_{match.group(4)}" if match.group(4) else _last_stamp(doc)
-            data.diffpatches.setdefault(int(match.group(1)), {})[start] = (end or start, doc)
     for path in _files(root / "timestamps"):
         doc = _read(path, data)
         match = _TIMESTAMPS_NAME.match(path.name)
         if isinstance(doc, list) and match:
             data.timestamps[int(match.group(1))] = [str(code) for code in doc]
+    # Feeds at a listed timecode may be versions of an exact archive: kept as compact JSON
+    # (a parsed feed takes several times its size) until the game's versions are assembled.
+    whole: dict[int, dict[str, bytes]] = {}
+    for path in _files(root / "feed"):
+        doc = _read(path, data)
+        if isinstance(doc, dict) and "gamePk" in doc and "gameData" in doc:
+            game_pk = int(doc["gamePk"])
+            stamp = str(doc.get("metaData", {}).get("timeStamp", ""))
+            if stamp in data.timestamps.get(game_pk, ()):
+                whole.setdefault(game_pk, {})[stamp] = compact(doc)
+            else:
+                _add_feed(data, doc)
+    for path in _files(root / "diffpatch"):
+        doc = _read(path, data)
+        match = _DIFFPATCH_NAME.match(path.name)
+        if isinstance(doc, list) and doc and match:
+            start = match.group(2)
+            end = None
+            if match.group(5):
+                end = f"{match.group(4) or match.group(3)}_{match.group(5)}"
+            end = end or _last_stamp(doc)
+            data.diffpatches.setdefault(int(match.group(1)), {})[start] = (end or start, doc)
+    for game_pk, feeds in whole.items():
+        versions = _exact_versions(game_pk, data, feeds)
+        if versions is not None:
+            data.exact[game_pk] = versions
+            data.diffpatches.pop(game_pk, None)
+        else:
+            for raw in feeds.values():
+                _add_feed(data, json.loads(raw))
     for path in _files(root / "schedule"):
         doc = _read(path, data)
         if isinstance(doc, dict) and isinstance(doc.get("dates"), list):
@@ -106,7 +139,7 @@ def load_data(root: Path | str) -> RecordedData:
             doc = _read(path, data)
             if isinstance(doc, dict) and isinstance(doc.get("teams"), list):
                 data.teams.append(doc)
-    if not data.finals and not data.snapshots and not data.schedule:
+    if not data.finals and not data.snapshots and not data.exact and not data.schedule:
         raise UsageError(f"--data {root}: no feed/ or schedule/ recordings found")
     _dedupe_schedule(data)
     return data
@@ -121,6 +154,30 @@ def _read(path: Path, data: RecordedData) -> Any:
     if isinstance(doc, dict) and data.copyright is None and "copyright" in doc:
         data.copyright = str(doc["copyright"])
     return doc
+
+
+def _exact_versions(
+    game_pk: int, data: RecordedData, feeds: dict[str, bytes]
+) -> list[StoredVersion] | None:
+    """Every version the game's timestamps list, if the folder holds each of them."""
+    patches = data.diffpatches.get(game_pk, {})
+    versions: list[StoredVersion] = []
+    previous: str | None = None
+    for timecode in data.timestamps.get(game_pk, []):
+        feed = feeds.get(timecode)
+        if feed is not None:
+            versions.append(StoredVersion(timecode, feed=feed))
+        else:
+            patch = patches.get(previous) if previous is not None else None
+            if patch is None or patch[0] != timecode:
+                return None
+            versions.append(StoredVersion(timecode, blocks=patch[1]))
+        previous = timecode
+    try:
+        check_versions(game_pk, versions)
+    except ValueError:
+        return None
+    return versions
 
 
 def _last_stamp(blocks: list[Any]) -> str | None:
@@ -145,6 +202,8 @@ def _add_feed(data: RecordedData, doc: Json) -> None:
 
 
 def _add_schedule(data: RecordedData, doc: Json) -> None:
+    if "copyright" in doc:
+        data.schedule_copyright = str(doc["copyright"])
     for day in doc["dates"]:
         try:
             listed_on = date.fromisoformat(str(day.get("date")))
@@ -170,3 +229,33 @@ def _dedupe_schedule(data: RecordedData) -> None:
 
 def _rank(entry: ScheduleEntry) -> int:
     return _STATE_RANK.get(str(entry.game.get("status", {}).get("abstractGameState")), -1)
+
+
+def archived_data(schedule: Json | None, games: dict[int, list[StoredVersion]]) -> RecordedData:
+    """RecordedData for an archive's league date held in memory (``replay serve --db``): the
+    same data ``load_data`` reads from the folder ``mlbdash archive export`` writes of it."""
+    data = RecordedData()
+    for game_pk, versions in games.items():
+        if versions:
+            data.exact[game_pk] = list(versions)
+            data.timestamps[game_pk] = [version.timecode for version in versions]
+    # The copyright line load_data would take: the first whole feed, in file name order.
+    named = sorted(
+        (f"feed_{game_pk}_{version.timecode}", version.feed)
+        for game_pk, versions in data.exact.items()
+        for version in versions
+        if version.feed is not None
+    )
+    for _, feed in named:
+        doc = json.loads(feed)
+        if isinstance(doc, dict) and "copyright" in doc:
+            data.copyright = str(doc["copyright"])
+            break
+    if schedule is not None:
+        if data.copyright is None and "copyright" in schedule:
+            data.copyright = str(schedule["copyright"])
+        _add_schedule(data, schedule)
+    if not data.exact and not data.schedule:
+        raise UsageError("the archive holds no schedule and no versions for that date")
+    _dedupe_schedule(data)
+    return data

@@ -38,6 +38,7 @@ from aiohttp import web
 from mlbdash.errors import UsageError
 from mlbdash.mlb.clock import Clock, ManualClock, ScaledClock, SystemClock
 from mlbdash.replay.data import RecordedData, read_json
+from mlbdash.replay.exact import ExactTimeline
 from mlbdash.replay.faults import FaultPlan, FaultSpec, drift, parse_fault_spec
 from mlbdash.replay.timeutil import from_epoch, parse_iso, parse_timecode, to_iso
 from mlbdash.replay.world import Game, ReplayOptions, World
@@ -379,6 +380,8 @@ class ReplayApp:
         start_text = request.query.get("startTimecode", "")
         start = parse_timecode(start_text)
         times = timeline.times
+        if isinstance(timeline, ExactTimeline):
+            return self._exact_diff_patch(request, game.game_pk, timeline, start_text, index)
         if start is not None:
             recorded = game.recorded_diffpatches.get(start_text)
             if recorded is not None:
@@ -407,6 +410,30 @@ class ReplayApp:
             return {k: v for k, v in timeline.build(index).items() if k != "copyright"}
 
         return self.send(request, self.cache.get(("whole", game.game_pk, index), whole))
+
+    def _exact_diff_patch(
+        self, request: web.Request, game_pk: int, timeline: ExactTimeline, start: str, index: int
+    ) -> web.Response:
+        """An archive answers as each version came: its stored blocks, or its whole feed.
+
+        No window: the archive holds every block, however far back the client is.
+        """
+        position = timeline.position(start)
+        moment = parse_timecode(start)
+        if moment is not None and moment.timestamp() >= timeline.times[index]:
+            return self.send(request, self.cache.get("[]", list))
+        if position is not None:
+            answer = timeline.answer(position, index)
+            if answer.blocks is not None:
+                blocks = answer.blocks
+                key = ("exact", game_pk, position, answer.index)
+                return self.send(request, self.cache.get(key, lambda: blocks))
+            index = answer.index
+
+        def whole() -> Json:
+            return {k: v for k, v in timeline.build(index).items() if k != "copyright"}
+
+        return self.send(request, self.cache.get(("whole", game_pk, index), whole))
 
     async def timestamps(self, request: web.Request) -> web.Response:
         game = self._game(request, "timestamps")
@@ -570,7 +597,7 @@ class ReplayApp:
                 head.encode() + b",".join(listed.raw for listed in games) + b'],"events":[]}'
             )
         total = len(picked)
-        copyright = self.world.copyright
+        copyright = self.world.data.schedule_copyright or self.world.copyright
         head = f'"copyright":{json.dumps(copyright, ensure_ascii=False)},' if copyright else ""
         head += (
             f'"totalItems":{total},"totalEvents":0,"totalGames":{total},'

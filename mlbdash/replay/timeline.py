@@ -116,7 +116,9 @@ class Timeline(Protocol):
         ...
 
 
-class _Lru:
+class Lru:
+    """Values made on demand, the least recently used dropped beyond ``size``."""
+
     def __init__(self, size: int) -> None:
         self._size = size
         self._items: OrderedDict[Any, Any] = OrderedDict()
@@ -173,11 +175,11 @@ class FinalTimeline:
         self.final = final
         self.versions: list[Version] = self._plan()
         self._times = [version.at for version in self.versions]
-        self._built = _Lru(cache_size)
-        self._linescores = _Lru(4096)
+        self._built = Lru(cache_size)
+        self._linescores = Lru(4096)
         # Diffs are small (new plays are shared, not copied): keep a whole game's worth, so
         # clones at every point of the game never rebuild versions to diff them.
-        self._diffs = _Lru(4096)
+        self._diffs = Lru(4096)
 
     @property
     def times(self) -> Sequence[int]:
@@ -445,7 +447,7 @@ class RecordedTimeline:
         dated.sort(key=lambda pair: pair[0])
         self._times = [moment for moment, _ in dated]
         self._snapshots = [snapshot for _, snapshot in dated]
-        self._diffs = _Lru(cache_size)
+        self._diffs = Lru(cache_size)
 
     @property
     def times(self) -> Sequence[int]:

@@ -4,6 +4,9 @@ Every game has a schedule entry (recorded, or derived from its feed's ``gameData
 it has a recorded feed, a timeline. Schedule entries of games with a timeline follow the
 timeline's state as virtual time passes; postponed and cancelled entries keep their recorded
 status, as the real schedule does.
+
+Games recorded as exact versions (an archive) are served at their stored timecodes: they are
+never moved in time, so rebasing or moving a first pitch is refused for them.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from mlbdash.errors import UsageError
+from mlbdash.mlb.patch import copy_json
 from mlbdash.replay.data import RecordedData, ScheduleEntry, load_data
+from mlbdash.replay.exact import ExactTimeline, ExactVersionsError
 from mlbdash.replay.faults import FaultSpec
 from mlbdash.replay.timeline import (
     ClonedTimeline,
@@ -100,7 +106,8 @@ class World:
         entries: dict[int, list[ScheduleEntry]] = {}
         for entry in data.schedule:
             entries.setdefault(int(entry.game["gamePk"]), []).append(entry)
-        recorded_pks = set(data.finals) | set(data.snapshots)
+        self._exact(entries)
+        recorded_pks = (set(data.finals) | set(data.snapshots)) - set(data.exact)
         for game_pk in sorted(recorded_pks):
             source = data.finals.get(game_pk) or data.snapshots[game_pk][0]
             recorded_day = _official_date(source)
@@ -149,6 +156,30 @@ class World:
             self.games[game_pk] = Game(game_pk, None, shifted_entries)
         self._clone()
 
+    def _exact(self, entries: dict[int, list[ScheduleEntry]]) -> None:
+        moved = self.options.rebase_date is not None or any(
+            pk in self.data.exact for pk in self.options.first_pitches
+        )
+        if self.data.exact and moved:
+            raise UsageError(
+                "the data holds an archive's exact versions, served at their stored timecodes: "
+                "they cannot be moved to another date or first pitch"
+            )
+        for game_pk, versions in sorted(self.data.exact.items()):
+            try:
+                timeline = ExactTimeline(game_pk, versions)
+            except ExactVersionsError as exc:
+                raise UsageError(str(exc)) from None
+            game_entries = entries.pop(game_pk, [])
+            derived = not game_entries
+            if derived:
+                # A copy: the timeline patches its built version in place later.
+                last = copy_json(timeline.build(len(timeline.times) - 1))
+                game_entries = [derived_entry(last)]
+            game = Game(game_pk, timeline, game_entries, derived)
+            game.recorded_timestamps = self.data.timestamps.get(game_pk)
+            self.games[game_pk] = game
+
     def _clone(self) -> None:
         bases = [game for game in self.games.values() if isinstance(game.timeline, FinalTimeline)]
         if not bases or self.options.clones <= 0:
@@ -176,9 +207,16 @@ class World:
             )
 
     def _default_start(self) -> datetime:
-        pitches = [g.timeline.first_pitch() for g in self.games.values() if g.timeline is not None]
-        if pitches:
-            return from_epoch(min(pitches)) - timedelta(minutes=30)
+        # An archive replays from its first stored version; recordings from half an hour
+        # before their first pitch.
+        starts = [
+            from_epoch(g.timeline.first_pitch())
+            - (timedelta(0) if isinstance(g.timeline, ExactTimeline) else timedelta(minutes=30))
+            for g in self.games.values()
+            if g.timeline is not None
+        ]
+        if starts:
+            return min(starts)
         dates = [
             parse_iso(str(e.game["gameDate"]))
             for g in self.games.values()
