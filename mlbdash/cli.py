@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "bench",
     "db",
     "report",
+    "archive",
 )
 
 DESCRIPTION = """\

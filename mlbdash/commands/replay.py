@@ -9,13 +9,24 @@ import signal
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from mlbdash.commands.validate import parse_date
 from mlbdash.errors import UsageError
 from mlbdash.replay import faults as faults_module
 from mlbdash.replay.faults import FaultSpecError, parse_fault_spec
 from mlbdash.replay.timeutil import parse_iso
 from mlbdash.replay.world import ReplayOptions
+
+if TYPE_CHECKING:
+    from mlbdash.replay.data import RecordedData
+
+SERVE_DESCRIPTION = """\
+Serve recorded MLB API responses as the real API would: a directory of recordings (--data),
+the bundled demo (--demo), or a league date of an mlbdash archive (--db, or --data on a folder
+written by 'mlbdash archive export'). An archive's versions are served exactly as stored, at
+their stored timecodes: feed/live, timestamps, and diffPatch as each version came (its stored
+blocks, or its whole feed when it was stored whole; --diffpatch-window does not apply)."""
 
 EPILOG = f"""\
 The first line on stdout is the base URL to give mlbdash as --api-url. The server runs until
@@ -35,7 +46,7 @@ def register(subparsers: Any) -> None:
     serve = sub.add_parser(
         "serve",
         help="run the replay server",
-        description="Serve a directory of recorded MLB API responses as the real API would.",
+        description=SERVE_DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -43,10 +54,27 @@ def register(subparsers: Any) -> None:
     serve.add_argument(
         "--demo", action="store_true", help="serve the bundled demo slate, laid out for today"
     )
+    serve.add_argument(
+        "--db",
+        dest="db_path",
+        type=Path,
+        metavar="PATH",
+        help="serve a league date of this archive exactly as stored (see --date)",
+    )
+    serve.add_argument(
+        "--date",
+        type=parse_date,
+        metavar="YYYY-MM-DD",
+        help="with --db: the league date (default: the latest with a game under way)",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     serve.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real second")
-    serve.add_argument("--start", help="virtual start, ISO-8601 (default 30 min before 1st pitch)")
+    serve.add_argument(
+        "--start",
+        help="virtual start, ISO-8601 (default 30 min before 1st pitch; an archive: its "
+        "first stored version)",
+    )
     serve.add_argument("--rebase-date", help="move every game onto this date (YYYY-MM-DD)")
     serve.add_argument("--faults", default="", help="fault spec, see below")
     serve.add_argument("--seed", type=int, default=0, help="fault seed (same seed, same faults)")
@@ -97,6 +125,22 @@ def options_from_args(args: argparse.Namespace) -> ReplayOptions:
         "clone_stagger": args.clone_stagger,
         "diffpatch_window": args.diffpatch_window,
     }
+    given = (("--data", args.data), ("--demo", args.demo), ("--db", args.db_path))
+    sources = [flag for flag, value in given if value]
+    if len(sources) > 1:
+        raise UsageError(f"give one of --data, --demo and --db, not {' and '.join(sources)}")
+    if args.date is not None and args.db_path is None:
+        raise UsageError("--date selects a league date of an archive: it goes with --db")
+    if args.db_path is not None:
+        if rebase is not None:
+            raise UsageError(
+                "--rebase-date: an archive is served at its stored timecodes; it cannot move"
+            )
+        if args.clone > 0:
+            raise UsageError("--clone copies recorded final feeds; an archive is served as stored")
+        if not args.db_path.is_file():
+            raise UsageError(f"--db {args.db_path}: no database there")
+        return ReplayOptions(data=args.db_path, start=start, **fields)
     if args.demo:
         from mlbdash.replay.demo import demo_server_options, demo_today
 
@@ -104,7 +148,7 @@ def options_from_args(args: argparse.Namespace) -> ReplayOptions:
         fields.update(start=start or options.start)
         return ReplayOptions(**{**options.__dict__, **fields})
     if args.data is None:
-        raise UsageError("replay serve needs --data DIR (or --demo)")
+        raise UsageError("replay serve needs --data DIR, --demo or --db PATH")
     if not args.data.is_dir():
         raise UsageError(f"--data {args.data}: not a directory")
     return ReplayOptions(data=args.data, start=start, rebase_date=rebase, **fields)
@@ -118,7 +162,8 @@ def run_serve(args: argparse.Namespace) -> int:
             "reachable from other machines",
             file=sys.stderr,
         )
-    return asyncio.run(_serve(options, args.host, args.port))
+    archive = (args.db_path, args.date) if args.db_path is not None else None
+    return asyncio.run(_serve(options, args.host, args.port, archive))
 
 
 def _is_loopback(host: str) -> bool:
@@ -130,15 +175,40 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-async def _serve(options: ReplayOptions, host: str, port: int) -> int:
+async def _archived(db_path: Path, official_date: date | None) -> RecordedData:
+    """A league date of the archive as replay data (the same that ``archive export`` writes)."""
+    from mlbdash.commands.archive import read_day
+    from mlbdash.ingest.store import Store, StoreError
+    from mlbdash.mlb.clock import SystemClock
+    from mlbdash.replay.data import archived_data
+
+    try:
+        async with Store.open(db_path, clock=SystemClock()) as store:
+            day = await read_day(store, official_date)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    print(
+        f"mlbdash: serving {day.official_date} of {db_path}: {len(day.games)} games, "
+        f"{day.versions} stored versions",
+        file=sys.stderr,
+    )
+    return archived_data(day.schedule, day.games)
+
+
+async def _serve(
+    options: ReplayOptions, host: str, port: int, archive: tuple[Path, date | None] | None
+) -> int:
     from mlbdash.replay.server import start_replay_server
 
+    recorded = await _archived(*archive) if archive is not None else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with start_replay_server(options=options, host=host, port=port) as server:
+        async with start_replay_server(
+            options=options, recorded=recorded, host=host, port=port
+        ) as server:
             print(server.base_url, flush=True)
             await stop.wait()
     except OSError as exc:

@@ -15,6 +15,7 @@ import aiosqlite
 
 from mlbdash.ingest.events import RequestFinished
 from mlbdash.ingest.store import feeds, games, requests, schedule
+from mlbdash.ingest.store.codec import gunzip_json
 from mlbdash.ingest.store.errors import StoreError, describe_sqlite_error
 from mlbdash.ingest.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from mlbdash.mlb.clock import Clock
@@ -282,6 +283,14 @@ class Store:
         async with self.read() as conn:
             return await feeds.list_versions(conn, game_pk)
 
+    async def version_payloads(self, game_pk: int) -> list[feeds.VersionPayload]:
+        """Every stored version of a game in log order, each with the whole feed it was stored
+        as ('full') or the diff blocks that led to it ('diff'): the game as the archive holds
+        it, ready to be replayed or exported. One consistent read."""
+        async with self.read() as conn:
+            rows = await feeds.version_payload_rows(conn, game_pk)
+        return await asyncio.to_thread(feeds.decode_payloads, game_pk, rows)
+
     # -- schedule --------------------------------------------------------------------------
 
     async def upsert_schedule_games(self, entries: Sequence[schedule.ScheduleEntry]) -> int:
@@ -302,6 +311,21 @@ class Store:
             return await schedule.store_snapshot(
                 conn, query=query, body=body, fetched_at=self.clock.now(), level=self.compress_level
             )
+
+    async def schedule_snapshot(self, official_date: date) -> dict[str, Any] | None:
+        """The newest stored schedule answer that lists ``official_date``, as it was sent
+        (parsed), or None when no stored schedule lists that date."""
+        async with self.read() as conn:
+            bodies = await schedule.latest_snapshot_bodies(conn, official_date)
+        wanted = official_date.isoformat()
+        for blob in bodies:
+            doc = gunzip_json(blob)
+            days = doc.get("dates") if isinstance(doc, dict) else None
+            if isinstance(days, list) and any(
+                isinstance(day, dict) and day.get("date") == wanted for day in days
+            ):
+                return doc  # type: ignore[no-any-return]
+        return None
 
     async def coverage(self, official_date: date) -> schedule.Coverage:
         async with self.read() as conn:

@@ -9,6 +9,7 @@ versions have piled up since the last one, so a rebuild applies fewer than that 
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -210,3 +211,65 @@ async def list_versions(conn: aiosqlite.Connection, game_pk: int) -> list[Versio
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionPayload:
+    """One stored version with what defines it, in log order.
+
+    A 'full' version carries its whole feed (``feed``, compact JSON as stored); a 'diff'
+    version the diffPatch blocks that led to it from the version before (``blocks``).
+    """
+
+    timecode: str
+    kind: VersionKind
+    feed: bytes | None
+    blocks: list[Any] | None
+
+
+async def version_payload_rows(
+    conn: aiosqlite.Connection, game_pk: int
+) -> list[tuple[str, str, bytes | None, bytes | None]]:
+    """(timecode, kind, ops blob, checkpoint blob of a full version) per version, in log order."""
+    cursor = await conn.execute(
+        """
+        SELECT v.timecode, v.kind, v.ops, c.feed
+        FROM feed_versions v
+        LEFT JOIN feed_checkpoints c ON c.version_id = v.id AND v.kind = 'full'
+        WHERE v.game_pk = ? ORDER BY v.id
+        """,
+        (game_pk,),
+    )
+    rows = await cursor.fetchall()
+    await cursor.close()
+    return [
+        (
+            str(r[0]),
+            str(r[1]),
+            None if r[2] is None else bytes(r[2]),
+            None if r[3] is None else bytes(r[3]),
+        )
+        for r in rows
+    ]
+
+
+def decode_payloads(
+    game_pk: int, rows: Sequence[tuple[str, str, bytes | None, bytes | None]]
+) -> list[VersionPayload]:
+    """Decompress what ``version_payload_rows`` read (CPU only; run it outside the store lock)."""
+    out: list[VersionPayload] = []
+    for timecode, kind, ops, checkpoint in rows:
+        if kind == "full":
+            if checkpoint is None:
+                raise StoreError(
+                    f"game {game_pk} version {timecode}: full version without its checkpoint"
+                )
+            out.append(VersionPayload(timecode, "full", gzip.decompress(checkpoint), None))
+        else:
+            if ops is None:
+                raise StoreError(f"game {game_pk} version {timecode}: diff version without ops")
+            blocks = gunzip_json(ops)
+            if not isinstance(blocks, list):
+                raise StoreError(f"game {game_pk} version {timecode}: stored ops are not a list")
+            out.append(VersionPayload(timecode, "diff", None, blocks))
+    return out

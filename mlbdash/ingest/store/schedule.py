@@ -122,6 +122,21 @@ async def store_snapshot(
     return True
 
 
+async def latest_snapshot_bodies(conn: aiosqlite.Connection, official_date: date) -> list[bytes]:
+    """Compressed bodies of schedule snapshots whose query names ``official_date``, newest first.
+
+    The query is the URL asked (``...date=YYYY-MM-DD`` or a range starting on that date);
+    callers open the bodies to find the date's block.
+    """
+    cursor = await conn.execute(
+        "SELECT body FROM schedule_snapshots WHERE query LIKE ? ORDER BY id DESC",
+        (f"%date={official_date.isoformat()}%",),
+    )
+    rows = await cursor.fetchall()
+    await cursor.close()
+    return [bytes(r[0]) for r in rows]
+
+
 @dataclass(frozen=True, slots=True)
 class Coverage:
     """How much of one league date is archived.
