@@ -199,3 +199,20 @@ def test_a_diffpatch_file_may_end_on_the_next_day(tmp_path: Path) -> None:
     ]
     write_folder(tmp_path / "day", DAY, None, {1: versions})
     assert load_data(tmp_path / "day").exact[1] == versions
+
+
+async def test_an_archive_gets_the_same_faults_as_recordings(archive: tuple[Any, ...]) -> None:
+    from mlbdash.replay.server import make_options
+
+    versions, _, schedule = archive
+    recorded = archived_data(schedule, {GAME: versions})
+    options = make_options("archive", faults="error=1:codes=503", speed=600)
+    async with (
+        start_replay_server(options=options, recorded=recorded) as server,
+        httpx.AsyncClient(base_url=server.base_url, timeout=10) as client,
+    ):
+        response = await client.get(f"/v1.1/game/{GAME}/feed/live")
+        clock = server.clock
+    assert response.status_code == 503
+    assert response.headers["X-Replay-Fault"] == "error"
+    assert clock.speed == 600
