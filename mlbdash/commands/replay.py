@@ -80,7 +80,11 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--seed", type=int, default=0, help="fault seed (same seed, same faults)")
     serve.add_argument("--clone", type=int, default=0, metavar="N", help="add N cloned games")
     serve.add_argument(
-        "--clone-stagger", type=float, default=15.0, help="virtual seconds between clone starts"
+        "--clone-stagger",
+        type=float,
+        default=15.0,
+        help="virtual seconds between clone starts (a clone a day or more after its base is "
+        "listed on that later date)",
     )
     serve.add_argument(
         "--diffpatch-window",

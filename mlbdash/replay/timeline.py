@@ -18,7 +18,14 @@ from typing import Any, Protocol
 
 from mlbdash.replay import derive
 from mlbdash.replay.jsondiff import JsonOp, diff
-from mlbdash.replay.timeutil import epoch, from_epoch, parse_iso, parse_timecode, to_timecode
+from mlbdash.replay.timeutil import (
+    epoch,
+    from_epoch,
+    parse_iso,
+    parse_timecode,
+    shift_times,
+    to_timecode,
+)
 
 Json = dict[str, Any]
 
@@ -483,14 +490,16 @@ class RecordedTimeline:
 class ClonedTimeline:
     """A base game replayed under another gamePk, ``offset`` seconds later.
 
-    The clone's gamePk, link, scheduled time and version timecodes are its own; the plays
-    inside keep the base game's times (documented: clones exist to load-test the pipeline).
+    The clone's gamePk, link, scheduled time and version timecodes are its own, and so is its
+    league date when the offset is a day or more (``days``); the plays inside keep the base
+    game's times (documented: clones exist to load-test the pipeline).
     """
 
-    def __init__(self, base: Timeline, game_pk: int, offset: int) -> None:
+    def __init__(self, base: Timeline, game_pk: int, offset: int, days: int = 0) -> None:
         self.base = base
         self.game_pk = game_pk
         self.offset = offset
+        self.days = days
         self._times = [moment + offset for moment in base.times]
 
     @property
@@ -525,6 +534,8 @@ class ClonedTimeline:
         if "dateTime" in when:
             moment = parse_iso(str(when["dateTime"])) + timedelta(seconds=self.offset)
             when["dateTime"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self.days:
+            when = shift_times(when, timedelta(0), self.days)  # officialDate, originalDate
         game_data["datetime"] = when
         doc["gameData"] = game_data
         return doc

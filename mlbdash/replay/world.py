@@ -189,7 +189,10 @@ class World:
             assert base.timeline is not None
             game_pk = CLONE_PK_BASE + number
             offset = round((number + 1) * self.options.clone_stagger)
-            timeline = ClonedTimeline(base.timeline, game_pk, offset)
+            # A clone a day or more after its base is listed on that later league date, so a
+            # large stagger spreads clones over a week or a month of dates.
+            days = offset // 86400
+            timeline = ClonedTimeline(base.timeline, game_pk, offset, days)
             playable = [e for e in base.entries if not _postponed(e.game)] or base.entries
             template = playable[0]
             game = dict(template.game)
@@ -202,9 +205,10 @@ class World:
                 game["gameDate"] = to_iso(
                     parse_iso(str(game["gameDate"])) + timedelta(seconds=offset)
                 )
-            self.games[game_pk] = Game(
-                game_pk, timeline, [ScheduleEntry(template.listed_on, game)], True
-            )
+            if days:
+                game = shift_times(game, timedelta(0), days)
+            listed_on = template.listed_on + timedelta(days=days)
+            self.games[game_pk] = Game(game_pk, timeline, [ScheduleEntry(listed_on, game)], True)
 
     def _default_start(self) -> datetime:
         # An archive replays from its first stored version; recordings from half an hour

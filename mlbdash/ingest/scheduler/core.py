@@ -31,6 +31,7 @@ from mlbdash.ingest.scheduler.states import (
     wants_feed,
 )
 from mlbdash.mlb.status import Lifecycle, StatusInfo
+from mlbdash.mlb.timecode import parse_timecode
 
 SCHEDULE = "schedule"
 FEED = "feed"
@@ -338,8 +339,12 @@ class Scheduler:
         track.final_stored = final_stored
         track.rechecked = done and final_stored
         if is_final(track.status) and final_stored and not track.rechecked:
-            track.phase = Phase.RECHECK
-            track.next_poll_at = recheck_at or now + _s(self.policy.poll.final_recheck_after_s)
+            due = recheck_at or self._recheck_at(track, now)
+            if due is None:
+                track.rechecked = True
+            else:
+                track.phase = Phase.RECHECK
+                track.next_poll_at = due
         self._settle(track, now)
 
     # -- what is due ---------------------------------------------------------------------
@@ -433,8 +438,14 @@ class Scheduler:
                 track.phase = Phase.DONE
                 track.next_poll_at = None
             elif track.phase is not Phase.RECHECK:
-                track.phase = Phase.RECHECK
-                track.next_poll_at = now + _s(self.policy.poll.final_recheck_after_s)
+                due = self._recheck_at(track, now)
+                if due is None:
+                    track.rechecked = True
+                    track.phase = Phase.DONE
+                    track.next_poll_at = None
+                else:
+                    track.phase = Phase.RECHECK
+                    track.next_poll_at = due
         elif wants_feed(status):
             if track.phase is not Phase.FOLLOW or track.next_poll_at is None:
                 # Entering FOLLOW (or after a poll): first look now, then by interval.
@@ -445,6 +456,21 @@ class Scheduler:
         else:
             track.phase = Phase.WATCH
             track.next_poll_at = None
+
+    def _recheck_at(self, track: GameTrack, now: datetime) -> datetime | None:
+        """When to read a stored Final again for MLB's late scoring changes: the set time
+        after the game ended (its stored final version's timeStamp), not after mlbdash stored
+        it. None when that moment has passed: the stored final was fetched after the window
+        for late changes, so it already holds them (a past date finishes at once)."""
+        after = _s(self.policy.poll.final_recheck_after_s)
+        try:
+            ended = parse_timecode(track.timecode) if track.timecode else None
+        except ValueError:
+            ended = None
+        if ended is None or ended > now:
+            return now + after
+        due = ended + after
+        return due if due > now else None
 
     def _feed_interval(self, track: GameTrack) -> float:
         if track.phase in (Phase.FINISHING, Phase.RECHECK):
