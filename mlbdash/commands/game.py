@@ -11,7 +11,7 @@ import asyncio
 import json
 import sys
 from dataclasses import asdict, dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from pydantic import ValidationError
 
@@ -21,8 +21,8 @@ from mlbdash.errors import MlbdashError, UsageError
 from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.errors import ApiError, NotFound
 from mlbdash.ingest.events import Event, RequestRetried
+from mlbdash.ingest.follower import FollowUpdate, GameFollower
 from mlbdash.ingest.replay_clock import discover_clock
-from mlbdash.ingest.tracker import FeedTracker, FeedUpdate
 from mlbdash.mlb.clock import Clock
 from mlbdash.mlb.feed import LiveFeed
 from mlbdash.mlb.status import Lifecycle, classify_game_status, is_terminal
@@ -63,10 +63,12 @@ class GameLine:
         )
 
 
-def summarize(game_pk: int, update: FeedUpdate) -> tuple[GameLine, Lifecycle, float]:
+def summarize(
+    game_pk: int, raw: dict[str, Any] | None, update: FollowUpdate
+) -> tuple[GameLine, Lifecycle, float]:
     """The line for a feed version, its lifecycle and the server's poll hint in seconds."""
     try:
-        feed = LiveFeed.model_validate(update.feed)
+        feed = LiveFeed.model_validate(raw)
     except ValidationError as exc:
         raise MlbdashError(
             f"game {game_pk}: feed does not parse: {exc.errors()[0]['msg']}"
@@ -140,24 +142,24 @@ async def follow_game(
         settings, clock=clock, sink=RetryNotes(err, game_pk)
     )
     async with client:
-        tracker = FeedTracker(client, game_pk, clock=clock)
+        follower = GameFollower(client, game_pk, clock=clock)
         try:
-            update = await tracker.update()
+            update = await follower.update()
         except NotFound:
             raise MlbdashError(f"game {game_pk} not found at {settings.api_url}") from None
-        line, lifecycle, wait = summarize(game_pk, update)
+        line, lifecycle, wait = summarize(game_pk, follower.feed, update)
         _print(out, line, as_json)
         while follow and not is_terminal(lifecycle):
             await clock.sleep(wait)
             try:
-                update = await tracker.update()
+                update = await follower.update()
             except ApiError as exc:
                 # A failed poll never ends the watch: say so and try again after the wait.
                 print(f"mlbdash: {exc.message}; trying again in {wait:g}s", file=err, flush=True)
                 continue
             if update.kind == "none":
                 continue
-            line, lifecycle, wait = summarize(game_pk, update)
+            line, lifecycle, wait = summarize(game_pk, follower.feed, update)
             _print(out, line, as_json)
     return 0
 

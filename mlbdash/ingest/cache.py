@@ -1,7 +1,7 @@
 """Response cache: per-kind freshness, conditional revalidation and request coalescing.
 
 Only small, slow-changing answers are kept (schedule for seconds, reference data for a day);
-feeds and diffPatch answers are never cached, because the feed tracker holds the one copy that
+feeds and diffPatch answers are never cached, because the game follower holds the one copy that
 matters and a 700 KB body per game would crowd everything else out. The cache is an LRU bounded
 by entries and decoded bytes. Cached data is shared between callers: treat it as read-only.
 """

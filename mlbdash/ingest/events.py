@@ -72,7 +72,7 @@ class BudgetChanged(Event):
 
 @dataclass(frozen=True, slots=True)
 class FeedRefetched(Event):
-    """The tracker dropped its merged feed and fetched the whole feed again."""
+    """The follower dropped its merged feed and fetched the whole feed again."""
 
     game_pk: int
     reason: str

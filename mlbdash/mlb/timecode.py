@@ -8,7 +8,9 @@ zone marker; the API means UTC.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 _FORMAT = "%Y%m%d_%H%M%S"
 # strptime alone accepts "2024071_1" style short fields; the API always sends 8+6 digits.
@@ -44,3 +46,10 @@ def is_timecode(s: object) -> bool:
     except ValueError:
         return False
     return True
+
+
+def feed_timecode(feed: Mapping[str, Any]) -> str | None:
+    """A raw feed's own version stamp, ``metaData.timeStamp`` (None when it has none)."""
+    meta = feed.get("metaData")
+    stamp = meta.get("timeStamp") if isinstance(meta, dict) else None
+    return stamp if isinstance(stamp, str) else None

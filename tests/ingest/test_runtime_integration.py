@@ -18,6 +18,7 @@ import pytest
 from runtime_harness import DAY, GAME, Harness, drive, replay_harness
 
 from mlbdash.errors import MlbdashError
+from mlbdash.ingest import follower as follower_module
 from mlbdash.ingest.events import (
     Event,
     FeedRefetched,
@@ -31,11 +32,10 @@ from mlbdash.ingest.monitor.health import CheckResult, Workers
 from mlbdash.ingest.retry import RetryPolicy
 from mlbdash.ingest.runtime import Runtime
 from mlbdash.ingest.scheduler import TrackedDates
-from mlbdash.ingest.scheduler import recorder as recorder_module
 from mlbdash.ingest.store import findings as finding_rows
-from mlbdash.ingest.tracker import feed_timecode
 from mlbdash.ingest.validator.crossref import sample_for_merge_check
 from mlbdash.mlb.clock import ManualClock
+from mlbdash.mlb.timecode import feed_timecode
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ async def test_a_diverged_merge_is_replaced_by_the_full_feed_and_recorded(
     sampled check against feed/live?timecode= catches it, records MERGE_DIVERGED, emits
     FeedRefetched and stores the server's feed for that version instead of the broken one."""
     tampered: list[str] = []
-    original = recorder_module.apply_diff_blocks
+    original = follower_module.apply_diff_blocks
 
     def apply_wrongly(feed: dict[str, Any], blocks: list[Any]) -> dict[str, Any]:
         patched = original(feed, blocks)
@@ -66,7 +66,7 @@ async def test_a_diverged_merge_is_replaced_by_the_full_feed_and_recorded(
             tampered.append(timecode)
         return patched
 
-    monkeypatch.setattr(recorder_module, "apply_diff_blocks", apply_wrongly)
+    monkeypatch.setattr(follower_module, "apply_diff_blocks", apply_wrongly)
     clock = harness.clock
     await clock.advance(75 * 60)
     events: list[Event] = []

@@ -28,12 +28,12 @@ from mlbdash.ingest.events import (
     RequestFinished,
     WorkerHeartbeat,
 )
+from mlbdash.ingest.follower import GameFollower
 from mlbdash.ingest.monitor import Monitor, PrometheusServer
 from mlbdash.ingest.monitor.rules import GameCoverage
 from mlbdash.ingest.retry import RetryPolicy
 from mlbdash.ingest.scheduler import Scheduler, TrackedDates, Transition
 from mlbdash.ingest.scheduler.driver import Driver
-from mlbdash.ingest.scheduler.recorder import GameRecorder
 from mlbdash.ingest.scheduler.summary import RequestLedger
 from mlbdash.ingest.scheduler.views import ViewBuilder
 from mlbdash.ingest.store import Store
@@ -103,7 +103,7 @@ class RuntimeBase:
         self._state_lock = asyncio.Lock()
         self._closing = asyncio.Event()
         self.ledger = RequestLedger()
-        self._recorders: dict[int, GameRecorder] = {}
+        self._followers: dict[int, GameFollower] = {}
         self._previous: dict[int, VersionSummary] = {}
         # Games whose last recorded validation found nothing (so a sound version has nothing
         # to resolve). A game not in here is validated through the store.
@@ -177,9 +177,9 @@ class RuntimeBase:
         track = self.scheduler.tracks.get(game_pk)
         return (track.entry.away, track.entry.home) if track else ("?", "?")
 
-    def recorder_feed(self, game_pk: int) -> dict[str, Any] | None:
-        recorder = self._recorders.get(game_pk)
-        return recorder.feed if recorder else None
+    def follower_feed(self, game_pk: int) -> dict[str, Any] | None:
+        follower = self._followers.get(game_pk)
+        return follower.feed if follower else None
 
     # -- events ------------------------------------------------------------------------------
 

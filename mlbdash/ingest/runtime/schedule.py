@@ -69,7 +69,7 @@ class ScheduleRuntime(VersionRuntime):
         for entry in entries:
             if before.get(entry.game_pk) != _row_key(scheduler, entry.game_pk):
                 self._game_updated(entry.game_pk, "none", kind=ScheduleGameUpdated)
-            feed = self.recorder_feed(entry.game_pk)
+            feed = self.follower_feed(entry.game_pk)
             if entry.game_pk in self._crossref_pending and feed is not None:
                 await self._cross_reference(entry.game_pk, feed)
 

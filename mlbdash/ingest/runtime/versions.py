@@ -1,6 +1,6 @@
 """Feeds: polling a game, storing each version, validating it, the sampled merge check.
 
-Every version the recorder hands over is stored and validated; a sampled diff-merged version
+Every version the follower hands over is stored and validated; a sampled diff-merged version
 (and always a Final one) is first compared with the server's whole feed for its timecode.
 """
 
@@ -10,10 +10,10 @@ from typing import Any
 
 from mlbdash.ingest.errors import ApiError
 from mlbdash.ingest.events import FeedRefetched
+from mlbdash.ingest.follower import GameFollower, VersionKind
 from mlbdash.ingest.runtime.base import CROSSREF_RULES, RuntimeBase
 from mlbdash.ingest.scheduler import FeedFacts, Phase
 from mlbdash.ingest.scheduler.facts import FeedSummary, summarize_feed
-from mlbdash.ingest.scheduler.recorder import GameRecorder, VersionKind
 from mlbdash.ingest.store import StoreError
 from mlbdash.ingest.store import findings as finding_rows
 from mlbdash.ingest.store.feeds import is_final
@@ -31,9 +31,9 @@ from mlbdash.ingest.validator.service import FeedContext, validate_feed
 class VersionRuntime(RuntimeBase):
     """Feed polls and the versions they store."""
 
-    async def _recorder(self, game_pk: int) -> GameRecorder:
-        recorder = self._recorders.get(game_pk)
-        if recorder is None:
+    async def _follower(self, game_pk: int) -> GameFollower:
+        follower = self._followers.get(game_pk)
+        if follower is None:
             stored = await self.store.load_latest_feed(game_pk)
             feed = stored[1] if stored else None
 
@@ -49,7 +49,7 @@ class VersionRuntime(RuntimeBase):
             # already over gets its final feed only (a past date's history costs hundreds of
             # requests per game and nobody was watching it live).
             track = self.scheduler.tracks[game_pk]
-            recorder = GameRecorder(
+            follower = GameFollower(
                 self.client,
                 game_pk,
                 store_version,
@@ -59,8 +59,8 @@ class VersionRuntime(RuntimeBase):
                 history=self.history and track.phase is Phase.FOLLOW,
                 merge_check=merge_check,
             )
-            self._recorders[game_pk] = recorder
-        return recorder
+            self._followers[game_pk] = follower
+        return follower
 
     async def _check_merge(
         self, game_pk: int, timecode: str, merged: dict[str, Any]
@@ -103,8 +103,8 @@ class VersionRuntime(RuntimeBase):
         if rechecking:
             self._rechecking.add(game_pk)
         try:
-            recorder = await self._recorder(game_pk)
-            result = await recorder.update()
+            follower = await self._follower(game_pk)
+            result = await follower.update()
         except (ApiError, StoreError) as exc:
             if isinstance(exc, StoreError):
                 # The recorder moved on to a version the store did not take: start again from
@@ -121,13 +121,13 @@ class VersionRuntime(RuntimeBase):
             raise
         finally:
             self._rechecking.discard(game_pk)
-        feed = recorder.feed
+        feed = follower.feed
         assert feed is not None
         summary = summarize_feed(feed)
         facts = FeedFacts(
             status=summary.status,
             wait_s=summary.wait_s,
-            timecode=recorder.timecode,
+            timecode=follower.timecode,
             update=result.kind if result.new_versions else "none",
             new_versions=result.new_versions,
             full_versions=result.full_versions,

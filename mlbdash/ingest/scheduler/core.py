@@ -79,7 +79,7 @@ class FeedFacts:
 
     status: StatusInfo
     wait_s: float | None
-    timecode: str | None  # metaData.timeStamp of the tracker's current (stored) version
+    timecode: str | None  # metaData.timeStamp of the follower's current (stored) version
     update: str  # full, diff, none
     new_versions: int = 0
     full_versions: int = 0  # of the new versions, those stored from a whole feed
@@ -295,7 +295,7 @@ class Scheduler:
             if old.lifecycle != facts.status.lifecycle:
                 changes.append(self._transition(track, old, facts.status, "feed", now))
         was = track.phase
-        # The tracker's current version is the stored one, so a Final feed here is stored.
+        # The follower's current version is the stored one, so a Final feed here is stored.
         if is_final(facts.status) and track.timecode is not None:
             track.final_stored = True
         if was is Phase.RECHECK:

@@ -116,7 +116,7 @@ class ViewBuilder:
         track = rt.scheduler.tracks.get(game_pk)
         if track is None:
             raise UsageError(f"game {game_pk} is not tracked")
-        feed = rt.recorder_feed(game_pk)
+        feed = rt.follower_feed(game_pk)
         if feed is None:
             stored = await rt.store.load_latest_feed(game_pk)
             feed = stored[1] if stored else None

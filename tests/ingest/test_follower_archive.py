@@ -1,7 +1,8 @@
-"""GameRecorder against the replay server (loopback HTTP, virtual time on a ManualClock).
+"""GameFollower archiving a game against the replay server (loopback HTTP, virtual time on a
+ManualClock).
 
 One recorded game (CWS @ HOU, 2022-06-19, gamePk 662751) replays from its first version; the
-recorder must store every version the server has, one per timecode, whatever happens between
+follower must store every version the server has, one per timecode, whatever happens between
 polls: steady polling, a long gap (the server answers with the whole feed), a restart from a
 stored version, a patch that does not apply.
 """
@@ -21,7 +22,7 @@ from conftest import fixture_path
 from mlbdash.ingest.budget import RequestBudget
 from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.events import Event, FeedRefetched
-from mlbdash.ingest.scheduler.recorder import HISTORY_MAX_VERSIONS, GameRecorder, VersionKind
+from mlbdash.ingest.follower import HISTORY_MAX_VERSIONS, GameFollower, VersionKind
 from mlbdash.mlb.clock import ManualClock
 from mlbdash.replay.server import ReplayServer, start_replay_server
 
@@ -29,7 +30,7 @@ GAME = 662751
 
 
 class Archive:
-    """What the recorder stored: (timecode, kind) in order, and the feed of each."""
+    """What the follower stored: (timecode, kind) in order, and the feed of each."""
 
     def __init__(self) -> None:
         self.versions: list[tuple[str, str]] = []
@@ -42,7 +43,7 @@ class Archive:
             return False
         assert (kind == "diff") == (ops is not None)
         self.versions.append((timecode, kind))
-        # A deep copy: the recorder patches its feed in place afterwards.
+        # A deep copy: the follower patches its feed in place afterwards.
         self.feeds[timecode] = json.loads(json.dumps(feed))
         return True
 
@@ -92,7 +93,7 @@ async def test_a_game_met_early_is_archived_from_its_first_version(
     archive = Archive()
     async with _client(server, clock) as client:
         await _to_first_pitch(clock, client, 5 * 60)
-        recorder = GameRecorder(client, GAME, archive.store, clock=clock)
+        recorder = GameFollower(client, GAME, archive.store, clock=clock, history=True)
         result = await recorder.update()
         expected = await _server_timecodes(client)
         assert archive.timecodes == expected  # scheduled, pre-game, warmup, every pitch so far
@@ -121,7 +122,7 @@ async def test_a_game_met_mid_game_is_archived_from_the_present(
     archive = Archive()
     async with _client(server, clock) as client:
         await _to_first_pitch(clock, client, 90 * 60)
-        recorder = GameRecorder(client, GAME, archive.store, clock=clock)
+        recorder = GameFollower(client, GAME, archive.store, clock=clock, history=True)
         result = await recorder.update()
         served = await _server_timecodes(client)
         assert len(served) > HISTORY_MAX_VERSIONS
@@ -136,7 +137,7 @@ async def test_a_long_gap_is_filled_version_by_version(
     archive = Archive()
     async with _client(server, clock) as client:
         await _to_first_pitch(clock, client, 20 * 60)
-        recorder = GameRecorder(client, GAME, archive.store, clock=clock, history=False)
+        recorder = GameFollower(client, GAME, archive.store, clock=clock)
         await recorder.update()
         assert len(archive.versions) == 1  # no history asked: the present only
         start = archive.timecodes[0]
@@ -159,13 +160,13 @@ async def test_resume_from_a_stored_version_continues_through_diffpatch(
     archive = Archive()
     async with _client(server, clock) as client:
         await _to_first_pitch(clock, client, 60 * 60)
-        first = GameRecorder(client, GAME, archive.store, clock=clock)
+        first = GameFollower(client, GAME, archive.store, clock=clock, history=True)
         await first.update()
         last = archive.timecodes[-1]
         stored_feed = archive.feeds[last]
-        # "Restart": a new recorder from the stored version; a minute later, diffs only.
+        # "Restart": a new follower from the stored version; a minute later, diffs only.
         await clock.advance(60)
-        resumed = GameRecorder(client, GAME, archive.store, clock=clock, feed=stored_feed)
+        resumed = GameFollower(client, GAME, archive.store, clock=clock, feed=stored_feed)
         result = await resumed.update()
         assert result.kind == "diff" and result.full_versions == 0
         served = await _server_timecodes(client)
@@ -181,7 +182,9 @@ async def test_a_patch_that_does_not_apply_refetches_the_whole_feed(
     events: list[Event] = []
     async with _client(server, clock) as client:
         await _to_first_pitch(clock, client, 30 * 60)
-        recorder = GameRecorder(client, GAME, archive.store, clock=clock, sink=events.append)
+        recorder = GameFollower(
+            client, GAME, archive.store, clock=clock, sink=events.append, history=True
+        )
         await recorder.update()
         feed = recorder.feed
         assert feed is not None

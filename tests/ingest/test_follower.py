@@ -1,4 +1,5 @@
-"""FeedTracker on the recorded 746139 pairs, the three answer shapes and every way to fail."""
+"""GameFollower following only (as ``mlbdash game`` does) on the recorded 746139 pairs, the three
+diffPatch answer shapes and every way to fail."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from conftest import fixture_bytes, load_fixture
 
 from mlbdash.ingest.errors import BadResponse, RequestFailed
 from mlbdash.ingest.events import FeedRefetched
-from mlbdash.ingest.tracker import FeedTracker
+from mlbdash.ingest.follower import GameFollower
 
 FEED_T7 = "feed/feed_746139_live_t7_20240612_041248.json.gz"
 FEED_B7 = "feed/feed_746139_live_b7_20240612_042717.json.gz"
@@ -37,13 +38,13 @@ async def test_full_then_diff_lands_on_041302() -> None:
     )
     sink = Recorder()
     async with make_client(router, sink=sink) as client:
-        tracker = FeedTracker(client, 746139, sink)
-        first = await tracker.update()
-        second = await tracker.update()
+        follower = GameFollower(client, 746139, sink=sink)
+        first = await follower.update()
+        second = await follower.update()
 
     assert (first.kind, first.timecode) == ("full", "20240612_041248")
     assert (second.kind, second.timecode, second.blocks_applied) == ("diff", "20240612_041302", 1)
-    linescore = second.feed["liveData"]["linescore"]
+    linescore = follower.feed["liveData"]["linescore"]
     assert (linescore["balls"], linescore["strikes"], linescore["outs"]) == (1, 2, 2)
     assert feed_route.call_count == 1 and diff_route.call_count == 1
     assert second.bytes_wire < first.bytes_wire / 20
@@ -56,12 +57,12 @@ async def test_resume_continues_from_a_stored_version() -> None:
         return_value=json_response(fixture_bytes(DIFF_B7))
     )
     async with make_client(router) as client:
-        tracker = FeedTracker.resume(client, 746139, load_fixture(FEED_B7))
-        update = await tracker.update()
+        follower = GameFollower(client, 746139, feed=load_fixture(FEED_B7))
+        update = await follower.update()
     assert (update.kind, update.timecode) == ("diff", "20240612_042758")
-    pitcher = update.feed["liveData"]["linescore"]["defense"]["pitcher"]
+    pitcher = follower.feed["liveData"]["linescore"]["defense"]["pitcher"]
     assert pitcher["fullName"] == "Andrew Knizner"
-    assert tracker.timecode == "20240612_042758"
+    assert follower.timecode == "20240612_042758"
 
 
 async def test_empty_answer_is_no_update() -> None:
@@ -72,8 +73,8 @@ async def test_empty_answer_is_no_update() -> None:
         )
     )
     async with make_client(router) as client:
-        tracker = FeedTracker.resume(client, 746139, load_fixture(FEED_T7))
-        update = await tracker.update()
+        follower = GameFollower(client, 746139, feed=load_fixture(FEED_T7))
+        update = await follower.update()
     assert (update.kind, update.timecode, update.blocks_applied) == ("none", "20240612_041248", 0)
 
 
@@ -87,10 +88,13 @@ async def test_whole_feed_answer_replaces_the_feed_without_refetch() -> None:
     sink = Recorder()
     stored = load_fixture("feed/feed_776567_live_t1_20250827_231301.json.gz")
     async with make_client(router, sink=sink) as client:
-        tracker = FeedTracker.resume(client, 776567, stored, sink)
-        update = await tracker.update()
+        follower = GameFollower(client, 776567, feed=stored, sink=sink)
+        update = await follower.update()
     assert update.kind == "full" and update.refetch_reason is None
-    assert update.feed["gamePk"] == 776567 and "copyright" not in update.feed
+    # The answer is the feed minus its constant copyright line; the follower keeps the line,
+    # so the version it hands over is what feed/live serves for that timecode.
+    assert follower.feed is not None and follower.feed["gamePk"] == 776567
+    assert follower.feed["copyright"] == stored["copyright"]
     assert sink.of(FeedRefetched) == []
 
 
@@ -115,8 +119,8 @@ async def test_any_doubt_refetches_the_full_feed(body: bytes, reason: str) -> No
     router.get(DIFF_PATH).mock(return_value=response)
     sink = Recorder()
     async with make_client(router, sink=sink) as client:
-        tracker = FeedTracker.resume(client, 746139, load_fixture(FEED_T7), sink)
-        update = await tracker.update()
+        follower = GameFollower(client, 746139, feed=load_fixture(FEED_T7), sink=sink)
+        update = await follower.update()
     assert update.kind == "full"
     assert update.refetch_reason is not None and reason in update.refetch_reason
     assert update.timecode == "20240612_041248"
@@ -131,11 +135,11 @@ async def test_network_failure_on_diff_keeps_the_feed() -> None:
         side_effect=[httpx.ConnectError("down")] * 4 + [json_response(fixture_bytes(DIFF_T7))]
     )
     async with make_client(router) as client:
-        tracker = FeedTracker.resume(client, 746139, load_fixture(FEED_T7))
+        follower = GameFollower(client, 746139, feed=load_fixture(FEED_T7))
         with pytest.raises(RequestFailed):
-            await tracker.update()
-        assert tracker.timecode == "20240612_041248"
-        update = await tracker.update()
+            await follower.update()
+        assert follower.timecode == "20240612_041248"
+        update = await follower.update()
     assert (update.kind, update.timecode) == ("diff", "20240612_041302")
 
 
@@ -148,11 +152,11 @@ async def test_failed_refetch_leaves_tracker_ready_for_a_full_fetch() -> None:
         side_effect=[httpx.Response(500)] * 4 + [json_response(fixture_bytes(FEED_T7))]
     )
     async with make_client(router) as client:
-        tracker = FeedTracker.resume(client, 746139, load_fixture(FEED_T7))
+        follower = GameFollower(client, 746139, feed=load_fixture(FEED_T7))
         with pytest.raises(RequestFailed):
-            await tracker.update()
-        assert tracker.feed is None  # the half-patched feed was dropped
-        update = await tracker.update()
+            await follower.update()
+        assert follower.feed is None  # the half-patched feed was dropped
+        update = await follower.update()
     assert update.kind == "full" and update.timecode == "20240612_041248"
     assert feed_route.call_count == 5
 
@@ -161,6 +165,6 @@ async def test_feed_of_another_game_is_rejected() -> None:
     router = new_router()
     router.get("/v1.1/game/1/feed/live").mock(return_value=json_response(fixture_bytes(FEED_T7)))
     async with make_client(router) as client:
-        tracker = FeedTracker(client, 1)
+        follower = GameFollower(client, 1)
         with pytest.raises(BadResponse, match="feed is for game 746139, not 1"):
-            await tracker.update()
+            await follower.update()

@@ -1,0 +1,333 @@
+"""GameFollower: the one follower of a game's feed, for ``mlbdash ingest`` and ``mlbdash game``.
+
+It fetches the whole feed once and then asks diffPatch from the feed's own
+``metaData.timeStamp``. A diffPatch answer comes in one of three shapes (``mlb.patch``): a list
+of blocks, one per version the server made since then, applied one at a time so each version
+is handed over under its own timecode with its own ops (two runs that poll at different
+moments store the same version list); an empty list (nothing new); or the whole feed, when the
+follower fell too far behind (after a restart, an outage). Any doubt (a patch that does not
+apply, a timeStamp that does not land where the block said, an unusable answer) drops the
+merged feed and fetches the whole feed again, with a ``FeedRefetched`` event saying why.
+
+Every path that moves the game forward (diff blocks, a whole-feed answer, the refetch after a
+doubt, the first update after a restart) ends in one step, :meth:`GameFollower._bring_up_to_date`,
+which takes an answer in hand from the last stored timecode to the new one; filling the
+versions in between from the game's ``timestamps`` list happens there and nowhere else.
+
+With no ``store_version`` (``mlbdash game``) nothing is archived: versions are only followed.
+A request that fails raises ``ApiError`` to the caller (which polls again later); the follower
+stays usable: if the merged feed was dropped, the next update starts with a whole fetch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mlbdash.ingest.client import MlbApiClient
+from mlbdash.ingest.errors import ApiError, BadResponse
+from mlbdash.ingest.events import EventSink, FeedRefetched, discard
+from mlbdash.mlb.clock import Clock
+from mlbdash.mlb.patch import PatchError, apply_diff_blocks, last_block_timecode
+from mlbdash.mlb.timecode import feed_timecode
+
+VersionKind = Literal["full", "diff"]
+UpdateKind = Literal["full", "diff", "none"]
+# Store one version: (timecode, kind, feed after it, ops for diffs) -> whether it was new.
+StoreVersion = Callable[[str, VersionKind, dict[str, Any], list[Any] | None], Awaitable[bool]]
+# Check a diff-merged version against the server before it is stored: (timecode, merged feed)
+# -> the whole feed to store in its place when the merge diverged, else None.
+MergeVerifier = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+
+# A gap longer than this many versions is not filled step by step (the cost would be out of
+# proportion); the whole feed is stored and the gap reported.
+MAX_BACKFILL = 2000
+# A game met with at most this many versions behind it (scheduled, pre-game, warmup and the
+# first pitches) is archived from its first version; one met later, mid-game, from the
+# present: stepping through hundreds of past versions of every game live when ingest starts
+# would hold up the polls that keep the live ones fresh.
+HISTORY_MAX_VERSIONS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpdate:
+    """What one ``update`` did."""
+
+    kind: UpdateKind  # "full" when a whole feed was taken, else "diff" when a block was applied
+    timecode: str | None
+    new_versions: int
+    bytes_wire: int
+    refetch_reason: str | None = None
+    backfilled: int = 0  # versions fetched to fill a gap
+    gap_left: int = 0  # versions of a gap that could not be filled
+    full_versions: int = 0  # new versions stored from a whole feed
+    diff_versions: int = 0  # new versions stored by applying a diff block
+    blocks_applied: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Blocks:
+    """A diffPatch answer of diff blocks (none: nothing changed)."""
+
+    blocks: list[Any]
+    bytes_wire: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Whole:
+    """A whole feed in hand, from feed/live or diffPatch; ``reason`` when it is a refetch."""
+
+    feed: dict[str, Any]
+    url: str
+    bytes_wire: int
+    reason: str | None = None
+
+
+_Answer = _Blocks | _Whole
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What the current ``update`` has done so far."""
+
+    whole: bool = False
+    blocks: int = 0
+    bytes_wire: int = 0
+    reason: str | None = None
+    backfilled: int = 0
+    gap_left: int = 0
+    full: int = 0
+    diff: int = 0
+
+    def result(self, timecode: str | None) -> FollowUpdate:
+        kind: UpdateKind = "full" if self.whole else "diff" if self.blocks else "none"
+        return FollowUpdate(
+            kind,
+            timecode,
+            self.full + self.diff,
+            self.bytes_wire,
+            self.reason,
+            backfilled=self.backfilled,
+            gap_left=self.gap_left,
+            full_versions=self.full,
+            diff_versions=self.diff,
+            blocks_applied=self.blocks,
+        )
+
+
+class GameFollower:
+    """Keeps one game's raw feed current through diffPatch, handing over every version."""
+
+    def __init__(
+        self,
+        client: MlbApiClient,
+        game_pk: int,
+        store_version: StoreVersion | None = None,
+        *,
+        sink: EventSink = discard,
+        clock: Clock | None = None,
+        feed: dict[str, Any] | None = None,
+        history: bool = False,
+        merge_check: MergeVerifier | None = None,
+    ) -> None:
+        """``feed``: the last stored version, to resume from (the next update asks diffPatch).
+        ``history``: start a game never seen before from its first version when it has not
+        gone far yet (HISTORY_MAX_VERSIONS); only with a ``store_version``."""
+        self.client = client
+        self.game_pk = game_pk
+        self._store = store_version
+        self._sink = sink
+        self._clock = clock or client.clock
+        self._feed = feed
+        self._last_stored = feed_timecode(feed) if feed is not None else None
+        self._history = history and feed is None and store_version is not None
+        self._merge_check = merge_check
+        self._tally = _Tally()
+        self._lock = asyncio.Lock()
+
+    @property
+    def feed(self) -> dict[str, Any] | None:
+        """The current version; the follower's own dict, patched in place: read, do not keep."""
+        return self._feed
+
+    @property
+    def timecode(self) -> str | None:
+        return feed_timecode(self._feed) if self._feed is not None else None
+
+    @property
+    def last_stored(self) -> str | None:
+        """The timecode of the last version handed to ``store_version`` (or resumed from)."""
+        return self._last_stored
+
+    async def update(self) -> FollowUpdate:
+        """Bring the game up to date, handing over each new version. Raises ApiError."""
+        async with self._lock:
+            self._tally = _Tally()
+            if self._history:
+                self._history = False
+                first = await self._first_version()
+                if first is not None:
+                    await self._bring_up_to_date(first)
+            await self._bring_up_to_date(await self._ask())
+            return self._tally.result(self.timecode)
+
+    async def _ask(self) -> _Answer:
+        """What the server has beyond the current version (the whole feed when there is none)."""
+        start = self.timecode
+        if self._feed is None or start is None:
+            return await self._fetch_whole(None)
+        try:
+            fetched = await self.client.diff_patch(self.game_pk, start)
+        except BadResponse as exc:
+            return await self._fetch_whole(f"diffPatch answer unusable: {exc.reason}")
+        answer = fetched.data
+        if answer.shape == "full" and answer.feed is not None:
+            pk = answer.feed.get("gamePk")
+            if pk != self.game_pk:
+                return await self._fetch_whole(f"diffPatch sent the whole feed of game {pk}")
+            return _Whole(answer.feed, fetched.url, fetched.bytes_wire)
+        return _Blocks(answer.blocks, fetched.bytes_wire)
+
+    async def _fetch_whole(self, reason: str | None) -> _Whole:
+        if reason is not None:
+            self._feed = None
+            self._sink(FeedRefetched(at=self._clock.now(), game_pk=self.game_pk, reason=reason))
+        fetched = await self.client.feed(self.game_pk)
+        return _Whole(fetched.data, fetched.url, fetched.bytes_wire, reason)
+
+    async def _bring_up_to_date(self, answer: _Answer) -> None:
+        """The one step from the last stored version to the one ``answer`` leads to.
+
+        Blocks are applied and handed over one version at a time; at the first doubt the
+        whole feed is fetched and taken through this same step. A whole feed newer than the
+        last stored version has the versions in between filled from ``timestamps`` first
+        (when the feed they build on is in hand), then is taken as a version of its own.
+        """
+        self._tally.bytes_wire += answer.bytes_wire
+        if isinstance(answer, _Blocks):
+            for block in answer.blocks:
+                doubt = await self._apply_block(block)
+                if doubt is not None:
+                    await self._bring_up_to_date(await self._fetch_whole(doubt))
+                    return
+            return
+        since, newest = self._last_stored, feed_timecode(answer.feed)
+        archiving = self._store is not None and self._feed is not None
+        if archiving and since is not None and newest is not None and newest > since:
+            await self._fill_gap(since, newest)
+        await self._adopt(answer)
+
+    async def _apply_block(self, block: Any) -> str | None:
+        """Apply one block and hand its version over; why it failed, or None."""
+        assert self._feed is not None
+        expected = last_block_timecode([block])
+        try:
+            # In place: a 700 KB feed is never copied per version. On failure it is dropped.
+            patched = apply_diff_blocks(self._feed, [block])
+        except PatchError as exc:
+            self._feed = None
+            return f"patch failed: {exc}"
+        landed = feed_timecode(patched)
+        if expected is None or landed != expected:
+            self._feed = None
+            return f"timeStamp {landed} after patching, expected {expected}"
+        self._feed = patched
+        self._tally.blocks += 1
+        if self._merge_check is not None:
+            full = await self._merge_check(landed, patched)
+            if full is not None:
+                # The merge went wrong somewhere: the server's whole feed for this version is
+                # what is kept (as a full version, so later diffs build on it).
+                self._feed = full
+                await self._keep(landed, "full", full, None)
+                return None
+        await self._keep(landed, "diff", patched, [block])
+        return None
+
+    async def _adopt(self, whole: _Whole) -> None:
+        """Take a whole feed as the current version and hand it over."""
+        feed = whole.feed
+        pk = feed.get("gamePk")
+        if pk is not None and pk != self.game_pk:
+            raise BadResponse(whole.url, f"feed is for game {pk}, not {self.game_pk}")
+        timecode = feed_timecode(feed)
+        if timecode is None:
+            raise BadResponse(whole.url, "feed has no metaData.timeStamp")
+        previous = self._feed
+        if "copyright" not in feed and previous is not None and "copyright" in previous:
+            # diffPatch's whole-feed answer is the feed minus its constant copyright line;
+            # kept, so a stored version is what feed/live serves for that timecode.
+            feed = {"copyright": previous["copyright"], **feed}
+        self._feed = feed
+        self._tally.whole = True
+        if whole.reason is not None:
+            self._tally.reason = whole.reason
+        await self._keep(timecode, "full", feed, None)
+
+    async def _keep(
+        self, timecode: str, kind: VersionKind, feed: dict[str, Any], ops: list[Any] | None
+    ) -> None:
+        new = True if self._store is None else await self._store(timecode, kind, feed, ops)
+        self._last_stored = timecode
+        if new:
+            if kind == "full":
+                self._tally.full += 1
+            else:
+                self._tally.diff += 1
+
+    async def _first_version(self) -> _Whole | None:
+        """The game's first version (None when there are too many or the server lists none)."""
+        timecodes = await self.client.timestamps(self.game_pk)
+        if not timecodes or len(timecodes) > HISTORY_MAX_VERSIONS:
+            return None
+        fetched = await self.client.feed(self.game_pk, timecode=timecodes[0])
+        if feed_timecode(fetched.data) != timecodes[0]:
+            return None  # the server does not serve past versions: start from the present
+        return _Whole(fetched.data, fetched.url, fetched.bytes_wire)
+
+    async def _fill_gap(self, since: str, newest: str) -> None:
+        """Hand over the versions strictly between ``since`` and ``newest`` (part of
+        :meth:`_bring_up_to_date`); what could not be filled is counted in ``gap_left``."""
+        tally = self._tally
+        try:
+            timecodes = await self.client.timestamps(self.game_pk)
+        except ApiError:
+            return  # unknown gap; the whole feed is still stored
+        missing = [t for t in timecodes if since < t < newest]
+        if len(missing) > MAX_BACKFILL:
+            tally.gap_left += len(missing)
+            return
+        current = since
+        for index, target in enumerate(missing):
+            stored_before = tally.full + tally.diff
+            left = len(missing) - index
+            if self._feed is None:
+                tally.gap_left += left
+                return
+            fetched = await self.client.diff_patch(self.game_pk, current, target)
+            tally.bytes_wire += fetched.bytes_wire
+            answer = fetched.data
+            if answer.shape == "full" and answer.feed is not None:
+                # Two versions further apart than the server's diff window: it sends the
+                # whole feed as of ``target``, which is that version in full.
+                if feed_timecode(answer.feed) != target:
+                    tally.gap_left += left
+                    return
+                await self._adopt(_Whole(answer.feed, fetched.url, 0))
+            elif answer.shape == "blocks":
+                for block in answer.blocks:
+                    doubt = await self._apply_block(block)
+                    if doubt is not None:
+                        self._sink(
+                            FeedRefetched(at=self._clock.now(), game_pk=self.game_pk, reason=doubt)
+                        )
+                        tally.backfilled += tally.full + tally.diff - stored_before
+                        tally.gap_left += left
+                        return
+            else:
+                tally.gap_left += left
+                return
+            tally.backfilled += tally.full + tally.diff - stored_before
+            current = self.timecode or target
