@@ -105,7 +105,7 @@ async def test_sigkill_at_ten_moments_still_ends_with_the_same_data(tmp_path: Pa
         feed = stored[game_pk]
         assert feed is not None
         # Known deviation (reported): a restart far behind gets diffPatch's whole-feed answer,
-        # which (as on the real API) has no copyright key, and the recorder stores it as
+        # which (as on the real API) has no copyright key, and the follower stores it as
         # served. Everything else must be identical.
         assert without_copyright(feed) == without_copyright(truth[game_pk]), game_pk
     assert verify_versions(db).problems == []

@@ -107,9 +107,9 @@ class VersionRuntime(RuntimeBase):
             result = await follower.update()
         except (ApiError, StoreError) as exc:
             if isinstance(exc, StoreError):
-                # The recorder moved on to a version the store did not take: start again from
+                # The follower moved on to a version the store did not take: start again from
                 # what is stored, so the next poll fetches that version again.
-                self._recorders.pop(game_pk, None)
+                self._followers.pop(game_pk, None)
             scheduler.feed_failed(game_pk, exc.message, self.clock.now())
             # No GameUpdated: that says a poll confirmed the stored version, and this one did
             # not (the failed request is in the request log and the monitor's counts).
@@ -117,7 +117,7 @@ class VersionRuntime(RuntimeBase):
             return
         except BaseException:
             # Cut off mid-update (a deadline, a stop, a bug): same as a failed write.
-            self._recorders.pop(game_pk, None)
+            self._followers.pop(game_pk, None)
             raise
         finally:
             self._rechecking.discard(game_pk)
