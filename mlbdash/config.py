@@ -52,6 +52,13 @@ class AlertSettings(BaseModel):
         description="A game In Progress whose feed has not changed this long fires frozen_feed "
         "(delays, reviews and suspensions not counted)",
     )
+    resolve_hold_s: float = Field(
+        60.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="An alert resolves only after its condition has stayed away this long; "
+        "if it comes back sooner, it is the same incident",
+    )
 
 
 class Settings(BaseModel):

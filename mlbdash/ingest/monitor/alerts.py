@@ -2,8 +2,10 @@
 
 Each ``apply(conditions, now)`` compares the active conditions with the open episodes: a new
 (rule, key) opens a pending episode, one that has held for its rule's ``for_s`` fires, and an
-open episode whose condition is gone resolves. There is at most one open episode per
-(rule, key). Every change is queued as an ``AlertWrite`` for the store and returned as an
+open episode whose condition has been gone for its rule's ``clear_s`` resolves. A condition
+that comes back within ``clear_s`` carries on the same episode: with both times (hysteresis) a
+condition that comes and goes is one incident, not a dozen. There is at most one open episode
+per (rule, key). Every change is queued as an ``AlertWrite`` for the store and returned as an
 ``AlertChanged`` event (none while silenced).
 """
 
@@ -38,6 +40,7 @@ class Alert:
     resolved_at: datetime | None = None
     acknowledged_at: datetime | None = None
     silenced_until: datetime | None = None
+    clearing_since: datetime | None = None  # the condition went away then; held open a while
 
     def silenced(self, now: datetime) -> bool:
         return self.silenced_until is not None and self.silenced_until > now
@@ -134,10 +137,11 @@ class AlertBook:
                 )
                 self._open[ident] = current
                 self._record(current, now, PENDING, cond.message, events)
-            elif current.message != cond.message:
-                # The newest wording (e.g. a growing silence) is shown, but not written each
-                # second: the store gets it with the next transition.
-                current = replace(current, message=cond.message)
+            elif current.message != cond.message or current.clearing_since is not None:
+                # Back within the hold: the same incident goes on. The newest wording (e.g. a
+                # growing silence) is shown, but not written each second: the store gets it
+                # with the next transition.
+                current = replace(current, message=cond.message, clearing_since=None)
                 self._open[ident] = current
             rule = self.rules.get(cond.rule)
             for_s = rule.for_s if rule else 0.0
@@ -146,7 +150,17 @@ class AlertBook:
                 self._open[ident] = current
                 self._record(current, now, FIRING, current.message, events)
         for ident in [i for i in self._open if i not in active]:
-            ended = replace(self._open.pop(ident), state=RESOLVED, resolved_at=now)
+            alert = self._open[ident]
+            if alert.clearing_since is None:
+                alert = replace(alert, clearing_since=now)
+                self._open[ident] = alert
+            rule = self.rules.get(alert.rule)
+            hold = rule.clear_s if rule else 0.0
+            assert alert.clearing_since is not None
+            if (now - alert.clearing_since).total_seconds() < hold:
+                continue
+            # Resolved as of when the condition went away (the hold only made sure it had).
+            ended = replace(self._open.pop(ident), state=RESOLVED, resolved_at=alert.clearing_since)
             self._remember(ended)
             self._record(ended, now, RESOLVED, ended.message, events)
         return events

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -80,7 +80,9 @@ class MonitorSettings:
     @classmethod
     def from_settings(cls, settings: Settings) -> MonitorSettings:
         """The monitor as the user configured it (``[alerts]`` in the settings)."""
-        return cls(rules=default_rules(frozen_feed_s=settings.alerts.frozen_feed_s))
+        hold = settings.alerts.resolve_hold_s
+        rules = default_rules(frozen_feed_s=settings.alerts.frozen_feed_s)
+        return cls(rules=tuple(replace(rule, clear_s=hold) for rule in rules))
 
 
 class Monitor:

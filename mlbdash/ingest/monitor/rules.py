@@ -75,6 +75,7 @@ class AlertRule:
     for_s: float  # the condition must hold this long before the alert fires
     summary: str
     check: Check = field(repr=False)
+    clear_s: float = 60.0  # the condition must stay away this long before the alert resolves
 
     def evaluate(self, inputs: RuleInputs) -> list[Condition]:
         return self.check(self, inputs)
@@ -235,7 +236,9 @@ def default_rules(*, frozen_feed_s: float = 900.0) -> tuple[AlertRule, ...]:
             "stale_live_game",
             WARNING,
             2.0,
-            0.0,
+            # One failed poll and its back-off leave a game unconfirmed for 30-40 s; only a
+            # game stale well past that is worth a person's look.
+            30.0,
             "a live game's stored version unconfirmed for more than threshold x wait",
             _stale_live_game,
         ),

@@ -46,10 +46,14 @@ def inputs(now: datetime, **changes: object) -> RuleInputs:
 
 
 class Run:
-    """An alert book stepped through time with inputs made by ``at(now)``."""
+    """An alert book stepped through time with inputs made by ``at(now)``.
+
+    The rule resolves as soon as its condition goes (no hold): these tests are about when each
+    rule's condition holds; the hold is tested in test_alert_hysteresis.py.
+    """
 
     def __init__(self, rule: str) -> None:
-        self.rules = [RULES[rule]]
+        self.rules = [replace(RULES[rule], clear_s=0.0)]
         self.book = AlertBook(self.rules)
         self.now = START
         self.events: list[tuple[str, str]] = []
@@ -72,7 +76,7 @@ def test_default_rules_and_thresholds() -> None:
         ("error_rate", WARNING, 0.10, 60.0),
         ("throttled", WARNING, 5.0, 0.0),
         ("budget_saturated", WARNING, 0.95, 120.0),
-        ("stale_live_game", WARNING, 2.0, 0.0),
+        ("stale_live_game", WARNING, 2.0, 30.0),
         ("frozen_feed", WARNING, 900.0, 0.0),
         ("coverage_gap", WARNING, 6 * 3600.0, 300.0),
         ("error_finding", WARNING, 600.0, 0.0),
@@ -146,8 +150,10 @@ def test_stale_live_game_is_per_game_and_uses_twice_the_wait() -> None:
     fresh = LiveGame(746139, "2024-06-11", 20.0, 3.0)
     stale = LiveGame(745646, "2024-06-19", 21.0, None)
     state = run.step(0, live_games=(fresh, stale))
+    assert [(k, s) for k, s, _ in state] == [("745646", PENDING)]
+    state = run.step(30, live_games=(fresh, replace(stale, since_poll_s=51.0)))
     assert state == [
-        ("745646", FIRING, "game 745646: stored version not confirmed for 21s (limit 20s)")
+        ("745646", FIRING, "game 745646: stored version not confirmed for 51s (limit 20s)")
     ]
     # A slower server hint widens the limit.
     assert run.step(1, live_games=(fresh, stale), wait_s=15.0) == []

@@ -78,9 +78,14 @@ async def test_alert_history_is_stored_and_restored(tmp_path: Path) -> None:
         assert [a.id for a in monitor.alerts.firing()] == [stored.id]
         monitor.handle(WorkerHeartbeat(clock.now(), "scheduler"))
         await step(monitor, clock)
+        cleared = clock.now()
+        for _ in range(60):  # the hold before resolving: the worker keeps beating a minute
+            monitor.heartbeat("scheduler")
+            await step(monitor, clock)
         assert sink2.alerts() == [("worker_crashed", "scheduler", RESOLVED)]
         [record] = await monitor.alert_history()
-        assert record.state == RESOLVED and record.resolved_at == clock.now()
+        # Resolved as of when the worker came back, not when the hold ended.
+        assert record.state == RESOLVED and record.resolved_at == cleared
 
 
 async def test_minutes_are_rolled_up_into_sqlite(tmp_path: Path) -> None:
@@ -132,6 +137,8 @@ async def test_a_failing_database_raises_an_alert_and_the_loop_goes_on(tmp_path:
     broken = False
     await clock.advance(10)  # the next probe succeeds
     await clock.advance(1)
+    assert sink.alerts()[-1] == ("database_write_failed", "", FIRING)  # held a minute
+    await clock.advance(60)
     assert sink.alerts()[-1] == ("database_write_failed", "", RESOLVED)
     assert not task.done()
     assert len(sink.of(MetricsSampled)) >= 12
@@ -195,13 +202,19 @@ async def test_heartbeat_method_and_stale_live_game_alert() -> None:
     assert sink.alerts() == []
     monitor.heartbeat("poller")
     await step(monitor, clock, 1)
-    assert sink.alerts() == [
-        ("stale_live_game", "746139", "pending"),
-        ("stale_live_game", "746139", "firing"),
-    ]
+    assert sink.alerts() == [("stale_live_game", "746139", "pending")]
+    await step(monitor, clock, 30)  # stale past the rule's pending time
+    stale = [a for a in sink.alerts() if a[0] == "stale_live_game"]
+    assert stale[-1] == ("stale_live_game", "746139", "firing")
     monitor.handle(game_updated(clock.now(), game_pk=746139, update="none"))
     await step(monitor, clock, 1)
-    assert sink.alerts()[-1] == ("stale_live_game", "746139", RESOLVED)
+    stale = [a for a in sink.alerts() if a[0] == "stale_live_game"]
+    assert stale[-1] == ("stale_live_game", "746139", "firing")  # held
+    for _ in range(6):
+        monitor.handle(game_updated(clock.now(), game_pk=746139, update="none"))
+        await step(monitor, clock, 10)
+    stale = [a for a in sink.alerts() if a[0] == "stale_live_game"]
+    assert stale[-1] == ("stale_live_game", "746139", RESOLVED)
 
 
 async def test_sla_coverage_from_the_database(tmp_path: Path) -> None:
