@@ -21,13 +21,14 @@ from conftest import load_fixture
 from mlbdash.ingest.events import RequestFinished
 from mlbdash.ingest.monitor.alerts import FIRING, RESOLVED
 from mlbdash.ingest.scheduler.entries import entries_by_date, parse_schedule, stored_entry
-from mlbdash.ingest.scheduler.facts import summarize_feed
 from mlbdash.ingest.store import ScheduleEntry, Store
 from mlbdash.ingest.store import alerts as alert_rows
 from mlbdash.ingest.store import findings as finding_rows
+from mlbdash.ingest.store.games import game_fields as fields_of_facts
 from mlbdash.ingest.store.metrics import RollupRow, save_rollups
 from mlbdash.ingest.validator import rules as R
 from mlbdash.mlb.clock import ManualClock
+from mlbdash.mlb.facts import version_facts
 from mlbdash.mlb.patch import apply_diff_blocks
 
 JULY1 = date(2024, 7, 1)
@@ -48,22 +49,7 @@ STALE_S = 280.0
 
 def game_fields(feed: dict[str, Any]) -> dict[str, object]:
     """The games-row columns the runtime writes with a stored version."""
-    s = summarize_feed(feed)
-    return {
-        "state": s.status.lifecycle.value,
-        "detailed_state": s.status.detailed_state,
-        "abstract_game_state": s.status.abstract,
-        "coded_game_state": s.status.coded,
-        "status_code": s.status.status_code,
-        "status_reason": s.status.reason,
-        "away_score": s.away_score,
-        "home_score": s.home_score,
-        "inning": s.inning,
-        "inning_half": s.inning_half,
-        "outs": s.outs,
-        "away_abbrev": s.away,
-        "home_abbrev": s.home,
-    }
+    return fields_of_facts(version_facts(feed))
 
 
 async def add_schedule(store: Store, rel: str, day: date) -> list[int]:

@@ -13,8 +13,6 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from pydantic import ValidationError
-
 from mlbdash.cli import settings_flags
 from mlbdash.config import Settings, load_settings
 from mlbdash.errors import MlbdashError, UsageError
@@ -24,8 +22,8 @@ from mlbdash.ingest.events import Event, RequestRetried
 from mlbdash.ingest.follower import FollowUpdate, GameFollower
 from mlbdash.ingest.replay_clock import discover_clock
 from mlbdash.mlb.clock import Clock
-from mlbdash.mlb.feed import LiveFeed
-from mlbdash.mlb.status import Lifecycle, classify_game_status, is_terminal
+from mlbdash.mlb.facts import version_facts
+from mlbdash.mlb.status import Lifecycle, is_terminal
 
 DEFAULT_WAIT_S = 10.0
 MIN_WAIT_S = 1.0
@@ -64,41 +62,28 @@ class GameLine:
 
 
 def summarize(
-    game_pk: int, raw: dict[str, Any] | None, update: FollowUpdate
+    game_pk: int, feed: dict[str, Any] | None, update: FollowUpdate
 ) -> tuple[GameLine, Lifecycle, float]:
     """The line for a feed version, its lifecycle and the server's poll hint in seconds."""
-    try:
-        feed = LiveFeed.model_validate(raw)
-    except ValidationError as exc:
-        raise MlbdashError(
-            f"game {game_pk}: feed does not parse: {exc.errors()[0]['msg']}"
-        ) from None
-    data, live = feed.game_data, feed.live_data
-    info = classify_game_status(data.status if data else None)
-    teams = data.teams if data else None
-    linescore = live.linescore if live else None
-    totals = linescore.teams if linescore else None
-
-    def team(side: str) -> str:
-        found = getattr(teams, side, None) if teams else None
-        return (found.abbreviation or found.name or side) if found else side
-
+    if feed is None:  # pragma: no cover - update() returned, so the follower holds a feed
+        raise MlbdashError(f"game {game_pk}: no feed")
+    facts = version_facts(feed)
     line = GameLine(
         game_pk=game_pk,
-        away=team("away"),
-        home=team("home"),
-        state=info.lifecycle.value,
-        detailed_state=info.detailed_state or "?",
-        away_score=totals.away.runs if totals and totals.away else None,
-        home_score=totals.home.runs if totals and totals.home else None,
-        inning=linescore.current_inning if linescore else None,
-        inning_half=linescore.inning_half if linescore else None,
-        outs=linescore.outs if linescore else None,
+        away=facts.away,
+        home=facts.home,
+        state=facts.lifecycle.value,
+        detailed_state=facts.status.detailed_state or "?",
+        away_score=facts.away_score,
+        home_score=facts.home_score,
+        inning=facts.inning,
+        inning_half=facts.inning_half,
+        outs=facts.outs,
         timecode=update.timecode,
         update=update.kind,
     )
-    wait = feed.meta_data.wait if feed.meta_data and feed.meta_data.wait else DEFAULT_WAIT_S
-    return line, info.lifecycle, max(MIN_WAIT_S, float(wait))
+    wait = facts.wait_s or DEFAULT_WAIT_S
+    return line, facts.lifecycle, max(MIN_WAIT_S, wait)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -30,7 +30,8 @@ from mlbdash.ingest.validator.service import (
     validate_schedule,
 )
 from mlbdash.mlb.clock import SystemClock
-from mlbdash.mlb.text import terminal_safe, terminal_safe_or_none
+from mlbdash.mlb.facts import version_facts
+from mlbdash.mlb.text import terminal_safe
 
 
 def register(subparsers: Any) -> None:
@@ -120,19 +121,13 @@ def validate_file(path: Path) -> Report:
 
 def _feed_label(feed: Mapping[str, Any]) -> dict[str, Any]:
     """Game, matchup and timecode of a raw feed, its strings made terminal-safe."""
-    game_data = feed.get("gameData")
-    teams = game_data.get("teams") if isinstance(game_data, Mapping) else None
-    matchup = None
-    if isinstance(teams, Mapping):
-        away, home = teams.get("away"), teams.get("home")
-        if isinstance(away, Mapping) and isinstance(home, Mapping):
-            matchup = f"{away.get('abbreviation')} @ {home.get('abbreviation')}"
+    facts = version_facts(feed)  # the labels come through the models: already safe
     meta = feed.get("metaData")
     timecode = meta.get("timeStamp") if isinstance(meta, Mapping) else None
     game_pk = feed.get("gamePk")
     return {
         "game_pk": game_pk if isinstance(game_pk, int) or game_pk is None else _safe(game_pk),
-        "matchup": terminal_safe_or_none(matchup),
+        "matchup": f"{facts.away} @ {facts.home}",
         "timecode": timecode if timecode is None else _safe(timecode),
     }
 

@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mlbdash.mlb.facts import InningLine, Linescore
+
+# The linescore records are the facts' own (mlb/facts.py): one record, no copy.
+__all__ = ["InningLine", "Linescore"]
+
 
 @dataclass(frozen=True, slots=True)
 class GameRow:
@@ -38,31 +43,6 @@ class GameRow:
     versions: int
     findings: int  # open findings
     final_stored: bool
-
-
-@dataclass(frozen=True, slots=True)
-class InningLine:
-    num: int
-    away_runs: int | None
-    home_runs: int | None
-    away_hits: int | None = None
-    home_hits: int | None = None
-    away_errors: int | None = None
-    home_errors: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Linescore:
-    innings: tuple[InningLine, ...]
-    away_runs: int | None
-    away_hits: int | None
-    away_errors: int | None
-    home_runs: int | None
-    home_hits: int | None
-    home_errors: int | None
-    balls: int | None = None
-    strikes: int | None = None
-    outs: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,20 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mlbdash.mlb.ordinals import ordinal
+
 Json = dict[str, Any]
 
 HIT_EVENTS = frozenset({"single", "double", "triple", "home_run"})
 ERROR_CREDITS = frozenset({"f_fielding_error", "f_throwing_error"})
 _POST_ON = {"postOnFirst": "1B", "postOnSecond": "2B", "postOnThird": "3B"}
 _BASES = frozenset(_POST_ON.values())
-
-
-def ordinal(number: int) -> str:
-    if 10 <= number % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
 
 
 def play_scores(play: Json) -> tuple[int, int]:

@@ -3,7 +3,8 @@
 Endpoints (``/api`` prefix as statsapi.mlb.com): ``v1/schedule``, ``v1.1/game/{pk}/feed/live``,
 ``.../feed/live/diffPatch``, ``.../feed/live/timestamps``, ``v1/game/{pk}/linescore`` and
 ``/boxscore`` (the current version's parts), ``v1/game/changes``, ``v1/gameStatus``,
-``v1/teams``; ``fields`` and unknown ``hydrate`` values are accepted and ignored. Outside
+``v1/teams``; schedule ``hydrate=team`` fills each side's team from the recorded ``v1/teams``;
+``fields`` and other unknown ``hydrate`` values are accepted and ignored. Outside
 ``/api``: ``GET /replay/clock`` (virtual time) and ``GET /replay/stats`` (counters).
 
 Error bodies (404 for unknown paths and games, the 5xx of fault injection) follow the shape
@@ -166,7 +167,8 @@ class ReplayApp:
         self.faults = FaultPlan(self.options.faults, self.options.seed, world.start)
         self.started = datetime.now(UTC).replace(microsecond=0)
         self._reference: dict[str, Body] = {}
-        self._entries: OrderedDict[tuple[int, int, int, tuple[bool, bool]], Listed] = OrderedDict()
+        self._teams_by_id: dict[int, Json] | None = None
+        self._entries: OrderedDict[tuple[int, int, int, tuple[bool, ...]], Listed] = OrderedDict()
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -526,7 +528,7 @@ class ReplayApp:
     def _listed(self, game: Game, number: int, now: float, hydrate: str) -> Listed:
         """One schedule entry, encoded once per game version (schedules repeat them a lot)."""
         index = game.index_at(now) if game.timeline is not None else -1
-        flags = ("linescore" in hydrate, "decisions" in hydrate)
+        flags = ("linescore" in hydrate, "decisions" in hydrate, "team" in _words(hydrate))
         key = (game.game_pk, number, index, flags)
         listed = self._entries.get(key)
         if listed is not None:
@@ -534,6 +536,8 @@ class ReplayApp:
             return listed
         entry = game.entries[number]
         doc, changed = self._entry(game, entry.game, now, hydrate)
+        if "team" in _words(hydrate):
+            doc = self._with_teams(doc)
         listed = Listed(
             entry.listed_on,
             (str(doc.get("gameDate")), game.game_pk),
@@ -638,6 +642,28 @@ class ReplayApp:
             body = self._reference["gameStatus"] = Body(encode(statuses))
         return self.send(request, body, last_modified=self.started)
 
+    def _with_teams(self, entry: Json) -> Json:
+        """``hydrate=team``: each side's team as the recorded ``v1/teams`` has it (with its
+        abbreviation), where the recordings hold that team; else as listed."""
+        known = self._team_index()
+        teams = {}
+        for side, value in entry.get("teams", {}).items():
+            listed = value.get("team") if isinstance(value, dict) else None
+            team_id = listed.get("id") if isinstance(listed, dict) else None
+            full = known.get(team_id) if isinstance(team_id, int) else None
+            teams[side] = {**value, "team": full} if full is not None else value
+        return {**entry, "teams": teams}
+
+    def _team_index(self) -> dict[int, Json]:
+        if self._teams_by_id is None:
+            self._teams_by_id = {
+                team["id"]: team
+                for doc in self.world.data.teams or []
+                for team in doc.get("teams", [])
+                if isinstance(team.get("id"), int)
+            }
+        return self._teams_by_id
+
     async def teams(self, request: web.Request) -> web.Response:
         self.stats.count(self.stats.by_endpoint, "teams")
         recorded = self.world.data.teams
@@ -656,6 +682,11 @@ class ReplayApp:
             doc["teams"] = teams
             body = self._reference[key] = Body(encode(doc))
         return self.send(request, body, last_modified=self.started)
+
+
+def _words(hydrate: str) -> set[str]:
+    """The hydrations asked for (``hydrate=team,linescore`` -> {"team", "linescore"})."""
+    return {word.split("(")[0].strip() for word in hydrate.split(",")}
 
 
 def _team_ids(game: Json) -> set[int]:

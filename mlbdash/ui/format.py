@@ -13,6 +13,7 @@ from rich.text import Text
 
 from mlbdash.ingest.views import CheckRow, GameRow
 from mlbdash.mlb.dates import LEAGUE_TIMEZONE
+from mlbdash.mlb.ordinals import ordinal
 
 DASH = "—"
 
@@ -68,11 +69,6 @@ def score(row: GameRow) -> Text:
     if row.away_score is None or row.home_score is None:
         return Text(DASH, style="dim")
     return Text(f"{row.away_score}-{row.home_score}")
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def inning(row: GameRow) -> Text:

@@ -61,6 +61,22 @@ async def test_schedule_filters_ranges_and_linescore_hydration() -> None:
     assert "isWinner" not in live["teams"]["away"]
 
 
+async def test_team_hydration_gives_each_team_as_v1_teams_has_it() -> None:
+    """hydrate=team: MLB's abbreviation in the schedule, before any feed is read (the name
+    mlbdash shows for a team, mlb.facts.team_label); without it only id, name and link."""
+    async with serve(demo_options()) as (_, client, _clock):
+        day = {"date": "2026-11-25"}
+        plain = _games((await client.get("/v1/schedule", params=day)).json())
+        hydrated = await client.get("/v1/schedule", params={**day, "hydrate": "team,linescore"})
+        teams = _games(hydrated.json())
+    postponed = teams[661333]["teams"]  # BOS @ NYY, a real schedule entry
+    labels = [postponed[side]["team"]["abbreviation"] for side in ("away", "home")]
+    assert labels == ["BOS", "NYY"]
+    assert postponed["away"]["team"]["name"] == "Boston Red Sox"
+    assert set(plain[661333]["teams"]["away"]["team"]) == {"id", "name", "link"}
+    assert "linescore" in teams[718096]  # the other hydrations still apply
+
+
 async def test_schedule_status_follows_the_game_through_virtual_time() -> None:
     async with serve(demo_options()) as (_, client, clock):
 

@@ -47,6 +47,7 @@ from mlbdash.ingest.validator.rules import (
     SCHEDULE_FEED_TEAMS,
 )
 from mlbdash.mlb.clock import Clock
+from mlbdash.mlb.facts import VersionFacts
 
 CROSSREF_RULES = (
     SCHEDULE_FEED_TEAMS.id,
@@ -105,6 +106,8 @@ class RuntimeBase:
         self.ledger = RequestLedger()
         self._followers: dict[int, GameFollower] = {}
         self._previous: dict[int, VersionSummary] = {}
+        # The facts of each game's current version, derived once when it was stored.
+        self._facts: dict[int, VersionFacts] = {}
         # Games whose last recorded validation found nothing (so a sound version has nothing
         # to resolve). A game not in here is validated through the store.
         self._clean: set[int] = set()
@@ -176,6 +179,10 @@ class RuntimeBase:
             return self._labels[game_pk]
         track = self.scheduler.tracks.get(game_pk)
         return (track.entry.away, track.entry.home) if track else ("?", "?")
+
+    def facts_of(self, game_pk: int) -> VersionFacts | None:
+        """The facts of the game's current version (None before its first poll)."""
+        return self._facts.get(game_pk)
 
     def follower_feed(self, game_pk: int) -> dict[str, Any] | None:
         follower = self._followers.get(game_pk)

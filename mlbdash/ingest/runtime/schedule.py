@@ -28,6 +28,8 @@ class ScheduleRuntime(VersionRuntime):
         scheduler = self.scheduler
         params = {"sportId": ",".join(str(i) for i in self.settings.sport_ids)}
         params["date"] = day.isoformat()
+        # Each team with its abbreviation, the one name mlbdash shows (mlb.facts.team_label).
+        params["hydrate"] = "team"
         if self.settings.teams:
             params["teamId"] = ",".join(str(i) for i in self.settings.teams)
         began = self.clock.now()

@@ -13,19 +13,19 @@ from mlbdash.ingest.events import FeedRefetched
 from mlbdash.ingest.follower import GameFollower, VersionKind
 from mlbdash.ingest.runtime.base import CROSSREF_RULES, RuntimeBase
 from mlbdash.ingest.scheduler import FeedFacts, Phase
-from mlbdash.ingest.scheduler.facts import FeedSummary, summarize_feed
 from mlbdash.ingest.store import StoreError
 from mlbdash.ingest.store import findings as finding_rows
 from mlbdash.ingest.store.feeds import is_final
+from mlbdash.ingest.store.games import game_fields
 from mlbdash.ingest.validator.corrections import CORRECTED_BY_RECHECK, CORRECTED_BY_REFETCH
 from mlbdash.ingest.validator.crossref import (
     check_schedule_vs_feed,
     compare_merged_vs_full,
     sample_for_merge_check,
 )
-from mlbdash.ingest.validator.crossref import summarize_feed as summarize_version
 from mlbdash.ingest.validator.review import validate_and_record
-from mlbdash.ingest.validator.service import FeedContext, validate_feed
+from mlbdash.ingest.validator.service import FeedContext, check_version
+from mlbdash.mlb.facts import UNKNOWN_TEAM, version_facts
 
 
 class VersionRuntime(RuntimeBase):
@@ -123,7 +123,12 @@ class VersionRuntime(RuntimeBase):
             self._rechecking.discard(game_pk)
         feed = follower.feed
         assert feed is not None
-        summary = summarize_feed(feed)
+        summary = self._facts.get(game_pk)
+        if summary is None or summary.timecode != follower.timecode:
+            # Nothing new stored (the first poll after a restart, or a version stored before):
+            # the facts of the version in hand, derived here once.
+            summary = version_facts(feed)
+            self._facts[game_pk] = summary
         facts = FeedFacts(
             status=summary.status,
             wait_s=summary.wait_s,
@@ -138,7 +143,7 @@ class VersionRuntime(RuntimeBase):
             inning_half=summary.inning_half,
             outs=summary.outs,
         )
-        if summary.away and summary.home:
+        if summary.away != UNKNOWN_TEAM and summary.home != UNKNOWN_TEAM:
             self._labels[game_pk] = (summary.away, summary.home)
         was = track.phase
         async with self._state_lock:
@@ -160,21 +165,26 @@ class VersionRuntime(RuntimeBase):
         feed: dict[str, Any],
         ops: list[Any] | None,
     ) -> bool:
-        """Store one version and validate it; False when it was already stored."""
-        summary = summarize_feed(feed)
+        """Store one version and validate it; False when it was already stored.
+
+        The version's facts are derived once here (kept for the poll that brought it) and it
+        is validated once; the findings are written only when there is something to record.
+        """
+        facts = version_facts(feed)
         result = await self.store.store_version(
-            game_pk, timecode, kind, feed, ops, _game_fields(summary)
+            game_pk, timecode, kind, feed, ops, game_fields(facts)
         )
         if result.version_id is None:
             return False
-        final = summary.status.lifecycle.value in ("final", "forfeit")
+        self._facts[game_pk] = facts
+        final = facts.is_final
         track = self.scheduler.tracks.get(game_pk)
         official = track.official_date if track else None
         context = FeedContext(previous=self._previous.get(game_pk), full=kind == "full")
-        found = validate_feed(feed, context=context)
-        if not found and game_pk in self._clean:
+        check = check_version(feed, context=context)
+        if not check.findings and game_pk in self._clean:
             # Sound, and nothing of this game's is open that it could resolve: no write.
-            self._previous[game_pk] = summarize_version(feed)
+            self._previous[game_pk] = check.summary
         else:
             outcome = await validate_and_record(
                 self.store,
@@ -183,6 +193,7 @@ class VersionRuntime(RuntimeBase):
                 official_date=official,
                 recheck_delay_s=self.settings.poll.final_recheck_after_s,
                 cleared_by=CORRECTED_BY_RECHECK if game_pk in self._rechecking else None,
+                check=check,
             )
             self._previous[game_pk] = outcome.summary
             self._issues(outcome.findings, set(outcome.recorded.new))
@@ -215,28 +226,3 @@ class VersionRuntime(RuntimeBase):
             game_pk=game_pk,
             checked=CROSSREF_RULES,
         )
-
-
-def _game_fields(summary: FeedSummary) -> dict[str, object]:
-    fields: dict[str, object] = {
-        "state": summary.status.lifecycle.value,
-        "detailed_state": summary.status.detailed_state,
-        "abstract_game_state": summary.status.abstract,
-        "coded_game_state": summary.status.coded,
-        "status_code": summary.status.status_code,
-        "status_reason": summary.status.reason,
-        "away_score": summary.away_score,
-        "home_score": summary.home_score,
-        "inning": summary.inning,
-        "inning_half": summary.inning_half,
-        "outs": summary.outs,
-    }
-    if summary.away:
-        fields["away_abbrev"] = summary.away
-    if summary.home:
-        fields["home_abbrev"] = summary.home
-    if summary.away_id is not None:
-        fields["away_team_id"] = summary.away_id
-    if summary.home_id is not None:
-        fields["home_team_id"] = summary.home_id
-    return fields

@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mlbdash.ingest.scheduler.facts import team_label
 from mlbdash.ingest.scheduler.states import ScheduleEntry
 from mlbdash.ingest.store import ScheduleEntry as StoredScheduleEntry
+from mlbdash.mlb.facts import team_label
 from mlbdash.mlb.schedule import Schedule, ScheduleGame, ScheduleTeam
 from mlbdash.mlb.status import classify_game_status
 
@@ -31,7 +31,7 @@ def parse_schedule(raw: Any) -> Schedule:
 
 def _side(side: ScheduleTeam | None) -> tuple[str, int | None, int | None]:
     team = side.team if side else None
-    label = team_label(team) or "?"
+    label = team_label(team)
     return label, team.id if team else None, side.score if side else None
 
 

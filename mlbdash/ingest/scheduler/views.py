@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlbdash.errors import UsageError
 from mlbdash.ingest.store import findings as finding_rows
@@ -14,13 +14,12 @@ from mlbdash.ingest.views import (
     FindingRow,
     GameDetail,
     GameRow,
-    InningLine,
-    Linescore,
     StateChange,
     VersionMark,
 )
-from mlbdash.mlb.feed import Linescore as LinescoreModel
-from mlbdash.mlb.text import terminal_safe
+from mlbdash.mlb.facts import version_facts
+from mlbdash.mlb.patch import copy_json
+from mlbdash.mlb.timecode import feed_timecode
 
 if TYPE_CHECKING:
     from mlbdash.ingest.runtime import Runtime
@@ -116,18 +115,23 @@ class ViewBuilder:
         track = rt.scheduler.tracks.get(game_pk)
         if track is None:
             raise UsageError(f"game {game_pk} is not tracked")
-        feed = rt.follower_feed(game_pk)
+        live = rt.follower_feed(game_pk)
+        facts = rt.facts_of(game_pk)
+        # A copy of the follower's feed, never the dict it patches in place.
+        feed = copy_json(live) if live is not None else None
         if feed is None:
             stored = await rt.store.load_latest_feed(game_pk)
             feed = stored[1] if stored else None
+        if feed is not None and (facts is None or facts.timecode != feed_timecode(feed)):
+            facts = version_facts(feed)
         history = await rt.store.state_history(game_pk)
         async with rt.store.read() as conn:
             records = await finding_rows.list_findings(conn, game_pk=game_pk)
         versions = await rt.store.list_versions(game_pk)
         return GameDetail(
             row=self.game_row(track),
-            linescore=linescore_of(feed) if feed else None,
-            current_play=current_play_of(feed) if feed else None,
+            linescore=facts.linescore if facts else None,
+            current_play=facts.current_play if facts else None,
             timeline=tuple(
                 StateChange(
                     at=h.at,
@@ -176,83 +180,3 @@ def finding_row(record: finding_rows.FindingRecord) -> FindingRow:
         occurrences=record.occurrences,
         correction=record.correction,
     )
-
-
-def ordinal(number: int) -> str:
-    """1st, 2nd, 3rd, 4th ... 11th, 12th, 13th ... 21st."""
-    if 10 <= number % 100 <= 20:
-        return f"{number}th"
-    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th') }"
-
-
-def _dig(node: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
-
-
-def linescore_of(feed: dict[str, Any]) -> Linescore | None:
-    raw = _dig(feed, "liveData", "linescore")
-    if not isinstance(raw, dict):
-        return None
-    line = LinescoreModel.model_validate(raw)
-    innings = tuple(
-        InningLine(
-            num=inning.num or index + 1,
-            away_runs=inning.away.runs if inning.away else None,
-            home_runs=inning.home.runs if inning.home else None,
-            away_hits=inning.away.hits if inning.away else None,
-            home_hits=inning.home.hits if inning.home else None,
-            away_errors=inning.away.errors if inning.away else None,
-            home_errors=inning.home.errors if inning.home else None,
-        )
-        for index, inning in enumerate(line.innings)
-    )
-    teams = line.teams
-    away = teams.away if teams else None
-    home = teams.home if teams else None
-    return Linescore(
-        innings=innings,
-        away_runs=away.runs if away else None,
-        away_hits=away.hits if away else None,
-        away_errors=away.errors if away else None,
-        home_runs=home.runs if home else None,
-        home_hits=home.hits if home else None,
-        home_errors=home.errors if home else None,
-        balls=line.balls,
-        strikes=line.strikes,
-        outs=line.outs,
-    )
-
-
-def current_play_of(feed: dict[str, Any]) -> str | None:
-    """ "Bottom 7th, 1-2, 2 outs: Ohtani pops out to 3B" from the feed's currentPlay."""
-    play = _dig(feed, "liveData", "plays", "currentPlay")
-    if not isinstance(play, dict):
-        return None
-    about = play.get("about")
-    about = about if isinstance(about, dict) else {}
-    count = play.get("count")
-    count = count if isinstance(count, dict) else {}
-    parts: list[str] = []
-    half, inning = about.get("halfInning"), about.get("inning")
-    if isinstance(half, str) and isinstance(inning, int):
-        parts.append(f"{'Top' if half == 'top' else 'Bottom'} {ordinal(inning)}")
-    balls, strikes, outs = count.get("balls"), count.get("strikes"), count.get("outs")
-    if isinstance(balls, int) and isinstance(strikes, int):
-        parts.append(f"{balls}-{strikes}")
-    if isinstance(outs, int):
-        parts.append(f"{outs} out" + ("" if outs == 1 else "s"))
-    description = _dig(play, "result", "description")
-    if not isinstance(description, str):
-        events = play.get("playEvents")
-        last = events[-1] if isinstance(events, list) and events else None
-        description = _dig(last, "details", "description")
-    head = ", ".join(parts)
-    if isinstance(description, str) and description:
-        # Read from the raw feed, not a model: made terminal-safe here.
-        description = terminal_safe(description)
-        return f"{head}: {description}" if head else description
-    return head or None

@@ -10,6 +10,7 @@ from datetime import datetime
 import aiosqlite
 
 from mlbdash.ingest.store.codec import iso, parse_iso, safe_texts, to_sql
+from mlbdash.mlb.facts import UNKNOWN_TEAM, VersionFacts
 
 # Columns a caller may set; the counters and timestamps below them belong to the store.
 GAME_FIELDS: frozenset[str] = frozenset(
@@ -237,3 +238,30 @@ async def list_games(conn: aiosqlite.Connection) -> list[GameRecord]:
     rows = await cursor.fetchall()
     await cursor.close()
     return [GameRecord.from_row(row) for row in rows]
+
+
+def game_fields(facts: VersionFacts) -> dict[str, object]:
+    """The games-row columns a stored version sets, from its facts."""
+    status = facts.status
+    row: dict[str, object] = {
+        "state": status.lifecycle.value,
+        "detailed_state": status.detailed_state,
+        "abstract_game_state": status.abstract,
+        "coded_game_state": status.coded,
+        "status_code": status.status_code,
+        "status_reason": status.reason,
+        "away_score": facts.away_score,
+        "home_score": facts.home_score,
+        "inning": facts.inning,
+        "inning_half": facts.inning_half,
+        "outs": facts.outs,
+    }
+    if facts.away != UNKNOWN_TEAM:
+        row["away_abbrev"] = facts.away
+    if facts.home != UNKNOWN_TEAM:
+        row["home_abbrev"] = facts.home
+    if facts.away_id is not None:
+        row["away_team_id"] = facts.away_id
+    if facts.home_id is not None:
+        row["home_team_id"] = facts.home_id
+    return row

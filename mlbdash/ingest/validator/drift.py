@@ -47,7 +47,11 @@ def model_findings(kind: Literal["feed", "schedule"], body: Mapping[str, Any]) -
 
 
 def _feed(body: Mapping[str, Any]) -> list[Finding]:
-    parts = FeedParts.of(body)
+    return feed_findings(body, FeedParts.of(body))
+
+
+def feed_findings(body: Mapping[str, Any], parts: FeedParts) -> list[Finding]:
+    """``model_findings`` of a feed whose parts the caller has already read."""
     try:
         parsed = parse_tolerant(LiveFeed, body)
     except ShapeError as exc:

@@ -15,16 +15,15 @@ from mlbdash.errors import UsageError
 from mlbdash.ingest.events import IssueFound
 from mlbdash.ingest.store import Store
 from mlbdash.ingest.store import findings as repo
-from mlbdash.ingest.validator.consistency import FeedParts
 from mlbdash.ingest.validator.corrections import (
     DEFAULT_RECHECK_DELAY_S,
     Correction,
     cleared_on,
     decide_corrections,
 )
-from mlbdash.ingest.validator.crossref import VersionSummary, summarize_feed
+from mlbdash.ingest.validator.crossref import VersionSummary
 from mlbdash.ingest.validator.findings import Finding
-from mlbdash.ingest.validator.service import FeedContext, rules_checked, validate_feed
+from mlbdash.ingest.validator.service import FeedCheck, FeedContext, check_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,20 +44,24 @@ async def validate_and_record(
     official_date: date | str | None = None,
     recheck_delay_s: float = DEFAULT_RECHECK_DELAY_S,
     cleared_by: str | None = None,
+    check: FeedCheck | None = None,
 ) -> FeedOutcome:
     """Validate a version, upsert its findings, resolve the ones it no longer raises.
+
+    ``check``: the version already validated (``check_version`` under ``context``), so it is
+    not validated a second time.
 
     The corrections are for the caller to act on: "refetch" now, "recheck" at ``recheck_at``
     (also written on the game's findings). ``cleared_by`` says how cleared findings were fixed,
     e.g. ``corrections.CORRECTED_BY_RECHECK`` when this version is the delayed re-check of a
     Final game; by default "cleared on version <timecode>".
     """
-    ctx = context or FeedContext()
-    found = validate_feed(feed, context=ctx)
-    parts = FeedParts.of(feed)
+    if check is None:
+        check = check_version(feed, context=context)
+    found, summary = check.findings, check.summary
     now = store.clock.now()
     corrections = decide_corrections(
-        found, is_final=parts.is_final, now=now, recheck_delay_s=recheck_delay_s
+        found, is_final=check.is_final, now=now, recheck_delay_s=recheck_delay_s
     )
     recheck_at = next((c.recheck_at for c in corrections if c.action == "recheck"), None)
     if official_date is None:
@@ -74,12 +77,12 @@ async def validate_and_record(
             found,
             now=now,
             official_date=official_date,
-            game_pk=parts.game_pk,
-            checked_rules=rules_checked(ctx),
-            cleared_by=cleared_by or cleared_on(parts.timecode),
+            game_pk=summary.game_pk,
+            checked_rules=check.checked,
+            cleared_by=cleared_by or cleared_on(summary.timecode),
             recheck_at=recheck_at,
         )
-    return FeedOutcome(tuple(found), tuple(corrections), recorded, summarize_feed(feed))
+    return FeedOutcome(tuple(found), tuple(corrections), recorded, summary)
 
 
 def issue_events(outcome: FeedOutcome, at: datetime) -> list[IssueFound]:

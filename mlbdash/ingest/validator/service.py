@@ -45,10 +45,37 @@ CONSECUTIVE_RULES: tuple[str, ...] = (R.TIMECODE_INCREASES.id, R.SCORE_DROP_UNEX
 MODEL_RULES: tuple[str, ...] = (R.SCHEMA_MODEL.id, R.FIELDS_DRIFTED.id)
 
 
-def validate_feed(feed: Mapping[str, Any], *, context: FeedContext | None = None) -> list[Finding]:
-    """Every finding on one version of a live feed; [] when it is sound."""
+@dataclass(frozen=True, slots=True)
+class FeedCheck:
+    """One version validated: its findings, the rules evaluated, and its summary (the next
+    version's ``FeedContext.previous``), all from one read of the feed."""
+
+    findings: list[Finding]
+    checked: tuple[str, ...]
+    summary: crossref.VersionSummary
+    is_final: bool
+
+
+def check_version(feed: Mapping[str, Any], *, context: FeedContext | None = None) -> FeedCheck:
+    """Validate one version of a live feed, reading it once; the pipeline's entry point."""
     ctx = context or FeedContext()
     parts = consistency.FeedParts.of(feed)
+    return FeedCheck(
+        _findings(feed, parts, ctx),
+        rules_checked(ctx),
+        crossref.summarize_feed(feed, parts),
+        parts.is_final,
+    )
+
+
+def validate_feed(feed: Mapping[str, Any], *, context: FeedContext | None = None) -> list[Finding]:
+    """Every finding on one version of a live feed; [] when it is sound."""
+    return _findings(feed, consistency.FeedParts.of(feed), context or FeedContext())
+
+
+def _findings(
+    feed: Mapping[str, Any], parts: consistency.FeedParts, ctx: FeedContext
+) -> list[Finding]:
     out = schema.check_feed_fields(feed, parts)
     out.extend(
         schedule_rules.status_findings(
@@ -64,7 +91,7 @@ def validate_feed(feed: Mapping[str, Any], *, context: FeedContext | None = None
     if ctx.full:
         # The fast field checks already name these paths; one finding per problem is enough.
         fast = {f.path for f in out if f.rule == R.SCHEMA_INVALID.id}
-        out.extend(f for f in model_findings("feed", feed) if f.path not in fast)
+        out.extend(f for f in drift_check.feed_findings(feed, parts) if f.path not in fast)
     return _unique(out)
 
 
