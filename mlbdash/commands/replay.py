@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from mlbdash.commands.validate import parse_date
 from mlbdash.errors import UsageError
+from mlbdash.mlb.dates import parse_iso
 from mlbdash.replay import faults as faults_module
 from mlbdash.replay.faults import FaultSpecError, parse_fault_spec
-from mlbdash.replay.timeutil import parse_iso
 from mlbdash.replay.world import ReplayOptions
 
 if TYPE_CHECKING:

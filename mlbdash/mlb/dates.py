@@ -93,3 +93,11 @@ def parse_api_date(s: str) -> date:
         except ValueError:
             raise ValueError(f"not a real calendar date: {s!r}") from None
     raise ValueError(f"not a date (want YYYY-MM-DD or MM/DD/YYYY): {s!r}")
+
+
+def parse_iso(text: str) -> datetime:
+    """An ISO-8601 instant (``Z`` or an offset) as aware UTC; naive text is taken as UTC."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mlbdash.mlb.patch import PatchError, apply_diff_blocks, copy_json
+from mlbdash.mlb.timecode import timecode_instant
 from mlbdash.replay.jsondiff import JsonOp, diff
 from mlbdash.replay.timeline import Lru
-from mlbdash.replay.timeutil import epoch, parse_timecode
+from mlbdash.replay.timeutil import epoch
 
 Json = dict[str, Any]
 
@@ -192,5 +193,5 @@ def check_versions(game_pk: int, versions: Sequence[StoredVersion]) -> None:
 
 
 def _epoch_of(timecode: str) -> int:
-    moment = parse_timecode(timecode)
+    moment = timecode_instant(timecode)
     return -1 if moment is None else epoch(moment)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from mlbdash.replay.timeutil import parse_iso
+from mlbdash.mlb.dates import parse_iso
 
 # Appended kinds go last: a seed's draws for the older kinds stay what they were.
 RATE_FAULTS = ("reset", "429", "error", "html", "truncate", "drip", "drift", "hang")

@@ -38,10 +38,12 @@ from aiohttp import web
 
 from mlbdash.errors import UsageError
 from mlbdash.mlb.clock import Clock, ManualClock, ScaledClock, SystemClock
+from mlbdash.mlb.dates import parse_iso
+from mlbdash.mlb.timecode import timecode_instant
 from mlbdash.replay.data import RecordedData, read_json
 from mlbdash.replay.exact import ExactTimeline
 from mlbdash.replay.faults import FaultPlan, FaultSpec, drift, parse_fault_spec
-from mlbdash.replay.timeutil import from_epoch, parse_iso, parse_timecode, to_iso
+from mlbdash.replay.timeutil import from_epoch, to_iso
 from mlbdash.replay.world import Game, ReplayOptions, World
 
 Json = dict[str, Any]
@@ -361,7 +363,7 @@ class ReplayApp:
         text = request.query.get(name)
         if not text:
             return now
-        moment = parse_timecode(text)
+        moment = timecode_instant(text)
         if moment is None:
             raise ApiError(400, f"Invalid {name} {text!r}: expected YYYYMMDD_HHMMSS")
         return min(moment.timestamp(), now)
@@ -380,7 +382,7 @@ class ReplayApp:
         assert timeline is not None
         index = game.index_at(self._moment(request, "endTimecode"))
         start_text = request.query.get("startTimecode", "")
-        start = parse_timecode(start_text)
+        start = timecode_instant(start_text)
         times = timeline.times
         if isinstance(timeline, ExactTimeline):
             return self._exact_diff_patch(request, game.game_pk, timeline, start_text, index)
@@ -388,7 +390,7 @@ class ReplayApp:
             recorded = game.recorded_diffpatches.get(start_text)
             if recorded is not None:
                 # Served as recorded once virtual time reaches the version it leads to.
-                lands_on = parse_timecode(recorded[0])
+                lands_on = timecode_instant(recorded[0])
                 until = self._moment(request, "endTimecode")
                 if lands_on is not None and lands_on.timestamp() <= until:
                     recorded_key = ("recorded", game.game_pk, start_text)
@@ -421,7 +423,7 @@ class ReplayApp:
         No window: the archive holds every block, however far back the client is.
         """
         position = timeline.position(start)
-        moment = parse_timecode(start)
+        moment = timecode_instant(start)
         if moment is not None and moment.timestamp() >= timeline.times[index]:
             return self.send(request, self.cache.get("[]", list))
         if position is not None:
@@ -446,7 +448,7 @@ class ReplayApp:
             codes = [
                 code
                 for code in game.recorded_timestamps
-                if (moment := parse_timecode(code)) is not None and moment.timestamp() <= now
+                if (moment := timecode_instant(code)) is not None and moment.timestamp() <= now
             ]
         elif now < timeline.times[0]:
             codes = []

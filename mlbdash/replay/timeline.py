@@ -16,16 +16,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
+from mlbdash.mlb.dates import parse_iso
+from mlbdash.mlb.timecode import format_timecode as to_timecode
+from mlbdash.mlb.timecode import timecode_instant
 from mlbdash.replay import derive
 from mlbdash.replay.jsondiff import JsonOp, diff
-from mlbdash.replay.timeutil import (
-    epoch,
-    from_epoch,
-    parse_iso,
-    parse_timecode,
-    shift_times,
-    to_timecode,
-)
+from mlbdash.replay.timeutil import epoch, from_epoch, shift_times
 
 Json = dict[str, Any]
 
@@ -272,7 +268,7 @@ class FinalTimeline:
         return versions
 
     def _final_time(self, last_step: float) -> int:
-        stamp = parse_timecode(str(self.final.get("metaData", {}).get("timeStamp", "")))
+        stamp = timecode_instant(str(self.final.get("metaData", {}).get("timeStamp", "")))
         if stamp is not None:
             return epoch(stamp)
         return int(last_step) + 60
@@ -446,7 +442,7 @@ class RecordedTimeline:
     def __init__(self, snapshots: Sequence[Json], *, cache_size: int = 8) -> None:
         dated = []
         for snapshot in snapshots:
-            stamp = parse_timecode(str(snapshot.get("metaData", {}).get("timeStamp", "")))
+            stamp = timecode_instant(str(snapshot.get("metaData", {}).get("timeStamp", "")))
             if stamp is not None:
                 dated.append((epoch(stamp), snapshot))
         if not dated:

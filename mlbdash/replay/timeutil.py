@@ -6,9 +6,12 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from mlbdash.mlb.dates import parse_iso
+from mlbdash.mlb.timecode import format_timecode as to_timecode
+from mlbdash.mlb.timecode import timecode_instant
+
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
-_TIMECODE = re.compile(r"^\d{8}_\d{6}$")
 
 # Keys whose values are instants or league dates in feeds and schedules; shifting a recorded
 # game onto another day moves exactly these.
@@ -35,28 +38,6 @@ TIME_KEYS = frozenset(
 )
 
 
-def to_timecode(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%d_%H%M%S")
-
-
-def parse_timecode(text: str) -> datetime | None:
-    """``YYYYMMDD_HHMMSS`` (UTC) as an aware datetime, or None if it is not one."""
-    if not _TIMECODE.match(text):
-        return None
-    try:
-        return datetime.strptime(text, "%Y%m%d_%H%M%S").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-def parse_iso(text: str) -> datetime:
-    """An ISO-8601 instant (``Z`` or offset); naive text is taken as UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 def to_iso(moment: datetime, *, millis: bool = False) -> str:
     moment = moment.astimezone(UTC)
     if millis:
@@ -78,7 +59,7 @@ def _shift_value(value: str, delta: timedelta, days: int) -> str:
         return to_iso(moment + delta, millis="." in value)
     if _DATE.match(value):
         return (date.fromisoformat(value) + timedelta(days=days)).isoformat()
-    parsed = parse_timecode(value)
+    parsed = timecode_instant(value)
     if parsed is not None:
         return to_timecode(parsed + delta)
     return value

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mlbdash.errors import UsageError
+from mlbdash.mlb.dates import parse_iso
 from mlbdash.mlb.patch import copy_json
 from mlbdash.replay.data import RecordedData, ScheduleEntry, load_data
 from mlbdash.replay.exact import ExactTimeline, ExactVersionsError
@@ -30,7 +31,7 @@ from mlbdash.replay.timeline import (
     Timeline,
     first_pitch_instant,
 )
-from mlbdash.replay.timeutil import from_epoch, parse_iso, shift_feed, shift_times, to_iso
+from mlbdash.replay.timeutil import from_epoch, shift_feed, shift_times, to_iso
 
 Json = dict[str, Any]
 

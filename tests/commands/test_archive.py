@@ -15,9 +15,10 @@ import pytest
 from archive_helpers import COUNT, DAY, FULL_AT, GAME, Archived, fill_archive
 
 from mlbdash.cli import main
+from mlbdash.mlb.timecode import timecode_instant as parse_timecode
 from mlbdash.replay import replay_subprocess
 from mlbdash.replay.exact import compact
-from mlbdash.replay.timeutil import parse_timecode, to_iso
+from mlbdash.replay.timeutil import to_iso
 
 
 @pytest.fixture(autouse=True)

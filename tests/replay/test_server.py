@@ -11,7 +11,8 @@ import httpx
 from replay_helpers import FIXTURES, demo_options, serve
 
 from mlbdash.mlb.patch import apply_diff_blocks
-from mlbdash.replay.timeutil import parse_timecode, to_timecode
+from mlbdash.mlb.timecode import format_timecode as to_timecode
+from mlbdash.mlb.timecode import timecode_instant as parse_timecode
 
 ERROR_KEYS = {"messageNumber", "message", "timestamp", "traceId"}
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from mlbdash.ingest.events import (
     Event,
@@ -25,6 +25,7 @@ from mlbdash.ingest.events import (
     ScheduleGameUpdated,
 )
 from mlbdash.mlb.status import Lifecycle
+from mlbdash.mlb.timecode import timecode_instant
 
 # Lifecycles polled at the server's ``wait``: a review pauses play but not the feed. Delayed and
 # warmup games are polled more slowly, so ``2 * wait`` does not apply to them.
@@ -45,25 +46,6 @@ WONT_FINISH = frozenset(
 POLL_KINDS = frozenset({"feed", "diff_patch"})
 
 _GAME_IN_URL = re.compile(r"/game/(\d+)/")
-
-
-def parse_timecode(timecode: str) -> datetime | None:
-    """``20240612_042717`` -> aware UTC datetime; None when it is not a timecode."""
-    # Sliced by hand: strptime costs more than the rest of an event's handling.
-    if len(timecode) != 15 or timecode[8] != "_":
-        return None
-    try:
-        return datetime(
-            int(timecode[0:4]),
-            int(timecode[4:6]),
-            int(timecode[6:8]),
-            int(timecode[9:11]),
-            int(timecode[11:13]),
-            int(timecode[13:15]),
-            tzinfo=UTC,
-        )
-    except ValueError:
-        return None
 
 
 def game_pk_in_url(url: str) -> int | None:
@@ -157,7 +139,7 @@ class GameLedger:
         if event.timecode is not None and event.timecode != game.timecode:
             game.timecode = event.timecode
             game.frozen_s = 0.0
-        stamped = parse_timecode(event.timecode) if event.timecode else None
+        stamped = timecode_instant(event.timecode)
         lag: float | None = None
         if event.update != "none" and stamped is not None:
             lag = max(0.0, (event.at - stamped).total_seconds())

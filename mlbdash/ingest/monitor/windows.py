@@ -89,12 +89,6 @@ class Distribution:
     p99: float
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..1) of an already sorted, non-empty list."""
-    rank = max(1, math.ceil(q * len(sorted_values)))
-    return sorted_values[min(rank, len(sorted_values)) - 1]
-
-
 def summarize(sets: Iterable[SampleSet]) -> Distribution | None:
     """Merge bucket samples into one distribution; None when nothing was seen.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import date, datetime
 from pathlib import Path
@@ -24,7 +24,6 @@ from mlbdash.ingest.events import (
     EventSink,
     GameStateChanged,
     GameUpdated,
-    IssueFound,
     RequestFinished,
     WorkerHeartbeat,
 )
@@ -40,6 +39,7 @@ from mlbdash.ingest.store import Store
 from mlbdash.ingest.store import findings as finding_rows
 from mlbdash.ingest.validator.crossref import VersionSummary
 from mlbdash.ingest.validator.findings import Finding
+from mlbdash.ingest.validator.review import findings_to_events
 from mlbdash.ingest.validator.rules import (
     SCHEDULE_FEED_DATE,
     SCHEDULE_FEED_SCORE,
@@ -331,25 +331,8 @@ class RuntimeBase:
                 game_pk=game_pk,
                 checked_rules=checked,
             )
-        self._issues(findings, set(recorded.new))
+        self._issues(findings, recorded)
 
-    def _issues(self, findings: tuple[Finding, ...] | list[Finding], new: set[str]) -> None:
-        """IssueFound for every new finding, and for error-level ones each time they recur."""
-        now = self.clock.now()
-        for f in findings:
-            is_new = f.fingerprint in new
-            if not is_new and f.severity != "error":
-                continue
-            self._emit(
-                IssueFound(
-                    at=now,
-                    game_pk=f.game_pk,
-                    rule=f.rule,
-                    severity=f.severity,
-                    category=f.category,
-                    path=f.path or "",
-                    message=f.message,
-                    occurrences=1 if is_new else 2,
-                    new=is_new,
-                )
-            )
+    def _issues(self, findings: Sequence[Finding], recorded: finding_rows.RecordResult) -> None:
+        for event in findings_to_events(findings, recorded, self.clock.now()):
+            self._emit(event)

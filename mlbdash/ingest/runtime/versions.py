@@ -196,7 +196,7 @@ class VersionRuntime(RuntimeBase):
                 check=check,
             )
             self._previous[game_pk] = outcome.summary
-            self._issues(outcome.findings, set(outcome.recorded.new))
+            self._issues(outcome.findings, outcome.recorded)
             if outcome.findings:
                 self._clean.discard(game_pk)
             else:

@@ -10,6 +10,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from mlbdash.mlb import dates
 from mlbdash.mlb.text import terminal_safe
 
 
@@ -23,7 +24,8 @@ def iso(at: datetime) -> str:
 
 
 def parse_iso(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+    """A stored instant (None stays None); the parsing rule is ``mlb.dates.parse_iso``."""
+    return None if text is None else dates.parse_iso(text)
 
 
 def safe_texts(values: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ call on it, each call one store transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -86,9 +86,17 @@ async def validate_and_record(
 
 
 def issue_events(outcome: FeedOutcome, at: datetime) -> list[IssueFound]:
-    """The IssueFound events for the runtime to emit: one per finding raised or seen again."""
-    occurrences = outcome.recorded.occurrences
-    new = set(outcome.recorded.new)
+    """The IssueFound events of one validated version (see :func:`findings_to_events`)."""
+    return findings_to_events(outcome.findings, outcome.recorded, at)
+
+
+def findings_to_events(
+    findings: Sequence[Finding], recorded: repo.RecordResult, at: datetime
+) -> list[IssueFound]:
+    """The one mapping from recorded findings to IssueFound events: one per finding raised
+    for the first time, and one per error-level finding each time it recurs (a recurring
+    warning is not news); ``occurrences`` is the count the store holds."""
+    new = set(recorded.new)
     return [
         IssueFound(
             at=at,
@@ -96,12 +104,13 @@ def issue_events(outcome: FeedOutcome, at: datetime) -> list[IssueFound]:
             rule=f.rule,
             severity=f.severity,
             category=f.category,
-            path=f.path,
+            path=f.path or "",
             message=f.message,
-            occurrences=occurrences.get(f.fingerprint, 1),
+            occurrences=recorded.occurrences.get(f.fingerprint, 1),
             new=f.fingerprint in new,
         )
-        for f in outcome.findings
+        for f in findings
+        if f.fingerprint in new or f.severity == "error"
     ]
 
 

@@ -6,9 +6,10 @@ import pytest
 from monitor_helpers import game_updated, request
 
 from mlbdash.ingest.events import GameStateChanged
-from mlbdash.ingest.monitor.games import GameLedger, parse_timecode
+from mlbdash.ingest.monitor.games import GameLedger
 from mlbdash.ingest.monitor.rules import GameCoverage
 from mlbdash.ingest.monitor.sla import sla_report
+from mlbdash.mlb.timecode import timecode_instant as parse_timecode
 
 START = datetime(2024, 6, 12, 2, 0, tzinfo=UTC)
 DATE = "2024-06-11"

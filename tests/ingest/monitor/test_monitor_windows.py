@@ -6,18 +6,9 @@ from mlbdash.ingest.monitor.windows import (
     SAMPLES_PER_SECOND_BUCKET,
     RollingWindows,
     labels,
-    percentile,
 )
 
 T0 = 1_719_853_200.0  # 2024-07-01T17:00:00Z
-
-
-def test_percentile_nearest_rank() -> None:
-    values = [float(v) for v in range(1, 101)]
-    assert percentile(values, 0.50) == 50.0
-    assert percentile(values, 0.95) == 95.0
-    assert percentile(values, 0.99) == 99.0
-    assert percentile([7.0], 0.99) == 7.0
 
 
 def test_counts_leave_the_window_as_time_passes() -> None:
