@@ -6,7 +6,6 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
-from typing import Any
 
 from mlbdash import __version__
 from mlbdash.commands import dashboard
@@ -82,8 +81,3 @@ def _dashboard_flags_before(tokens: list[str], command: str | None) -> list[str]
         for token in tokens[: tokens.index(command)]
         if token.startswith("--") and token.split("=", 1)[0] != "--version"
     ]
-
-
-def settings_flags(args: argparse.Namespace, *names: str) -> dict[str, Any]:
-    """The subset of parsed flags that are Settings fields, for config.load_settings(cli=...)."""
-    return {name: getattr(args, name, None) for name in names}

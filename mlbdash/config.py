@@ -5,6 +5,7 @@ Nothing here touches the disk at import; folders are created by `ensure_data_dir
 
 from __future__ import annotations
 
+import argparse
 import os
 import tomllib
 from collections.abc import Mapping
@@ -216,3 +217,8 @@ def load_settings(
         return Settings.model_validate(merged)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, sources)) from exc
+
+
+def settings_flags(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The subset of parsed flags that are Settings fields, for config.load_settings(cli=...)."""
+    return {name: getattr(args, name, None) for name in names}

@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from mlbdash.cli import settings_flags
-from mlbdash.config import load_settings
+from mlbdash.config import load_settings, settings_flags
 from mlbdash.ingest.store.maintenance import CheckReport, backup_database, check_database
 
 

@@ -13,8 +13,7 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from mlbdash.cli import settings_flags
-from mlbdash.config import Settings, load_settings
+from mlbdash.config import Settings, load_settings, settings_flags
 from mlbdash.errors import MlbdashError, UsageError
 from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.errors import ApiError, NotFound

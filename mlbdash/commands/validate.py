@@ -18,10 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from mlbdash.cli import settings_flags
-from mlbdash.config import load_settings
+from mlbdash.config import load_settings, settings_flags
 from mlbdash.errors import MlbdashError, UsageError
-from mlbdash.ingest.validator.findings import Finding, has_errors, sort_findings
+from mlbdash.ingest.findings import Finding, has_errors, sort_findings
 from mlbdash.ingest.validator.service import (
     FeedContext,
     ResponseKind,

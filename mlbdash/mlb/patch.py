@@ -21,16 +21,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from mlbdash.errors import MlbdashError
-
 DiffAnswerShape = Literal["blocks", "empty", "full"]
 
 # Keys every whole feed has; the no-startTimecode answer lacks only ``copyright``.
 _FEED_KEYS = ("gamePk", "metaData", "gameData", "liveData")
 
 
-class PatchError(MlbdashError):
-    """A diffPatch answer that cannot be applied or is not a known shape."""
+class PatchError(ValueError):
+    """A diffPatch answer that cannot be applied or is not a known shape. (A ValueError: ``mlb``
+    is pure and knows nothing of the CLI's errors; callers name the failure themselves.)"""
 
 
 class DiffShapeError(PatchError):

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiosqlite
 
 from mlbdash.ingest.events import RequestFinished
+from mlbdash.ingest.findings import SEVERITIES, severity_rank
 from mlbdash.ingest.monitor.games import request_failed
 from mlbdash.ingest.monitor.monitor import MonitorSettings
 from mlbdash.ingest.monitor.rollup import minute_label
@@ -35,7 +36,6 @@ from mlbdash.ingest.store.schedule import (
     coverage,
     schedule_for_date,
 )
-from mlbdash.ingest.validator.findings import SEVERITIES, severity_rank
 from mlbdash.mlb.dates import league_today
 from mlbdash.mlb.status import Lifecycle, classify_status
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from mlbdash.ingest.findings import SEVERITIES
 from mlbdash.ingest.monitor.sla import COVERAGE_GOAL, FRESHNESS_GOAL, POLL_SUCCESS_GOAL
 from mlbdash.ingest.report.model import (
     OUTCOMES,
@@ -16,7 +17,6 @@ from mlbdash.ingest.report.model import (
     RequestLine,
 )
 from mlbdash.ingest.store.findings import STATUSES
-from mlbdash.ingest.validator.findings import SEVERITIES
 
 FORMATS: tuple[str, ...] = ("text", "markdown", "json")
 

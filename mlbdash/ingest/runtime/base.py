@@ -27,6 +27,7 @@ from mlbdash.ingest.events import (
     RequestFinished,
     WorkerHeartbeat,
 )
+from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.follower import GameFollower
 from mlbdash.ingest.monitor import Monitor, PrometheusServer
 from mlbdash.ingest.monitor.rules import GameCoverage
@@ -38,7 +39,6 @@ from mlbdash.ingest.scheduler.views import ViewBuilder
 from mlbdash.ingest.store import Store
 from mlbdash.ingest.store import findings as finding_rows
 from mlbdash.ingest.validator.crossref import VersionSummary
-from mlbdash.ingest.validator.findings import Finding
 from mlbdash.ingest.validator.review import findings_to_events
 from mlbdash.ingest.validator.rules import (
     SCHEDULE_FEED_DATE,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mlbdash.errors import UsageError
 from mlbdash.ingest.store import findings as finding_rows
@@ -22,15 +22,46 @@ from mlbdash.mlb.patch import copy_json
 from mlbdash.mlb.timecode import feed_timecode
 
 if TYPE_CHECKING:
-    from mlbdash.ingest.runtime import Runtime
+    from mlbdash.ingest.client import MlbApiClient
+    from mlbdash.ingest.monitor import Monitor
+    from mlbdash.ingest.scheduler.core import Scheduler
     from mlbdash.ingest.scheduler.states import GameTrack
+    from mlbdash.ingest.scheduler.summary import RequestLedger
+    from mlbdash.ingest.store import Store
     from mlbdash.ingest.store.feeds import VersionInfo
+    from mlbdash.mlb.clock import Clock
+    from mlbdash.mlb.facts import VersionFacts
 
 FINDINGS_SHOWN = 200
 
 
+class Pipeline(Protocol):
+    """What the views read of a running pipeline (the runtime), named here so this module
+    does not import the runtime that builds it."""
+
+    @property
+    def scheduler(self) -> Scheduler: ...
+    @property
+    def monitor(self) -> Monitor: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def client(self) -> MlbApiClient: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def ledger(self) -> RequestLedger: ...
+    @property
+    def league_dates(self) -> tuple[str, ...]: ...
+    @property
+    def api_url(self) -> str: ...
+    def labels(self, game_pk: int) -> tuple[str, str]: ...
+    def follower_feed(self, game_pk: int) -> dict[str, Any] | None: ...
+    def facts_of(self, game_pk: int) -> VersionFacts | None: ...
+
+
 class ViewBuilder:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Pipeline) -> None:
         self.rt = runtime
         self._findings: tuple[FindingRow, ...] = ()
         self._open_by_game: dict[int, int] = {}

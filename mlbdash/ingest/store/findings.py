@@ -18,8 +18,8 @@ from typing import Any
 
 import aiosqlite
 
+from mlbdash.ingest.findings import SEVERITIES, Finding
 from mlbdash.ingest.store.codec import iso, parse_iso, safe_texts
-from mlbdash.ingest.validator.findings import SEVERITIES, Finding
 
 STATUSES: tuple[str, ...] = ("open", "acknowledged", "resolved", "ignored")
 

@@ -6,6 +6,7 @@ The pure parts are importable from here. The store-facing parts live in
 import ``findings`` without a cycle.
 """
 
+from mlbdash.ingest.findings import Finding, Rule, fingerprint, has_errors
 from mlbdash.ingest.validator.corrections import Correction, decide_corrections
 from mlbdash.ingest.validator.crossref import (
     MergeCheck,
@@ -16,7 +17,6 @@ from mlbdash.ingest.validator.crossref import (
     sample_for_merge_check,
     summarize_feed,
 )
-from mlbdash.ingest.validator.findings import Finding, Rule, fingerprint, has_errors
 from mlbdash.ingest.validator.rules import RULES, rule
 from mlbdash.ingest.validator.service import (
     FeedContext,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.validator import rules as R
-from mlbdash.ingest.validator.findings import Finding
 
 SIDES = ("away", "home")
 # Final states in which the last half inning must have ended on its third out. Every other

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from mlbdash.ingest.validator.findings import Finding
+from mlbdash.ingest.findings import Finding
 
 DEFAULT_RECHECK_DELAY_S = 1800.0  # virtual seconds; Settings.poll.final_recheck_after_s
 

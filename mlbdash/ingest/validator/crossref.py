@@ -13,10 +13,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.validator import rules as R
 from mlbdash.ingest.validator.consistency import SIDES, FeedParts, as_dict, as_int, as_list
 from mlbdash.ingest.validator.corrections import Correction
-from mlbdash.ingest.validator.findings import Finding
 
 
 @dataclass(frozen=True, slots=True)

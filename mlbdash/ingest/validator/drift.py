@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.validator import rules as R
 from mlbdash.ingest.validator.consistency import FeedParts, as_dict
-from mlbdash.ingest.validator.findings import Finding
 from mlbdash.mlb.drift import (
     FEED_REQUIRED,
     SCHEDULE_GAME_REQUIRED,

@@ -13,6 +13,7 @@ from typing import Any
 
 from mlbdash.errors import UsageError
 from mlbdash.ingest.events import IssueFound
+from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.store import Store
 from mlbdash.ingest.store import findings as repo
 from mlbdash.ingest.validator.corrections import (
@@ -22,7 +23,6 @@ from mlbdash.ingest.validator.corrections import (
     decide_corrections,
 )
 from mlbdash.ingest.validator.crossref import VersionSummary
-from mlbdash.ingest.validator.findings import Finding
 from mlbdash.ingest.validator.service import FeedCheck, FeedContext, check_version
 
 

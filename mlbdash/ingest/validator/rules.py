@@ -8,7 +8,7 @@ tests/fixtures.
 
 from __future__ import annotations
 
-from mlbdash.ingest.validator.findings import Category, Rule, Severity
+from mlbdash.ingest.findings import Category, Rule, Severity
 
 RULES: dict[str, Rule] = {}
 

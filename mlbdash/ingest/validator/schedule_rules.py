@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.validator import rules as R
 from mlbdash.ingest.validator.consistency import SIDES, as_dict, as_int, as_list
-from mlbdash.ingest.validator.findings import Finding
 from mlbdash.mlb.status import Lifecycle, classify_status
 
 # Lifecycles under which a game may sit under a date that is not its officialDate.

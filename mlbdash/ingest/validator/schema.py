@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.validator import rules as R
 from mlbdash.ingest.validator.consistency import SIDES, FeedParts, as_dict
-from mlbdash.ingest.validator.findings import Finding
 from mlbdash.mlb.timecode import is_timecode
 
 _INT = "integer"

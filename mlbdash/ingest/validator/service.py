@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.validator import consistency, crossref, schedule_rules, schema
 from mlbdash.ingest.validator import drift as drift_check
 from mlbdash.ingest.validator import rules as R
-from mlbdash.ingest.validator.findings import Finding
 
 ResponseKind = Literal["feed", "schedule"]
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from conftest import fixture_files, load_fixture
 
+from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.validator.consistency import CHECKED_RULES, check_feed
-from mlbdash.ingest.validator.findings import Finding
 from mlbdash.ingest.validator.rules import RULES
 
 FEEDS = [*fixture_files("feed"), "diffpatch/diffpatch_776567_noparams_fullgame.json.gz"]

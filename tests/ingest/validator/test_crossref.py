@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from conftest import fixture_files, load_fixture
 
+from mlbdash.ingest.findings import has_errors
 from mlbdash.ingest.validator.corrections import decide_corrections
 from mlbdash.ingest.validator.crossref import (
     check_consecutive,
@@ -19,7 +20,6 @@ from mlbdash.ingest.validator.crossref import (
     sample_for_merge_check,
     summarize_feed,
 )
-from mlbdash.ingest.validator.findings import has_errors
 from mlbdash.ingest.validator.service import FeedContext, rules_checked, validate_feed
 from mlbdash.mlb.patch import apply_diff_blocks
 

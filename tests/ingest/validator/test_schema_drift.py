@@ -8,7 +8,7 @@ from typing import Any
 
 from conftest import load_fixture
 
-from mlbdash.ingest.validator.findings import Finding
+from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.validator.service import (
     FeedContext,
     rules_checked,

@@ -1,5 +1,8 @@
 """What a validation rule reports: the Finding, its fingerprint, and the rule registry.
 
+The findings contract: it sits below both the validator (which raises findings) and the
+store (which records them), so neither imports the other for it.
+
 A finding names one disagreement in one place of one game (or one response): the rule that
 saw it, how bad it is, a JSON path into the raw response and the expected and actual values.
 The same disagreement seen on the next version of the game has the same fingerprint, so the
