@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import json
 import math
-import sqlite3
 import statistics
 import time
 from collections.abc import Iterable, Mapping
@@ -21,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mlbdash.ingest.store import files as db_files
 from mlbdash.mlb.timecode import parse_timecode
 
 
@@ -131,23 +131,12 @@ def common_way_stored(rows: Iterable[dict[str, Any]]) -> dict[int, list[tuple[fl
 # -- client B: the mlbdash database ----------------------------------------------------------
 
 
-def _connect(db: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-
-
 def _iso_epoch(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
 
 
 def mlbdash_traffic(db: Path, start: float, end: float) -> Traffic:
-    conn = _connect(db)
-    try:
-        rows = conn.execute(
-            "SELECT at, status, bytes_wire, bytes_decoded, cache_hit, coalesced, error "
-            "FROM requests"
-        ).fetchall()
-    finally:
-        conn.close()
+    rows = db_files.request_rows(db)
     requests = errors = wire = decoded = 0
     for at, status, bytes_wire, bytes_decoded, cache_hit, coalesced, error in rows:
         if not start <= _iso_epoch(at) < end or cache_hit or coalesced:
@@ -160,11 +149,7 @@ def mlbdash_traffic(db: Path, start: float, end: float) -> Traffic:
 
 
 def mlbdash_stored(db: Path) -> dict[int, list[tuple[float, float]]]:
-    conn = _connect(db)
-    try:
-        rows = conn.execute("SELECT game_pk, timecode, stored_at FROM feed_versions").fetchall()
-    finally:
-        conn.close()
+    rows = db_files.version_stamps(db)
     out: dict[int, list[tuple[float, float]]] = {}
     for game_pk, timecode, stored_at in rows:
         version = _epoch(str(timecode))
@@ -175,17 +160,7 @@ def mlbdash_stored(db: Path) -> dict[int, list[tuple[float, float]]]:
 
 def games_with_versions(db: Path) -> int:
     """How many games have at least one stored version (0 while the database is not there)."""
-    if not db.exists():
-        return 0
-    try:
-        conn = _connect(db)
-        try:
-            row = conn.execute("SELECT COUNT(DISTINCT game_pk) FROM feed_versions").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-    return int(row[0]) if row else 0
+    return db_files.games_with_versions(db)
 
 
 def validation_ms_per_update(
@@ -198,22 +173,14 @@ def validation_ms_per_update(
     from mlbdash.ingest.validator.service import FeedContext, validate_feed
     from mlbdash.mlb.patch import apply_diff_blocks
 
-    conn = _connect(db)
     times: list[float] = []
-    try:
-        games = [int(r[0]) for r in conn.execute("SELECT DISTINCT game_pk FROM feed_versions")]
-        for game_pk in games:
+    with db_files.read_only(db) as conn:
+        for game_pk in db_files.stored_game_pks(conn):
             if len(times) >= limit:
                 break
             doc: dict[str, Any] | None = None
             previous = None
-            rows = conn.execute(
-                "SELECT v.timecode, v.kind, v.ops, c.feed FROM feed_versions v "
-                "LEFT JOIN feed_checkpoints c ON c.version_id = v.id "
-                "WHERE v.game_pk = ? ORDER BY v.id",
-                (game_pk,),
-            )
-            for timecode, kind, ops, checkpoint in rows:
+            for timecode, kind, ops, checkpoint in db_files.version_chain(conn, game_pk):
                 if checkpoint is not None:
                     doc = gunzip_json(checkpoint)
                 elif kind == "diff" and doc is not None:
@@ -227,8 +194,6 @@ def validation_ms_per_update(
                     validate_feed(doc, context=context)
                     times.append((time.perf_counter() - began) * 1000)
                 previous = summarize_feed(doc)
-    finally:
-        conn.close()
     return {
         "updates_timed": len(times),
         "median_ms": statistics.median(times) if times else None,

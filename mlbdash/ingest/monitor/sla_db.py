@@ -30,7 +30,8 @@ import aiosqlite
 from mlbdash.ingest.events import Event, GameStateChanged, GameUpdated, RequestFinished
 from mlbdash.ingest.monitor.games import POLL_KINDS, GameLedger, game_pk_in_url, request_failed
 from mlbdash.ingest.monitor.sla import SlaReport, sla_report
-from mlbdash.ingest.store.codec import iso, parse_iso
+from mlbdash.ingest.store import reads
+from mlbdash.ingest.store.codec import parse_iso
 from mlbdash.ingest.store.schedule import NOT_PLAYED_CODES, Coverage, coverage
 from mlbdash.mlb.dates import LEAGUE_DAY_ROLLOVER, LEAGUE_TIMEZONE, league_today
 from mlbdash.mlb.status import Lifecycle
@@ -225,11 +226,7 @@ async def stored_sla(
     and no later than ``max_game_s`` after the date's last first pitch: a game left live when
     tracking stopped counts as stale from its last poll until then, not for ever.
     """
-    listed = await _fetch(
-        conn,
-        "SELECT game_pk, coded_game_state, game_date FROM schedule_games WHERE official_date = ?",
-        (official_date.isoformat(),),
-    )
+    listed = await reads.listed_games(conn, official_date)
     played = sorted({int(r[0]) for r in listed if r[1] not in NOT_PLAYED_CODES})
     first_pitches = [_instant(r[2]) for r in listed if r[1] not in NOT_PLAYED_CODES and r[2]]
     split: list[int] = []
@@ -237,31 +234,14 @@ async def stored_sla(
     states: list[StoredState] = []
     versions: list[StoredVersion] = []
     if played:
-        marks = ", ".join("?" * len(played))
-        rows = await _fetch(
-            conn,
-            f"SELECT game_pk FROM schedule_games WHERE game_pk IN ({marks}) "
-            "GROUP BY game_pk HAVING COUNT(*) > 1",
-            played,
-        )
-        split = [int(r[0]) for r in rows]
+        split = await reads.games_listed_twice(conn, played)
         states = [
             StoredState(int(r[0]), _instant(r[1]), str(r[2]), r[3], str(r[4]))
-            for r in await _fetch(
-                conn,
-                "SELECT game_pk, at, state, detailed_state, source FROM game_states "
-                f"WHERE game_pk IN ({marks}) ORDER BY id",
-                played,
-            )
+            for r in await reads.state_rows(conn, played)
         ]
         versions = [
             StoredVersion(int(r[0]), str(r[1]), str(r[2]), _instant(r[3]))
-            for r in await _fetch(
-                conn,
-                "SELECT game_pk, timecode, kind, stored_at FROM feed_versions "
-                f"WHERE game_pk IN ({marks}) ORDER BY id",
-                played,
-            )
+            for r in await reads.version_rows(conn, played)
         ]
         polls = await _poll_requests(conn, official_date, played)
     ledger = GameLedger(wait_s=wait_s)
@@ -277,7 +257,7 @@ async def stored_sla(
         ledger.handle(event)
     # The database's own last instant, not the reader's clock: a database written against a
     # replay server holds virtual times, possibly ahead of the wall clock.
-    as_of = await _last_recorded(conn) or now
+    as_of = await reads.last_recorded(conn) or now
     if first_pitches:
         # A game left live when tracking stopped is owed no more than a whole game's time,
         # but what was recorded for the date's games is all measured.
@@ -299,13 +279,7 @@ async def _poll_requests(
     start, end = league_day(official_date)
     kinds = sorted(POLL_KINDS)
     wanted = set(game_pks)
-    rows = await _fetch(
-        conn,
-        "SELECT at, kind, url, status, latency_ms, bytes_wire, bytes_decoded, cache_hit, "
-        "coalesced, not_modified, retries, error FROM requests "
-        f"WHERE at >= ? AND at < ? AND kind IN ({', '.join('?' * len(kinds))}) ORDER BY id",
-        (iso(start - POLLS_BEFORE), iso(end + POLLS_AFTER), *kinds),
-    )
+    rows = await reads.request_rows(conn, start - POLLS_BEFORE, end + POLLS_AFTER, kinds)
     out = []
     for r in rows:
         if game_pk_in_url(str(r[2])) not in wanted:
@@ -329,27 +303,7 @@ async def _poll_requests(
     return out
 
 
-async def _last_recorded(conn: aiosqlite.Connection) -> datetime | None:
-    row = await _fetch(
-        conn,
-        "SELECT MAX(t) FROM (SELECT MAX(at) AS t FROM requests "
-        "UNION ALL SELECT MAX(stored_at) FROM feed_versions "
-        "UNION ALL SELECT MAX(at) FROM game_states)",
-        (),
-    )
-    return parse_iso(row[0][0]) if row and row[0][0] is not None else None
-
-
 def _instant(text: object) -> datetime:
     at = parse_iso(str(text))
     assert at is not None
     return at
-
-
-async def _fetch(
-    conn: aiosqlite.Connection, sql: str, args: Sequence[object]
-) -> list[aiosqlite.Row]:
-    cursor = await conn.execute(sql, tuple(args))
-    rows = list(await cursor.fetchall())
-    await cursor.close()
-    return rows

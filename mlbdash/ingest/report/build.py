@@ -25,10 +25,10 @@ from mlbdash.ingest.report.model import (
     RuleLine,
     StatusLine,
 )
-from mlbdash.ingest.store import Store
+from mlbdash.ingest.store import Store, reads
 from mlbdash.ingest.store import alerts as alert_rows
 from mlbdash.ingest.store import findings as finding_rows
-from mlbdash.ingest.store.codec import gunzip_json, iso
+from mlbdash.ingest.store.codec import gunzip_json
 from mlbdash.ingest.store.games import GameRecord, get_game
 from mlbdash.ingest.store.schedule import (
     NOT_PLAYED_CODES,
@@ -61,18 +61,8 @@ async def default_date(store: Store, now: datetime) -> date:
     """
     today = league_today(now)
     async with store.read() as conn:
-        for sql in (
-            "SELECT MAX(s.official_date) FROM schedule_games s "
-            "LEFT JOIN games g ON g.game_pk = s.game_pk WHERE s.official_date <= ? "
-            "AND (s.abstract_game_state IN ('Live', 'Final') OR COALESCE(g.versions, 0) > 0)",
-            "SELECT MAX(official_date) FROM schedule_games WHERE official_date <= ?",
-        ):
-            cursor = await conn.execute(sql, (today.isoformat(),))
-            row = await cursor.fetchone()
-            await cursor.close()
-            if row is not None and row[0] is not None:
-                return date.fromisoformat(str(row[0]))
-    return today
+        found = await reads.latest_date_with_games(conn, today)
+    return found or today
 
 
 async def build_report(
@@ -247,14 +237,7 @@ async def _requests(
     conn: aiosqlite.Connection, start: datetime, end: datetime
 ) -> list[RequestLine]:
     """Per kind; grouped in SQL by what decides failure, judged by the monitor's own rule."""
-    cursor = await conn.execute(
-        "SELECT kind, status, error IS NOT NULL, COUNT(*), SUM(retries), SUM(cache_hit), "
-        "SUM(COALESCE(bytes_wire, 0)), SUM(COALESCE(bytes_decoded, 0)) FROM requests "
-        "WHERE at >= ? AND at < ? GROUP BY kind, status, error IS NOT NULL",
-        (iso(start), iso(end)),
-    )
-    rows = await cursor.fetchall()
-    await cursor.close()
+    rows = await reads.request_totals(conn, start, end)
     sums: dict[str, list[int]] = {}
     for kind, status, has_error, n, retries, hits, wire, decoded in rows:
         probe = RequestFinished(
@@ -297,28 +280,14 @@ async def _throttled(conn: aiosqlite.Connection, start: datetime, end: datetime)
     """429s seen (retried ones too) from the minute rollups; None when none were kept."""
     first = minute_label(int(start.timestamp()))
     last = minute_label(int((end - timedelta(minutes=1)).timestamp()))
-    cursor = await conn.execute(
-        "SELECT COUNT(*), SUM(CASE WHEN name = 'throttled' THEN count ELSE 0 END) "
-        "FROM metric_rollups WHERE minute >= ? AND minute <= ?",
-        (first, last),
-    )
-    row = await cursor.fetchone()
-    await cursor.close()
-    if row is None or not row[0]:
-        return None
-    return int(row[1] or 0)
+    kept, throttled = await reads.throttled_rollups(conn, first, last)
+    return throttled if kept else None
 
 
 async def _listed_no_games(conn: aiosqlite.Connection, official_date: date) -> bool:
     """Whether the newest stored schedule answer for this date listed no games on it."""
     day = official_date.isoformat()
-    cursor = await conn.execute(
-        "SELECT query, body FROM schedule_snapshots WHERE query LIKE ? ORDER BY id DESC",
-        (f"%{day}%",),
-    )
-    rows = await cursor.fetchall()
-    await cursor.close()
-    for query, body in rows:
+    for query, body in await reads.schedule_snapshots_mentioning(conn, day):
         params = parse_qs(urlsplit(str(query)).query)
         if params.get("date") != [day]:
             continue

@@ -40,8 +40,8 @@ from mlbdash.ingest.scheduler.summary import IngestSummary
 from mlbdash.ingest.scheduler.views import ViewBuilder
 from mlbdash.ingest.store import Store, StoreError
 from mlbdash.ingest.store import findings as finding_rows
+from mlbdash.ingest.store import games as game_rows
 from mlbdash.ingest.store import requests as request_rows
-from mlbdash.ingest.store.codec import iso
 from mlbdash.ingest.validator.export import export_findings_csv
 from mlbdash.ingest.validator.review import set_review_status
 from mlbdash.ingest.views import DashboardSnapshot, GameDetail
@@ -298,14 +298,7 @@ class Runtime(ScheduleRuntime):
             if batch:
                 await request_rows.insert_requests(conn, batch)
             if polls:
-                await conn.executemany(
-                    "UPDATE games SET polls = polls + ?, last_poll_at = ?, "
-                    "last_success_at = COALESCE(?, last_success_at) WHERE game_pk = ?",
-                    [
-                        (n, iso(at), iso(ok) if ok else None, pk)
-                        for pk, (n, at, ok) in polls.items()
-                    ],
-                )
+                await game_rows.add_polls(conn, polls)
 
     async def _follow_loop(self) -> None:
         # Looks every FOLLOW_CHECK_S clock seconds, but wakes to beat every HEARTBEAT_S real

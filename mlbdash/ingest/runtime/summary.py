@@ -6,6 +6,7 @@ from datetime import datetime
 
 from mlbdash.ingest.runtime.base import RuntimeBase
 from mlbdash.ingest.scheduler.summary import GameSummary, IngestSummary
+from mlbdash.ingest.store import reads
 
 
 async def build_summary(
@@ -15,9 +16,7 @@ async def build_summary(
     scheduler = rt.scheduler
     now = rt.clock.now()
     async with rt.store.read() as conn:
-        cursor = await conn.execute("SELECT severity, COUNT(*) FROM findings GROUP BY severity")
-        counts = {str(r[0]): int(r[1]) for r in await cursor.fetchall()}
-        await cursor.close()
+        counts = await reads.severity_counts(conn)
     findings = {s: counts.get(s, 0) for s in ("error", "warning", "info")}
     games = []
     for track in sorted(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from mlbdash.errors import UsageError
 from mlbdash.ingest.store import findings as finding_rows
+from mlbdash.ingest.store import reads
 from mlbdash.ingest.views import (
     BudgetView,
     CheckRow,
@@ -74,9 +75,7 @@ class ViewBuilder:
         async with self.rt.store.read() as conn:
             records = await finding_rows.list_findings(conn, limit=FINDINGS_SHOWN)
             self._open_by_game = await finding_rows.open_counts(conn)
-            cursor = await conn.execute("SELECT severity, COUNT(*) FROM findings GROUP BY severity")
-            self._counts = {str(r[0]): int(r[1]) for r in await cursor.fetchall()}
-            await cursor.close()
+            self._counts = await reads.severity_counts(conn)
         self._findings = tuple(finding_row(r) for r in records)
 
     def game_row(self, track: GameTrack) -> GameRow:

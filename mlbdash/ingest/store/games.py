@@ -265,3 +265,15 @@ def game_fields(facts: VersionFacts) -> dict[str, object]:
     if facts.home_id is not None:
         row["home_team_id"] = facts.home_id
     return row
+
+
+async def add_polls(
+    conn: aiosqlite.Connection, polls: Mapping[int, tuple[int, datetime, datetime | None]]
+) -> None:
+    """Count polls into the games rows: game_pk -> (polls, last poll at, last success at or
+    None when none of them succeeded)."""
+    await conn.executemany(
+        "UPDATE games SET polls = polls + ?, last_poll_at = ?, "
+        "last_success_at = COALESCE(?, last_success_at) WHERE game_pk = ?",
+        [(n, iso(at), iso(ok) if ok else None, pk) for pk, (n, at, ok) in polls.items()],
+    )
