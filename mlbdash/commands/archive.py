@@ -16,9 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlbdash.cli import settings_flags
 from mlbdash.commands.validate import parse_date
-from mlbdash.config import load_settings
+from mlbdash.config import load_settings, settings_flags
 from mlbdash.errors import MlbdashError, UsageError
 from mlbdash.mlb.clock import SystemClock
 
