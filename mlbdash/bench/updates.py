@@ -5,7 +5,9 @@ Warmup to Final; the ingest runtime runs in this process against it. Every poll 
 timed in process CPU seconds (this process's threads, so the database thread counts too):
 the diff fetch's decoding, the patch, the facts, the validation and the store. Reported for
 the polls that stored exactly one diff version (the steady state of a live game): count,
-median, p99 and max, and the whole ingest's CPU over its wall time.
+median, p99 and max, and the whole ingest's CPU over its wall time. Each diff block's own
+share (patch, facts, validation, store; no fetch, no scheduling) is timed apart, as
+``block_cpu_ms_*``.
 
 Games are spaced four virtual hours apart so one is live at a time and a poll's CPU is its
 own. Not a test: figures depend on the machine; run it before and after a change, in one
@@ -41,8 +43,8 @@ DEFAULT_GAMES = (718322,)
 # feed update, stored and validated), live; the older places come last, so the same script
 # times the code before and after the ingest core was reshaped (issue 11).
 FOLLOWERS = (
-    ("mlbdash.ingest.follower", "GameFollower"),
-    ("mlbdash.ingest.scheduler.recorder", "GameRecorder"),
+    ("mlbdash.ingest.follower", "GameFollower", "_apply_block"),
+    ("mlbdash.ingest.scheduler.recorder", "GameRecorder", "_apply_one"),
 )
 POLLERS = (("mlbdash.ingest.runtime.versions", "VersionRuntime", "_poll_game"),)
 
@@ -104,12 +106,21 @@ async def measure(games: tuple[int, ...], speed: float, tmp: Path) -> dict[str, 
         games=games,
     )
     db = tmp / "bench.sqlite3"
-    (follower,) = _find(FOLLOWERS)
+    follower, apply_name = _find(FOLLOWERS)
     owner, method = _find(POLLERS)
     samples: list[float] = []
+    applied: list[float] = []
     last: dict[int, Any] = {}
     original_update: Callable[..., Awaitable[Any]] = follower.update
     original_poll: Callable[..., Awaitable[Any]] = getattr(owner, method)
+    original_apply: Callable[..., Awaitable[Any]] = getattr(follower, apply_name)
+
+    async def apply(self: Any, block: Any) -> Any:
+        # One diff block: patch, then (through the store callback) facts, validation, store.
+        start = time.process_time()
+        out = await original_apply(self, block)
+        applied.append(time.process_time() - start)
+        return out
 
     async def update(self: Any) -> Any:
         result = await original_update(self)
@@ -128,6 +139,7 @@ async def measure(games: tuple[int, ...], speed: float, tmp: Path) -> dict[str, 
 
     follower.update = update
     setattr(owner, method, poll)
+    setattr(follower, apply_name, apply)
     try:
         async with AsyncExitStack() as stack:
             url = await _server(layout, stack)
@@ -145,7 +157,9 @@ async def measure(games: tuple[int, ...], speed: float, tmp: Path) -> dict[str, 
     finally:
         follower.update = original_update
         setattr(owner, method, original_poll)
+        setattr(follower, apply_name, original_apply)
     ms = [s * 1000 for s in samples]
+    block_ms = [s * 1000 for s in applied]
     return {
         "games": list(games),
         "speed": speed,
@@ -154,6 +168,9 @@ async def measure(games: tuple[int, ...], speed: float, tmp: Path) -> dict[str, 
         "cpu_ms_median": _round(percentile(ms, 0.5)),
         "cpu_ms_p99": _round(percentile(ms, 0.99)),
         "cpu_ms_max": _round(max(ms) if ms else None),
+        "blocks_timed": len(block_ms),
+        "block_cpu_ms_median": _round(percentile(block_ms, 0.5)),
+        "block_cpu_ms_p99": _round(percentile(block_ms, 0.99)),
         "ingest_cpu_s": round(cpu, 2),
         "wall_s": round(wall, 2),
         "ingest_cores": round(cpu / wall, 3) if wall else None,
