@@ -18,6 +18,12 @@ rate-driven faults hits a request, and ``latency`` comes on top.
     hang=0.01               a 200 whose chunked body never ends: one byte every 5 s, for ever
     hang=0.01:every=0.5     ... one byte every 0.5 s
     drift=0.02              schema drift: one field renamed, dropped, or a number sent as a string
+    push-refuse=0.2         a push socket's upgrade is refused (503, no WebSocket), per connection
+    push-drop=0.02          the socket is dropped before this version's message (per message)
+    push-silence=0.02       the socket stays open but sends nothing more
+    push-dup=0.05           the message is sent twice
+    push-reorder=0.05       the message is held back and sent after the next one
+    push-refresh=0.02       the message says ``full_refresh`` instead of ``diff_patch``
     outage=@00:40+90s       every request fails (503) from 40 min after the virtual start, for 90
                             virtual seconds; ``@HH:MM[:SS]`` is an offset from the virtual start,
                             ``@2024-07-01T19:30:00Z`` an absolute virtual instant; durations take
@@ -28,7 +34,10 @@ drip=0.01,drift=0.02,outage=@00:40+90s``.
 
 Which fault a request gets is drawn from a hash of (seed, request path, how many requests that
 path has had), so the same sequence of requests sees the same faults under the same seed,
-however requests to different paths interleave. Faults never touch ``/replay/...``.
+however requests to different paths interleave. Faults never touch ``/replay/...``. The
+``push-*`` faults touch only the push socket (never an HTTP request) and are drawn from (seed,
+game, connection number, version), so a rerun sees the same socket faults; the per-message ones
+exclude each other as the HTTP ones do.
 """
 
 from __future__ import annotations
@@ -44,6 +53,9 @@ from mlbdash.mlb.dates import parse_iso
 
 # Appended kinds go last: a seed's draws for the older kinds stay what they were.
 RATE_FAULTS = ("reset", "429", "error", "html", "truncate", "drip", "drift", "hang")
+# The push socket's own faults: one drawn per connection, the rest per message.
+PUSH_CONNECT_FAULTS = ("push-refuse",)
+PUSH_MESSAGE_FAULTS = ("push-drop", "push-silence", "push-dup", "push-reorder", "push-refresh")
 
 
 class FaultSpecError(ValueError):
@@ -67,6 +79,7 @@ class FaultSpec:
     drip_seconds: float = 2.0
     hang_every_s: float = 5.0
     outages: tuple[Outage, ...] = ()
+    push_rates: dict[str, float] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -121,6 +134,7 @@ def parse_fault_spec(spec: str | None) -> FaultSpec:
     drip_seconds = 2.0
     hang_every_s = 5.0
     outages: list[Outage] = []
+    push_rates: dict[str, float] = {}
     for raw in spec.split(","):
         item = raw.strip()
         if not item:
@@ -143,6 +157,10 @@ def parse_fault_spec(spec: str | None) -> FaultSpec:
                 raise FaultSpecError(f"latency range {value!r} runs backwards")
         elif name == "outage":
             outages.append(_outage(value.strip(), item))
+        elif name in PUSH_CONNECT_FAULTS + PUSH_MESSAGE_FAULTS:
+            push_rates[name] = _rate(value, item)
+            if options:
+                raise FaultSpecError(f"unknown option {next(iter(options))!r} in {item!r}")
         elif name in RATE_FAULTS:
             rates[name] = _rate(value, item)
             if name == "error" and "codes" in options:
@@ -163,11 +181,24 @@ def parse_fault_spec(spec: str | None) -> FaultSpec:
             if options:
                 raise FaultSpecError(f"unknown option {next(iter(options))!r} in {item!r}")
         else:
-            known = ", ".join(("latency", *RATE_FAULTS, "outage"))
+            known = ", ".join(
+                ("latency", *RATE_FAULTS, "outage", *PUSH_CONNECT_FAULTS, *PUSH_MESSAGE_FAULTS)
+            )
             raise FaultSpecError(f"unknown fault {name!r} (known: {known})")
     if sum(rates.values()) > 1.0:
         raise FaultSpecError("fault rates add up to more than 1")
-    return FaultSpec(latency, rates, codes, retry_after, drip_seconds, hang_every_s, tuple(outages))
+    if sum(push_rates.get(name, 0.0) for name in PUSH_MESSAGE_FAULTS) > 1.0:
+        raise FaultSpecError("push message fault rates add up to more than 1")
+    return FaultSpec(
+        latency,
+        rates,
+        codes,
+        retry_after,
+        drip_seconds,
+        hang_every_s,
+        tuple(outages),
+        push_rates,
+    )
 
 
 @dataclass(frozen=True)
@@ -215,6 +246,19 @@ class FaultPlan:
                 break
             roll -= rate
         return FaultDraw(kind, latency, rng)
+
+    def push_draw(self, game_pk: int, connection: int, version: int | None) -> str | None:
+        """The push fault for one connection (``version`` None: refuse or not) or one message."""
+        names = PUSH_CONNECT_FAULTS if version is None else PUSH_MESSAGE_FAULTS
+        key = f"{self.seed}|push|{game_pk}|{connection}|{version}"
+        digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+        roll = random.Random(int.from_bytes(digest, "big")).random()
+        for name in names:
+            rate = self.spec.push_rates.get(name, 0.0)
+            if roll < rate:
+                return name
+            roll -= rate
+        return None
 
 
 def drift(doc: Any, rng: random.Random) -> tuple[Any, str]:

@@ -4,7 +4,9 @@ Endpoints (``/api`` prefix as statsapi.mlb.com): ``v1/schedule``, ``v1.1/game/{p
 ``.../feed/live/diffPatch``, ``.../feed/live/timestamps``, ``v1/game/{pk}/linescore`` and
 ``/boxscore`` (the current version's parts), ``v1/game/changes``, ``v1/gameStatus``,
 ``v1/teams``; schedule ``hydrate=team`` fills each side's team from the recorded ``v1/teams``;
-``fields`` and other unknown ``hydrate`` values are accepted and ignored. Outside
+feed/live honours ``fields`` as the real API does (``replay/fields.py``); elsewhere ``fields`` and
+unknown ``hydrate`` values are accepted and ignored. The game push socket is served at
+``/api/v1/game/push/subscribe/gameday/{pk}`` (``replay/push.py``). Outside
 ``/api``: ``GET /replay/clock`` (virtual time) and ``GET /replay/stats`` (counters).
 
 Error bodies (404 for unknown paths and games, the 5xx of fault injection) follow the shape
@@ -43,6 +45,8 @@ from mlbdash.mlb.timecode import timecode_instant
 from mlbdash.replay.data import RecordedData, read_json
 from mlbdash.replay.exact import ExactTimeline
 from mlbdash.replay.faults import FaultPlan, FaultSpec, drift, parse_fault_spec
+from mlbdash.replay.fields import parse_fields, select_fields
+from mlbdash.replay.push import PUSH_PATH, PUSH_PREFIX, PushSockets
 from mlbdash.replay.timeutil import from_epoch, to_iso
 from mlbdash.replay.world import Game, ReplayOptions, World
 
@@ -167,6 +171,7 @@ class ReplayApp:
         self.cache = BodyCache()
         self.stats = Stats()
         self.faults = FaultPlan(self.options.faults, self.options.seed, world.start)
+        self.push = PushSockets(world, clock, self.faults)
         self.started = datetime.now(UTC).replace(microsecond=0)
         self._reference: dict[str, Body] = {}
         self._teams_by_id: dict[int, Json] | None = None
@@ -186,6 +191,7 @@ class ReplayApp:
         get("/api/v1/game/changes", self.changes)
         get("/api/v1/gameStatus", self.game_status)
         get("/api/v1/teams", self.teams)
+        get(PUSH_PATH, self.push.subscribe)
         for version in ("v1", "v1.1"):
             base = f"/api/{version}/game/{{game_pk:\\d+}}"
             get(f"{base}/feed/live", self.feed)
@@ -229,7 +235,11 @@ class ReplayApp:
     @web.middleware
     async def _fault_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         spec = self.options.faults
-        if not request.path.startswith("/api/") or not spec.active:
+        if (
+            not request.path.startswith("/api/")
+            or request.path.startswith(PUSH_PREFIX)  # the socket draws its own faults
+            or not spec.active
+        ):
             return await handler(request)
         draw = self.faults.draw(request.path)
         if draw.latency > 0:
@@ -338,6 +348,7 @@ class ReplayApp:
             "byEndpoint": self.stats.by_endpoint,
             "faults": self.stats.faults,
             "games": len(self.world.games),
+            "push": self.push.stats.as_json(),
             "cache": {
                 "bytes": self.cache.bytes,
                 "hits": self.cache.hits,
@@ -373,6 +384,11 @@ class ReplayApp:
         timeline = game.timeline
         assert timeline is not None
         index = game.index_at(self._moment(request, "timecode"))
+        fields = parse_fields(request.query.get("fields", ""))
+        if fields:
+            key = ("fields", game.game_pk, index, fields)
+            body = self.cache.get(key, lambda: select_fields(timeline.build(index), fields))
+            return self.send(request, body)
         body = self.cache.get(("feed", game.game_pk, index), lambda: timeline.build(index))
         return self.send(request, body)
 
