@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
+from typing import NoReturn
 
 from mlbdash import __version__
 from mlbdash.commands import dashboard
@@ -30,8 +31,18 @@ and shows, in a terminal dashboard, that the pipeline feeding it is healthy.
 """
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (``mlbdash: argument --port: ...``), exit 2.
+
+    Subcommand parsers are made of the same class, so every command reports bad flags alike.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"mlbdash: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="mlbdash",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -129,7 +129,7 @@ async def _export(
     from mlbdash.replay.folder import write_folder
 
     try:
-        async with Store.open(db_path, clock=SystemClock()) as store:
+        async with Store.open(db_path, clock=SystemClock(), read_only=True) as store:
             day = await read_day(store, official_date)
             latest = {pk: await store.load_latest_feed(pk) for pk in day.games if day.games[pk]}
     except StoreError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 import tempfile
 from contextlib import AsyncExitStack
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlbdash.config import Settings, load_settings
 from mlbdash.errors import UsageError
+from mlbdash.flags import check_date
 
 if TYPE_CHECKING:
     from mlbdash.ingest.scheduler import TrackedDates
@@ -69,8 +71,8 @@ def run_dashboard(args: argparse.Namespace) -> int:
     speed: float | None = getattr(args, "speed", None)
     if speed is not None and not demo:
         raise UsageError("--speed only applies with --demo")
-    if speed is not None and speed <= 0:
-        raise UsageError("--speed must be positive")
+    if speed is not None and not (math.isfinite(speed) and speed > 0):
+        raise UsageError("--speed must be positive and finite")
     if demo and getattr(args, "api_url", None):
         raise UsageError("--demo serves its own API; leave out --api-url")
     league_date = _parse_date(getattr(args, "date", None))
@@ -87,9 +89,11 @@ def _parse_date(text: str | None) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        return check_date(date.fromisoformat(text))
     except ValueError:
         raise UsageError(f"--date {text!r}: use YYYY-MM-DD") from None
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"--date {text!r}: {exc}") from None
 
 
 def _tracked(league_date: date | None) -> TrackedDates:

@@ -3,7 +3,9 @@
 ``db backup FILE`` takes a consistent copy with SQLite's online backup; ``db check`` runs the
 integrity check and reports the schema version, sizes and counts, with ``--vacuum`` to
 compact the file and ``--verify`` to rebuild every stored feed version. Exit 0 when all is
-well, 1 when the check found a problem or the backup failed, 2 for usage errors.
+well, 1 when the check found a problem or the backup failed, 2 for usage errors and for a file
+that is not a database this mlbdash can use (as from every command). ``db check`` opens the file
+read-only; ``--vacuum`` refuses a database written by a newer mlbdash and leaves it untouched.
 """
 
 from __future__ import annotations

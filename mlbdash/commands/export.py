@@ -81,7 +81,10 @@ async def _rows(
     from mlbdash.ingest.store import findings as repo
 
     try:
-        async with Store.open(db_path, clock=SystemClock()) as store, store.read() as conn:
+        async with (
+            Store.open(db_path, clock=SystemClock(), read_only=True) as store,
+            store.read() as conn,
+        ):
             return await repo.list_findings(
                 conn, start=start, end=end, severity=severity, status=status
             )

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from mlbdash import flags
 from mlbdash.config import Settings, ensure_data_dir, load_settings
 from mlbdash.errors import UsageError
 from mlbdash.ingest.events import Event, GameStateChanged, IssueFound
@@ -60,7 +61,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--sport-id",
         dest="sport_ids",
-        type=int,
+        type=flags.positive_id,
         action="append",
         metavar="N",
         help="sport to track (1 = MLB; repeat for several)",
@@ -68,7 +69,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--team",
         dest="teams",
-        type=int,
+        type=flags.positive_id,
         action="append",
         metavar="ID",
         help="only this team's games (repeat for several)",
@@ -76,7 +77,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--api-url", help="MLB Stats API base URL (or a replay server's)")
     parser.add_argument("--db", type=Path, help="database file")
     parser.add_argument("--config", type=Path, help="settings file (TOML)")
-    parser.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on 127.0.0.1")
+    parser.add_argument(
+        "--metrics-port",
+        type=flags.port,
+        metavar="PORT",
+        help="serve Prometheus metrics on 127.0.0.1 (0: any free port; the port is printed)",
+    )
     stop = parser.add_mutually_exclusive_group()
     stop.add_argument(
         "--until-done",
@@ -103,8 +109,8 @@ def _date(flag: str, text: str | None) -> date | None:
     if text is None:
         return None
     try:
-        return parse_api_date(text)
-    except ValueError as exc:
+        return flags.check_date(parse_api_date(text))
+    except (ValueError, argparse.ArgumentTypeError) as exc:
         raise UsageError(f"{flag}: {exc}") from None
 
 
@@ -121,7 +127,7 @@ def tracked_dates(args: argparse.Namespace) -> TrackedDates:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.duration is not None and args.duration <= 0:
+    if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
         raise UsageError("--duration must be a positive number of seconds")
     if not (math.isfinite(args.give_up_after) and args.give_up_after > 0):
         raise UsageError("--give-up-after must be a positive number of seconds")
@@ -152,6 +158,13 @@ async def _ingest(
     settings: Settings, tracked: TrackedDates, args: argparse.Namespace
 ) -> IngestSummary:
     async with Runtime(settings, tracked=tracked) as rt:
+        if rt.metrics_port is not None:
+            # With --metrics-port 0 the system picks the port: say which, or nobody can scrape it.
+            print(
+                f"mlbdash: metrics on http://127.0.0.1:{rt.metrics_port}/metrics",
+                file=sys.stderr,
+                flush=True,
+            )
         progress = Progress(rt, sys.stderr)
         unsubscribe = rt.subscribe(progress.handle)
         loop = asyncio.get_running_loop()

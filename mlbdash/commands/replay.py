@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
+import math
 import signal
 import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlbdash import flags
 from mlbdash.commands.validate import parse_date
 from mlbdash.errors import UsageError
 from mlbdash.mlb.dates import parse_iso
@@ -67,28 +69,41 @@ def register(subparsers: Any) -> None:
         metavar="YYYY-MM-DD",
         help="with --db: the league date (default: the latest with a game under way)",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
-    serve.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real second")
+    serve.add_argument(
+        "--host", type=flags.host, default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=flags.port, default=0, help="port (default 0: any free port)")
+    serve.add_argument(
+        "--speed",
+        type=flags.positive_seconds,
+        default=1.0,
+        help="virtual seconds per real second",
+    )
     serve.add_argument(
         "--start",
         help="virtual start, ISO-8601 (default 30 min before 1st pitch; an archive: its "
         "first stored version)",
     )
-    serve.add_argument("--rebase-date", help="move every game onto this date (YYYY-MM-DD)")
+    serve.add_argument(
+        "--rebase-date",
+        type=flags.league_date,
+        help="move every game onto this date (YYYY-MM-DD)",
+    )
     serve.add_argument("--faults", default="", help="fault spec, see below")
     serve.add_argument("--seed", type=int, default=0, help="fault seed (same seed, same faults)")
-    serve.add_argument("--clone", type=int, default=0, metavar="N", help="add N cloned games")
+    serve.add_argument(
+        "--clone", type=flags.count, default=0, metavar="N", help="add N cloned games"
+    )
     serve.add_argument(
         "--clone-stagger",
-        type=float,
+        type=flags.seconds,
         default=15.0,
         help="virtual seconds between clone starts (a clone a day or more after its base is "
         "listed on that later date)",
     )
     serve.add_argument(
         "--diffpatch-window",
-        type=float,
+        type=flags.seconds,
         default=300.0,
         help="virtual seconds after which diffPatch sends the whole feed (default 300)",
     )
@@ -103,8 +118,8 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 def options_from_args(args: argparse.Namespace) -> ReplayOptions:
     """ReplayOptions from parsed flags; bad values raise UsageError with one line."""
-    if args.speed <= 0:
-        raise UsageError("--speed must be positive")
+    if not (math.isfinite(args.speed) and args.speed > 0):
+        raise UsageError("--speed must be a finite number above 0")
     try:
         spec = parse_fault_spec(args.faults)
     except FaultSpecError as exc:
@@ -113,19 +128,17 @@ def options_from_args(args: argparse.Namespace) -> ReplayOptions:
     if args.start:
         try:
             start = parse_iso(args.start)
+            flags.check_date(start.date())
         except ValueError:
             raise UsageError(f"--start {args.start!r}: not an ISO-8601 instant") from None
-    rebase: date | None = None
-    if args.rebase_date:
-        try:
-            rebase = date.fromisoformat(args.rebase_date)
-        except ValueError:
-            raise UsageError(f"--rebase-date {args.rebase_date!r}: use YYYY-MM-DD") from None
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"--start {args.start!r}: {exc}") from None
+    rebase: date | None = args.rebase_date
     fields: dict[str, Any] = {
         "speed": args.speed,
         "faults": spec,
         "seed": args.seed,
-        "clones": max(0, args.clone),
+        "clones": args.clone,
         "clone_stagger": args.clone_stagger,
         "diffpatch_window": args.diffpatch_window,
     }
@@ -187,7 +200,7 @@ async def _archived(db_path: Path, official_date: date | None) -> RecordedData:
     from mlbdash.replay.data import archived_data
 
     try:
-        async with Store.open(db_path, clock=SystemClock()) as store:
+        async with Store.open(db_path, clock=SystemClock(), read_only=True) as store:
             day = await read_day(store, official_date)
     except StoreError as exc:
         raise UsageError(str(exc)) from None

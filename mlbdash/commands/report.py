@@ -98,7 +98,7 @@ async def _report(
     from mlbdash.ingest.store import Store, StoreError
 
     try:
-        async with Store.open(db_path, clock=clock) as store:
+        async with Store.open(db_path, clock=clock, read_only=True) as store:
             day = official_date or await default_date(store, clock.now())
             report = await build_report(store, day)
     except StoreError as exc:

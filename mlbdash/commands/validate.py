@@ -1,17 +1,16 @@
 """`mlbdash validate`: run the validator on recorded responses or on the stored games.
 
 Exit 1 when any error-level finding exists, 0 otherwise, 2 for input that cannot be read
-(missing file, not JSON, truncated gzip, neither a feed nor a schedule) or a bad database.
+(missing file, not JSON, truncated gzip, neither a feed nor a schedule, over the size or nesting
+bounds, a device or FIFO) or a bad database. The database is opened read-only.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import gzip
 import json
 import sys
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from mlbdash.config import load_settings, settings_flags
-from mlbdash.errors import MlbdashError, UsageError
+from mlbdash.errors import UsageError
+from mlbdash.flags import league_date
 from mlbdash.ingest.findings import Finding, has_errors, sort_findings
+from mlbdash.ingest.validator.response_file import UnreadableInput, read_json_file
 from mlbdash.ingest.validator.service import (
     FeedContext,
     ResponseKind,
@@ -39,7 +40,9 @@ def register(subparsers: Any) -> None:
         help="check recorded responses or stored games against the validation rules",
         description="Validate feed or schedule responses given as files (.json or .json.gz, "
         "kind detected from the content), or the latest stored version of each game in the "
-        "database. Exit 1 when any error-level finding exists, 2 for unreadable input.",
+        "database. Exit 1 when any error-level finding exists, 2 for unreadable input. Files "
+        "are read within bounds: at most max_body_bytes (a setting, 25 MB) after gunzip, JSON "
+        "nested at most 100 deep, no number over 4300 digits, regular files only.",
     )
     parser.add_argument("files", nargs="*", metavar="FILE", type=Path)
     parser.add_argument("--db", dest="db_path", type=Path, metavar="PATH", help="database file")
@@ -54,10 +57,8 @@ def register(subparsers: Any) -> None:
 
 
 def parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (want YYYY-MM-DD): {text!r}") from None
+    """A league date flag (YYYY-MM-DD, 1876 on); the one check every command's --date uses."""
+    return league_date(text)
 
 
 @dataclass
@@ -69,46 +70,18 @@ class Report:
     error: str | None = None
 
 
-class UnreadableInput(MlbdashError):
-    exit_code = 2
-
-
-def read_response(path: Path) -> tuple[ResponseKind, Any]:
+def read_response(path: Path, *, max_bytes: int) -> tuple[ResponseKind, Any]:
     """Parse a recorded response file; UnreadableInput with the reason when it cannot be."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UnreadableInput(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UnreadableInput(f"{path}: is a folder, not a file") from None
-    except OSError as exc:
-        raise UnreadableInput(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except EOFError:
-            raise UnreadableInput(f"{path}: truncated gzip (file ends early)") from None
-        except (gzip.BadGzipFile, zlib.error) as exc:
-            raise UnreadableInput(f"{path}: corrupt gzip: {exc}") from None
-    elif path.name.endswith(".gz"):
-        raise UnreadableInput(f"{path}: named .gz but not gzip data")
-    try:
-        body = json.loads(raw)
-    except UnicodeDecodeError:
-        raise UnreadableInput(f"{path}: not JSON (not UTF-8 text)") from None
-    except json.JSONDecodeError as exc:
-        raise UnreadableInput(
-            f"{path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from None
+    body = read_json_file(path, max_bytes=max_bytes)
     kind = detect_kind(body)
     if kind is None:
         raise UnreadableInput(f"{path}: neither a live feed nor a schedule response")
     return kind, body
 
 
-def validate_file(path: Path) -> Report:
+def validate_file(path: Path, *, max_bytes: int) -> Report:
     try:
-        kind, body = read_response(path)
+        kind, body = read_response(path, max_bytes=max_bytes)
     except UnreadableInput as exc:
         return Report({"file": str(path)}, error=exc.message)
     label: dict[str, Any] = {"file": str(path), "kind": kind}
@@ -140,7 +113,7 @@ async def validate_stored(db_path: Path, on: date | None) -> list[Report]:
 
     reports: list[Report] = []
     try:
-        async with Store.open(db_path, clock=SystemClock()) as store:
+        async with Store.open(db_path, clock=SystemClock(), read_only=True) as store:
             if on is None:
                 game_pks = [g.game_pk for g in await store.list_games()]
             else:
@@ -169,11 +142,11 @@ async def validate_stored(db_path: Path, on: date | None) -> list[Report]:
 def run(args: argparse.Namespace) -> int:
     if args.files and args.date is not None:
         raise UsageError("--date selects stored games; it cannot be combined with files")
+    settings = load_settings(settings_flags(args, "db_path"))
     if args.files:
-        reports = [validate_file(p) for p in args.files]
+        reports = [validate_file(p, max_bytes=settings.max_body_bytes) for p in args.files]
         key = "files"
     else:
-        settings = load_settings(settings_flags(args, "db_path"))
         db_path = settings.resolved_db_path()
         if not db_path.is_file():
             raise UsageError(f"no database at {db_path}; give --db or record some games first")

@@ -16,7 +16,7 @@ import aiosqlite
 from mlbdash.ingest.events import RequestFinished
 from mlbdash.ingest.store import feeds, games, requests, schedule
 from mlbdash.ingest.store.codec import gunzip_json
-from mlbdash.ingest.store.errors import StoreError, describe_sqlite_error
+from mlbdash.ingest.store.errors import BadDatabaseFile, StoreError, describe_sqlite_error
 from mlbdash.ingest.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from mlbdash.mlb.clock import Clock
 
@@ -59,19 +59,27 @@ class Store:
         checkpoint_every: int = 25,
         compress_level: int = 3,
         busy_timeout_s: float = 5.0,
+        read_only: bool = False,
     ) -> AsyncIterator[Store]:
         """Open (creating folder and file if needed) and migrate to the current schema.
 
         Raises StoreError, without changing the file, for a database from a newer mlbdash, a
         file that is not an mlbdash database, a read-only or locked database.
+
+        ``read_only`` opens an existing database for reading alone (SQLite ``mode=ro``), so an
+        archive on read-only media or in a read-only folder can be read; nothing is created,
+        migrated or written, and a write through it fails.
         """
         if checkpoint_every < 1:
             raise ValueError("checkpoint_every must be at least 1")
         if not 0 <= compress_level <= 9:
             raise ValueError("compress_level must be 0..9")
-        path = _check_location(path)
+        path = _check_existing(path) if read_only else _check_location(path)
         try:
-            conn = await aiosqlite.connect(path, isolation_level=None)
+            if read_only:
+                conn = await _connect_read_only(_file_uri(path), empty_wal=wal_is_empty(path))
+            else:
+                conn = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
             raise describe_sqlite_error(path, exc, busy_timeout_s=busy_timeout_s) from None
         try:
@@ -85,14 +93,14 @@ class Store:
                 busy_timeout_s=busy_timeout_s,
             )
             try:
-                await store._prepare()
+                await store._prepare(read_only=read_only)
             except sqlite3.Error as exc:
                 raise describe_sqlite_error(path, exc, busy_timeout_s=busy_timeout_s) from None
             yield store
         finally:
             await conn.close()
 
-    async def _prepare(self) -> None:
+    async def _prepare(self, *, read_only: bool) -> None:
         conn = self._conn
         await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
         # Reading the header first: a file that is not a database fails here, before any write.
@@ -100,14 +108,22 @@ class Store:
         version = int(await self._scalar("PRAGMA user_version"))
         app_id = int(await self._scalar("PRAGMA application_id"))
         if version > SCHEMA_VERSION:
-            raise StoreError(
+            raise BadDatabaseFile(
                 f"database {self.path} was written by a newer mlbdash (schema {version}, "
                 f"this version knows {SCHEMA_VERSION}); upgrade mlbdash"
             )
         if app_id != APPLICATION_ID and (version > 0 or tables):
-            raise StoreError(
+            raise BadDatabaseFile(
                 f"{self.path} is an SQLite database but not an mlbdash one; use another --db"
             )
+        if read_only:
+            if version < SCHEMA_VERSION:
+                raise BadDatabaseFile(
+                    f"database {self.path} has schema {version}, older than this mlbdash "
+                    f"({SCHEMA_VERSION}), and is opened read-only; open it once where it can be "
+                    "written (mlbdash db check --vacuum migrates nothing: run mlbdash ingest)"
+                )
+            return
         mode = await self._scalar("PRAGMA journal_mode = WAL")
         if str(mode).lower() != "wal":
             raise StoreError(
@@ -388,6 +404,45 @@ class Store:
         return counts
 
 
+def _check_existing(path: Path) -> Path:
+    """A database to read must exist: a typo must not look like an empty archive."""
+    path = path.expanduser()
+    if not path.exists():
+        raise BadDatabaseFile(f"database {path} does not exist")
+    if not path.is_file():
+        raise BadDatabaseFile(f"database {path} is not a regular file")
+    return path
+
+
+def _file_uri(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+async def _connect_read_only(file_uri: str, *, empty_wal: bool) -> aiosqlite.Connection:
+    """``mode=ro``; on read-only media, where SQLite cannot make the WAL index beside the file,
+    ``immutable=1`` when no write-ahead log holds commits the file lacks (so none is missed)."""
+    uri = f"{file_uri}?mode=ro"
+    conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+    try:
+        # The first read opens the WAL index; this is where read-only media fail.
+        await (await conn.execute("SELECT COUNT(*) FROM sqlite_schema")).close()
+        return conn
+    except sqlite3.Error as exc:
+        # Closed on every failure: an open connection's thread would keep the process alive.
+        await conn.close()
+        if not isinstance(exc, sqlite3.OperationalError) or not empty_wal:
+            raise
+    return await aiosqlite.connect(f"{uri}&immutable=1", uri=True, isolation_level=None)
+
+
+def wal_is_empty(path: Path) -> bool:
+    """No -wal file beside ``path``, or an empty one: the file alone is the whole database."""
+    try:
+        return path.with_name(path.name + "-wal").stat().st_size == 0
+    except FileNotFoundError:
+        return True
+
+
 def _check_location(path: Path) -> Path:
     """Create the parent folder and refuse up front what SQLite would fail on half-way."""
     path = path.expanduser()
@@ -400,7 +455,7 @@ def _check_location(path: Path) -> Path:
         ) from None
     if path.exists():
         if not path.is_file():
-            raise StoreError(f"database {path} is not a regular file")
+            raise BadDatabaseFile(f"database {path} is not a regular file")
         if not os.access(path, os.R_OK):
             raise StoreError(
                 f"database {path} is not readable; fix its permissions or use another --db"

@@ -12,6 +12,13 @@ class StoreError(MlbdashError):
     """The database cannot be opened or written. The message names the file and the reason."""
 
 
+class BadDatabaseFile(StoreError):
+    """The file given is not a database this mlbdash can use: not SQLite, corrupt, not
+    mlbdash's, from a newer mlbdash, not a regular file. Bad input: exit 2 from every command."""
+
+    exit_code = 2
+
+
 def describe_sqlite_error(path: Path, exc: sqlite3.Error, *, busy_timeout_s: float) -> StoreError:
     """Turn an sqlite3 error into a one-line StoreError naming the file and what to do."""
     text = str(exc)
@@ -30,7 +37,7 @@ def describe_sqlite_error(path: Path, exc: sqlite3.Error, *, busy_timeout_s: flo
         or "malformed" in text
         or name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT"))
     ):
-        return StoreError(
+        return BadDatabaseFile(
             f"database {path} is corrupt or not an SQLite file ({text}); "
             "move it aside to start a new one"
         )

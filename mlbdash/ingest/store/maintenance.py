@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from mlbdash.ingest.store.codec import gunzip_json
-from mlbdash.ingest.store.errors import StoreError, describe_sqlite_error
+from mlbdash.ingest.store.database import wal_is_empty
+from mlbdash.ingest.store.errors import BadDatabaseFile, StoreError, describe_sqlite_error
 from mlbdash.ingest.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 BUSY_TIMEOUT_S = 5.0
@@ -77,20 +78,29 @@ class VersionCheck:
 def _connect(path: Path, *, write: bool) -> sqlite3.Connection:
     """Open an existing database; never creates one (a typo must not make an empty file)."""
     if not path.exists():
-        raise StoreError(f"database {path} does not exist")
+        raise BadDatabaseFile(f"database {path} does not exist")
     if not path.is_file():
-        raise StoreError(f"database {path} is not a regular file")
-    mode = "rw" if write else "ro"
+        raise BadDatabaseFile(f"database {path} is not a regular file")
+    uri = f"{path.resolve().as_uri()}?mode={'rw' if write else 'ro'}"
     try:
-        conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode={mode}",
-            uri=True,
-            isolation_level=None,
-            timeout=BUSY_TIMEOUT_S,
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+        if write:
+            return conn
+        try:
+            # The first read opens the WAL index: this is where read-only media fail.
+            conn.execute("SELECT COUNT(*) FROM sqlite_schema").fetchall()
+            return conn
+        except sqlite3.Error as exc:
+            conn.close()
+            if not isinstance(exc, sqlite3.OperationalError) or not wal_is_empty(path):
+                raise
+        # No -shm can be made beside the file and no write-ahead log holds commits the file
+        # lacks: the file alone is the database, readable as immutable.
+        return sqlite3.connect(
+            f"{uri}&immutable=1", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S
         )
     except sqlite3.Error as exc:
         raise describe_sqlite_error(path, exc, busy_timeout_s=BUSY_TIMEOUT_S) from None
-    return conn
 
 
 @contextlib.contextmanager
@@ -111,7 +121,7 @@ def _require_mlbdash(conn: sqlite3.Connection, path: Path) -> int:
     version = int(_scalar(conn, "PRAGMA user_version"))
     app_id = int(_scalar(conn, "PRAGMA application_id"))
     if app_id != APPLICATION_ID:
-        raise StoreError(f"{path} is an SQLite database but not an mlbdash one")
+        raise BadDatabaseFile(f"{path} is an SQLite database but not an mlbdash one")
     return version
 
 
@@ -213,6 +223,20 @@ def check_database(path: Path, *, vacuum: bool = False, verify: bool = False) ->
     """Integrity check, schema version, sizes and counts; ``vacuum`` rewrites the file compactly
     (needs the database to itself); ``verify`` rebuilds every stored feed version."""
     path = path.expanduser()
+    if vacuum:
+        # Read the schema version before opening for writing: a newer mlbdash's file is left
+        # exactly as it is.
+        probe = _connect(path, write=False)
+        try:
+            with _errors(path):
+                found = _require_mlbdash(probe, path)
+        finally:
+            probe.close()
+        if found > SCHEMA_VERSION:
+            raise BadDatabaseFile(
+                f"database {path} was written by a newer mlbdash (schema {found}, this version "
+                f"knows {SCHEMA_VERSION}); not vacuuming it: use that mlbdash"
+            )
     conn = _connect(path, write=vacuum)
     try:
         with _errors(path):
