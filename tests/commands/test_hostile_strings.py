@@ -9,6 +9,7 @@ database it leaves is read by the commands.
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import json
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from api_mock import json_response, make_client, new_router
 from hostile import (
+    AWAY,
     CLEAR,
     GAME,
     LINK,
@@ -77,7 +79,19 @@ async def _ingest(tmp: Path) -> tuple[str, str, Path]:
                 await clock.advance(30)
             summary = await asyncio.wait_for(run, 30)
             async with rt.store.transaction() as conn:
-                # An alert whose message names the game as the API spelled it.
+                # A finding quoting the API (as a rule does, through Rule.finding), led by a
+                # spreadsheet formula, and an alert naming the game as the API spelled it.
+                quoted = R.LINESCORE_RUNS_SUM.finding(
+                    game_pk=GAME,
+                    timecode=None,
+                    path="/liveData/linescore/teams/home/runs",
+                    expected=f"{LINK}1",
+                    actual=2,
+                    message=f'=HYPERLINK("http://x") {CLEAR}away {AWAY}',
+                )
+                await finding_rows.record_findings(
+                    conn, [quoted], now=clock.now(), official_date=DAY
+                )
                 await alert_rows.save_alert(
                     conn,
                     alert_rows.AlertRecord(
@@ -202,3 +216,18 @@ async def test_an_archive_written_before_escaping_is_read_safely(tmp_path: Path)
     assert record is not None
     assert (record.away_abbrev, record.detailed_state) == (f"CWS{SHOWN_CLEAR}", "Final\\r")
     assert found.message == SHOWN_LINK
+
+
+def test_csv_export_escapes_and_keeps_formulas_neutralised(
+    ingested: tuple[str, str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, db = ingested
+    out = tmp_path / "findings.csv"
+    assert main(["export", "validation", "--db", str(db), "--out", str(out)]) == 0
+    capsys.readouterr()
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    [row] = [r for r in rows if r["rule"] == R.LINESCORE_RUNS_SUM.id]
+    assert row["message"] == f'\'=HYPERLINK("http://x") {SHOWN_CLEAR}away CWS{SHOWN_CLEAR}'
+    assert row["expected"] == f"{SHOWN_LINK}1"
+    assert_terminal_safe(out.read_text(encoding="utf-8"))

@@ -8,6 +8,7 @@ Read-only media are made with a read-only bind mount in a private mount namespac
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import sqlite3
@@ -131,3 +132,47 @@ def test_vacuum_leaves_a_newer_schema_file_untouched(
     assert "newer mlbdash" in err and "not vacuuming" in err and err.count("\n") == 1
     assert db.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["newer.sqlite3"]
+
+
+KILLED_WRITER = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA wal_autocheckpoint = 0")
+conn.execute("UPDATE alerts SET state = 'resolved'")  # the archive has one firing
+os._exit(0)  # as a killed ingest: the commit stays in the -wal, the -shm beside it
+"""
+
+
+def _with_uncheckpointed_commit(archive: Path, folder: Path) -> Path:
+    folder.mkdir()
+    db = folder / "mlbdash.sqlite3"
+    shutil.copyfile(archive, db)
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(db)], check=True, timeout=60)
+    assert (folder / "mlbdash.sqlite3-wal").stat().st_size > 0
+    return db
+
+
+def test_a_read_only_folder_with_a_live_log_shows_its_commits(
+    archive: Path, tmp_path: Path
+) -> None:
+    """-wal and -shm beside the file (a copy of a running archive): the log's commits count."""
+    db = _with_uncheckpointed_commit(archive, tmp_path / "media")
+    result = run_read_only(db.parent, ["db", "check", "--json", "--db", str(db)])
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["integrity"] == ["ok"]
+    assert report["counts"]["alerts_firing"] == 0, "the commit in the log was not read"
+    shown = run_read_only(db.parent, ["report", "--db", str(db), "--date", "2024-07-01"])
+    assert shown.returncode == 0, shown.stderr
+
+
+def test_a_log_that_cannot_be_read_is_refused_not_skipped(archive: Path, tmp_path: Path) -> None:
+    """A non-empty -wal but no -shm in a read-only folder: reading the file alone would miss
+    commits (a false picture), so each reading command says why instead, exit 2."""
+    db = _with_uncheckpointed_commit(archive, tmp_path / "media")
+    (db.parent / "mlbdash.sqlite3-shm").unlink()
+    for argv in (["report", "--date", "2024-07-01"], ["validate"], ["db", "check"]):
+        result = run_read_only(db.parent, [*argv, "--db", str(db)])
+        assert result.returncode == 2, (argv, result.stderr)
+        assert "write-ahead log (-wal) holds commits" in result.stderr
+        assert result.stderr.count("\n") == 1

@@ -430,9 +430,22 @@ async def _connect_read_only(file_uri: str, *, empty_wal: bool) -> aiosqlite.Con
     except sqlite3.Error as exc:
         # Closed on every failure: an open connection's thread would keep the process alive.
         await conn.close()
-        if not isinstance(exc, sqlite3.OperationalError) or not empty_wal:
+        if not isinstance(exc, sqlite3.OperationalError):
             raise
+        if not empty_wal:
+            raise unreadable_log(file_uri) from None
     return await aiosqlite.connect(f"{uri}&immutable=1", uri=True, isolation_level=None)
+
+
+def unreadable_log(where: str) -> StoreError:
+    """A -wal with commits the file lacks, which SQLite cannot read here (no -shm can be made):
+    reading the file alone would show an older state, so it is refused."""
+    return StoreError(
+        f"database {where.removeprefix('file://')}: its write-ahead log (-wal) holds commits "
+        "that cannot be read where the folder is read-only and no -shm file is beside it; "
+        "copy the database with its -wal file to a writable folder to read it",
+        exit_code=2,
+    )
 
 
 def wal_is_empty(path: Path) -> bool:

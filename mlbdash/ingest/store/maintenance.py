@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlbdash.ingest.store.codec import gunzip_json
-from mlbdash.ingest.store.database import wal_is_empty
+from mlbdash.ingest.store.database import unreadable_log, wal_is_empty
 from mlbdash.ingest.store.errors import BadDatabaseFile, StoreError, describe_sqlite_error
 from mlbdash.ingest.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
@@ -92,8 +92,10 @@ def _connect(path: Path, *, write: bool) -> sqlite3.Connection:
             return conn
         except sqlite3.Error as exc:
             conn.close()
-            if not isinstance(exc, sqlite3.OperationalError) or not wal_is_empty(path):
+            if not isinstance(exc, sqlite3.OperationalError):
                 raise
+            if not wal_is_empty(path):
+                raise unreadable_log(path.resolve().as_uri()) from None
         # No -shm can be made beside the file and no write-ahead log holds commits the file
         # lacks: the file alone is the database, readable as immutable.
         return sqlite3.connect(
