@@ -23,7 +23,7 @@ from mlbdash.mlb.common import GameStatus, Team
 from mlbdash.mlb.feed import Linescore as Linescore_
 from mlbdash.mlb.feed import MetaData
 from mlbdash.mlb.ordinals import ordinal
-from mlbdash.mlb.status import Lifecycle, StatusInfo, classify_game_status
+from mlbdash.mlb.status import Lifecycle, StatusInfo, classify_game_status, is_final
 from mlbdash.mlb.text import terminal_safe
 
 UNKNOWN_TEAM = "?"
@@ -102,7 +102,7 @@ class VersionFacts:
     @property
     def is_final(self) -> bool:
         """Over and counted: Final, or a forfeit."""
-        return self.status.lifecycle in (Lifecycle.final, Lifecycle.forfeit)
+        return is_final(self.status.lifecycle)
 
 
 def version_facts(feed: Mapping[str, Any]) -> VersionFacts:

@@ -66,6 +66,15 @@ def is_live(lifecycle: Lifecycle) -> bool:
     return lifecycle in _LIVE
 
 
+_PLAYED_OUT = frozenset({Lifecycle.final, Lifecycle.forfeit})
+
+
+def is_final(lifecycle: Lifecycle) -> bool:
+    """A played game that is over and counted: Final (Game Over, Completed Early ...) or a
+    forfeit. Not a postponed or cancelled game, though MLB calls those Final-abstract too."""
+    return lifecycle in _PLAYED_OUT
+
+
 def is_terminal(lifecycle: Lifecycle) -> bool:
     """Nothing more happens under this schedule entry: final, postponed, cancelled, forfeit.
 

@@ -15,7 +15,7 @@ from mlbdash.ingest.runtime.base import CROSSREF_RULES, RuntimeBase
 from mlbdash.ingest.scheduler import FeedFacts, Phase
 from mlbdash.ingest.store import StoreError
 from mlbdash.ingest.store import findings as finding_rows
-from mlbdash.ingest.store.feeds import is_final
+from mlbdash.ingest.store.feeds import abstract_final
 from mlbdash.ingest.store.games import game_fields
 from mlbdash.ingest.validator.corrections import CORRECTED_BY_RECHECK, CORRECTED_BY_REFETCH
 from mlbdash.ingest.validator.crossref import (
@@ -67,7 +67,7 @@ class VersionRuntime(RuntimeBase):
     ) -> dict[str, Any] | None:
         """For a sampled (or Final) diff-merged version: the server's whole feed for the same
         timecode when the merge diverged from it (the finding recorded), else None."""
-        if not is_final(merged) and not sample_for_merge_check(
+        if not abstract_final(merged) and not sample_for_merge_check(
             game_pk, timecode, self.merge_check_rate
         ):
             return None

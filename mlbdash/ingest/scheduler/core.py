@@ -26,11 +26,10 @@ from mlbdash.ingest.scheduler.states import (
     accepts,
     choose_entry,
     describe,
-    is_final,
     is_gone,
     wants_feed,
 )
-from mlbdash.mlb.status import Lifecycle, StatusInfo
+from mlbdash.mlb.status import Lifecycle, StatusInfo, is_final
 from mlbdash.mlb.timecode import parse_timecode
 
 SCHEDULE = "schedule"
@@ -296,7 +295,7 @@ class Scheduler:
                 changes.append(self._transition(track, old, facts.status, "feed", now))
         was = track.phase
         # The follower's current version is the stored one, so a Final feed here is stored.
-        if is_final(facts.status) and track.timecode is not None:
+        if is_final(facts.status.lifecycle) and track.timecode is not None:
             track.final_stored = True
         if was is Phase.RECHECK:
             track.rechecked = True
@@ -338,7 +337,7 @@ class Scheduler:
         track.timecode = timecode
         track.final_stored = final_stored
         track.rechecked = done and final_stored
-        if is_final(track.status) and final_stored and not track.rechecked:
+        if is_final(track.status.lifecycle) and final_stored and not track.rechecked:
             due = recheck_at or self._recheck_at(track, now)
             if due is None:
                 track.rechecked = True
@@ -426,7 +425,7 @@ class Scheduler:
         if is_gone(status):
             track.phase = Phase.GONE
             track.next_poll_at = None
-        elif is_final(status):
+        elif is_final(status.lifecycle):
             if not track.final_stored:
                 if track.phase is not Phase.FINISHING:
                     track.next_poll_at = now
@@ -522,7 +521,7 @@ class Scheduler:
             return False
         for other in self.tracks.values():
             if other.entry.game_number == 1 and _same_doubleheader(entry, other.entry):
-                return not (is_final(other.status) or is_gone(other.status))
+                return not (is_final(other.status.lifecycle) or is_gone(other.status))
         return False
 
 

@@ -26,17 +26,11 @@ class Phase(StrEnum):
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 TERMINAL_PHASES = frozenset({Phase.DONE, Phase.GONE})
 GONE_STATES = frozenset({Lifecycle.postponed, Lifecycle.cancelled})
-FINAL_STATES = frozenset({Lifecycle.final, Lifecycle.forfeit})
 
 
 def is_gone(status: StatusInfo) -> bool:
     """Postponed or cancelled: nothing more happens under this date's entry."""
     return status.lifecycle in GONE_STATES
-
-
-def is_final(status: StatusInfo) -> bool:
-    """A played game that is over (Final, Game Over, Completed Early, forfeit)."""
-    return status.lifecycle in FINAL_STATES
 
 
 def wants_feed(status: StatusInfo) -> bool:

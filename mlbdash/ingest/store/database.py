@@ -277,7 +277,7 @@ class Store:
                 game_fields,
                 timecode=timecode,
                 kind=kind,
-                final=feeds.is_final(feed),
+                final=feeds.abstract_final(feed),
                 now=now,
             )
         return result

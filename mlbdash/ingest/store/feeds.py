@@ -43,7 +43,8 @@ class AppendResult:
     checkpoint: bool
 
 
-def is_final(feed: dict[str, Any]) -> bool:
+def abstract_final(feed: dict[str, Any]) -> bool:
+    """The feed says ``abstractGameState: Final`` (postponed and cancelled games too)."""
     status = feed.get("gameData", {}).get("status", {})
     return isinstance(status, dict) and status.get("abstractGameState") == "Final"
 
@@ -79,7 +80,7 @@ async def append_version(
     version_id = cursor.lastrowid
     await cursor.close()
     assert version_id is not None
-    due = kind == "full" or is_final(feed)
+    due = kind == "full" or abstract_final(feed)
     if not due:
         due = await _diffs_since_checkpoint(conn, game_pk) >= checkpoint_every
     if due:
