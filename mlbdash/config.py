@@ -10,7 +10,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -39,6 +39,12 @@ class PollSettings(BaseModel):
     )
     schedule_live_s: float = Field(60.0, gt=0, description="Schedule refresh while games are live")
     schedule_idle_s: float = Field(900.0, gt=0, description="Schedule refresh otherwise")
+    push_backstop_s: float = Field(
+        60.0,
+        gt=0,
+        description="Live poll interval while the game's push socket is healthy; a socket "
+        "silent this long is reconnected",
+    )
 
 
 class AlertSettings(BaseModel):
@@ -87,6 +93,10 @@ class Settings(BaseModel):
     data_dir: Path | None = None
     db_path: Path | None = None
     metrics_port: int | None = Field(None, ge=0, le=65535)
+    # "auto": follow live games through MLB's game push socket, polling as a backstop (and in
+    # full for a game whose socket fails); "off": poll only.
+    push: Literal["auto", "off"] = "auto"
+    push_max_sockets: int = Field(64, ge=1, le=4096)
     poll: PollSettings = Field(default_factory=PollSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
 

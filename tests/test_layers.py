@@ -22,7 +22,7 @@ INGEST_LAYERS: tuple[tuple[str, ...], ...] = (
     ("report",),
     ("scheduler",),
     ("monitor", "validator"),
-    ("store", "follower"),
+    ("store", "follower", "push"),
     ("client",),
     ("retry", "budget", "cache", "replay_clock", "causes"),
     ("findings", "events", "errors", "views"),

@@ -79,6 +79,15 @@ class FeedRefetched(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class PushChanged(Event):
+    """A game's push socket started (``by_push``) or stopped telling it of new versions."""
+
+    game_pk: int
+    by_push: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class GameUpdated(Event):
     """A new version of a game was stored (or a poll found nothing new: ``update`` 'none').
 

@@ -161,8 +161,12 @@ class GameFollower:
         """The timecode of the last version handed to ``store_version`` (or resumed from)."""
         return self._last_stored
 
-    async def update(self) -> FollowUpdate:
-        """Bring the game up to date, handing over each new version. Raises ApiError."""
+    async def update(self, *, refresh: bool = False) -> FollowUpdate:
+        """Bring the game up to date, handing over each new version. Raises ApiError.
+
+        ``refresh`` (the push socket said ``full_refresh``): the whole feed is fetched instead
+        of a diffPatch, and taken through the same step (versions in between still filled).
+        """
         async with self._lock:
             self._tally = _Tally()
             if self._history:
@@ -170,7 +174,15 @@ class GameFollower:
                 first = await self._first_version()
                 if first is not None:
                     await self._bring_up_to_date(first)
-            await self._bring_up_to_date(await self._ask())
+            if refresh and self._feed is not None:
+                self._sink(
+                    FeedRefetched(at=self._clock.now(), game_pk=self.game_pk, reason="full_refresh")
+                )
+                fetched = await self.client.feed(self.game_pk)
+                answer: _Answer = _Whole(fetched.data, fetched.url, fetched.bytes_wire)
+            else:
+                answer = await self._ask()
+            await self._bring_up_to_date(answer)
             return self._tally.result(self.timecode)
 
     async def _ask(self) -> _Answer:

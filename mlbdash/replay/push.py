@@ -98,12 +98,15 @@ class PushSockets:
             self._count("push-refuse")
             self.stats.refused += 1
             return web.Response(status=503, text="Service Unavailable")
+        # Versions made after this moment are sent: the upgrade's answer is the subscription.
+        now = self.clock.now().timestamp()
+        start = game.index_at(now) if now >= game.timeline.times[0] else -1
         ws = web.WebSocketResponse(heartbeat=None, autoping=True)
         await ws.prepare(request)
         self.stats.open += 1
         reader = asyncio.create_task(self._read(ws))
         try:
-            await self._send_versions(ws, request, game_pk, number, reader)
+            await self._send_versions(ws, request, game_pk, number, start, reader)
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -124,6 +127,7 @@ class PushSockets:
         request: web.Request,
         game_pk: int,
         connection: int,
+        sent: int,
         reader: asyncio.Task[None],
     ) -> None:
         """One message per version made after the connection opened, in virtual time."""
@@ -131,9 +135,6 @@ class PushSockets:
         timeline = game.timeline
         assert timeline is not None
         times = timeline.times
-        sent = game.index_at(self.clock.now().timestamp())
-        if self.clock.now().timestamp() < times[0]:
-            sent = -1  # not even the first version exists yet
         held: dict[str, Any] | None = None
         silent = False
         while sent + 1 < len(times) and not reader.done():

@@ -195,3 +195,27 @@ async def test_a_patch_that_does_not_apply_refetches_the_whole_feed(
         assert any(isinstance(e, FeedRefetched) and e.game_pk == GAME for e in events)
         assert recorder.timecode == (await _server_timecodes(client))[-1]
         assert recorder.feed is not None and "plays" in recorder.feed["liveData"]
+
+
+async def test_full_refresh_fetches_the_whole_feed_and_still_keeps_every_version(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    """The push socket's ``full_refresh``: the whole feed instead of a diffPatch, through the
+    same one step, so the versions made since the last one stored are still each stored."""
+    server, clock = replay
+    archive = Archive()
+    events: list[Event] = []
+    async with _client(server, clock) as client:
+        await _to_first_pitch(clock, client, 5 * 60)
+        follower = GameFollower(
+            client, GAME, archive.store, clock=clock, history=True, sink=events.append
+        )
+        await follower.update()
+        await clock.advance(120)
+        result = await follower.update(refresh=True)
+        expected = await _server_timecodes(client)
+        served = (await client.feed(GAME)).data
+    assert archive.timecodes == expected
+    assert result.full_versions == 1 and result.new_versions > 1
+    assert archive.feeds[expected[-1]] == served
+    assert any(isinstance(e, FeedRefetched) and e.reason == "full_refresh" for e in events)

@@ -31,6 +31,7 @@ from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.follower import GameFollower
 from mlbdash.ingest.monitor import Monitor, PrometheusServer
 from mlbdash.ingest.monitor.rules import GameCoverage
+from mlbdash.ingest.push import PushHub
 from mlbdash.ingest.retry import RetryPolicy
 from mlbdash.ingest.scheduler import Scheduler, TrackedDates, Transition
 from mlbdash.ingest.scheduler.driver import Driver
@@ -105,6 +106,8 @@ class RuntimeBase:
         self._closing = asyncio.Event()
         self.ledger = RequestLedger()
         self._followers: dict[int, GameFollower] = {}
+        # The live games' push sockets while ``run`` runs with ``push = "auto"``.
+        self._push: PushHub | None = None
         self._previous: dict[int, VersionSummary] = {}
         # The facts of each game's current version, derived once when it was stored.
         self._facts: dict[int, VersionFacts] = {}

@@ -174,6 +174,7 @@ class Runtime(ScheduleRuntime):
             on_overdue=self._job_overdue,
         )
         self._driver = driver
+        hub = self._start_push()
         loop = asyncio.get_running_loop()
         timer = None
         if duration_s is not None:
@@ -219,6 +220,9 @@ class Runtime(ScheduleRuntime):
             for task in others:
                 task.cancel()
             await asyncio.gather(*writers, *others, return_exceptions=True)
+            if hub is not None:
+                self._push = None
+                await hub.close()
             self._driver = None
         if self._stop.is_set() and self._stop_reason != "stopped":
             reason = self._stop_reason

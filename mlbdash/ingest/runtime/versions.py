@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from mlbdash.ingest.errors import ApiError
-from mlbdash.ingest.events import FeedRefetched
+from mlbdash.ingest.events import FeedRefetched, PushChanged
 from mlbdash.ingest.follower import GameFollower, VersionKind
+from mlbdash.ingest.push import PushHub, PushNews
 from mlbdash.ingest.runtime.base import CROSSREF_RULES, RuntimeBase
 from mlbdash.ingest.scheduler import FeedFacts, Phase
 from mlbdash.ingest.store import StoreError
@@ -102,9 +103,10 @@ class VersionRuntime(RuntimeBase):
         rechecking = track.phase is Phase.RECHECK
         if rechecking:
             self._rechecking.add(game_pk)
+        refresh, track.refresh_asked = track.refresh_asked, False
         try:
             follower = await self._follower(game_pk)
-            result = await follower.update()
+            result = await follower.update(refresh=refresh)
         except (ApiError, StoreError) as exc:
             if isinstance(exc, StoreError):
                 # The follower moved on to a version the store did not take: start again from
@@ -150,12 +152,61 @@ class VersionRuntime(RuntimeBase):
             changes = scheduler.feed_polled(game_pk, facts, self.clock.now())
             await self._record_transitions(changes)
         self._note_poll(game_pk, success=True)
+        await self._push_follow(game_pk)
         if track.phase is not was and track.phase in (Phase.RECHECK, Phase.DONE):
             await self.store.upsert_game(
                 game_pk,
                 {"done": track.phase is Phase.DONE, "recheck_at": track.next_poll_at},
             )
         self._game_updated(game_pk, facts.update)
+
+    # -- push ------------------------------------------------------------------------------
+
+    def _start_push(self) -> PushHub | None:
+        """The push sockets for this run (``push = "auto"``), else None."""
+        if self.settings.push != "auto":
+            return None
+
+        def last_stored(game_pk: int) -> str | None:
+            follower = self._followers.get(game_pk)
+            return follower.last_stored if follower is not None else None
+
+        self._push = PushHub(
+            self.settings.api_url,
+            self.clock,
+            on_news=self._push_news,
+            on_state=self._push_state,
+            last_stored=last_stored,
+            max_sockets=self.settings.push_max_sockets,
+            silence_s=self.settings.poll.push_backstop_s,
+        )
+        return self._push
+
+    async def _push_follow(self, game_pk: int) -> None:
+        """A live game gets a socket; a game past its final fetch gives it back."""
+        hub = self._push
+        if hub is None:
+            return
+        track = self.scheduler.tracks[game_pk]
+        if track.phase is Phase.FOLLOW:
+            hub.follow(game_pk)
+        elif track.phase is not Phase.FINISHING:
+            await hub.drop(game_pk)
+            self.scheduler.push_changed(game_pk, False, self.clock.now())
+
+    def _push_news(self, game_pk: int, news: PushNews) -> None:
+        if self.scheduler.push_news(game_pk, self.clock.now(), refresh=news.refresh):
+            self._wake_driver()  # the poll is due now: look at once
+
+    def _push_state(self, game_pk: int, by_push: bool, reason: str) -> None:
+        now = self.clock.now()
+        self.scheduler.push_changed(game_pk, by_push, now)
+        self._emit(PushChanged(at=now, game_pk=game_pk, by_push=by_push, reason=reason))
+        self._wake_driver()
+
+    def _wake_driver(self) -> None:
+        if self._driver is not None:
+            self._driver.wake()
 
     async def _store_version(
         self,

@@ -264,6 +264,33 @@ class Scheduler:
 
     def poll_started(self, job: Job, now: datetime) -> None:
         self.lateness.record(job.due_at, now)
+        track = self.tracks.get(job.key) if isinstance(job.key, int) else None
+        if job.kind == FEED and track is not None:
+            track.push_asked = False  # this poll covers all the news so far
+
+    def push_news(self, game_pk: int, now: datetime, *, refresh: bool = False) -> bool:
+        """The game's push socket has news: its poll is due now (news arriving while a poll is
+        due or running is coalesced: at most one more poll follows). False when the game is
+        not one whose feed is being polled."""
+        track = self.tracks.get(game_pk)
+        if track is None or track.phase not in (Phase.FOLLOW, Phase.FINISHING):
+            return False
+        track.push_asked = True
+        track.refresh_asked = track.refresh_asked or refresh
+        if track.next_poll_at is None or track.next_poll_at > now:
+            track.next_poll_at = now
+        return True
+
+    def push_changed(self, game_pk: int, healthy: bool, now: datetime) -> None:
+        """The game's push socket became healthy (polling backs off to the backstop) or not
+        (the normal interval again, counted from now at the latest)."""
+        track = self.tracks.get(game_pk)
+        if track is None or track.push == healthy:
+            return
+        track.push = healthy
+        if not healthy and track.phase is Phase.FOLLOW and track.next_poll_at is not None:
+            soon = now + _s(self._feed_interval(track))
+            track.next_poll_at = min(track.next_poll_at, soon)
 
     def feed_polled(self, game_pk: int, facts: FeedFacts, now: datetime) -> list[Transition]:
         """A feed poll succeeded (whether or not it brought a new version)."""
@@ -449,7 +476,8 @@ class Scheduler:
             if track.phase is not Phase.FOLLOW or track.next_poll_at is None:
                 # Entering FOLLOW (or after a poll): first look now, then by interval.
                 entering = track.phase is not Phase.FOLLOW
-                interval = 0.0 if entering else self._feed_interval(track)
+                asked = track.push_asked  # push news came while the poll ran
+                interval = 0.0 if entering or asked else self._feed_interval(track)
                 track.next_poll_at = now + _s(interval)
             track.phase = Phase.FOLLOW
         else:

@@ -56,7 +56,9 @@ class PollPolicy:
         if lifecycle is Lifecycle.unknown or not track.status.known:
             # A status we cannot place: keep an eye on it without spending much.
             return self.poll.delayed_s
-        return self.live_interval(track.wait_s)
+        live = self.live_interval(track.wait_s)
+        # A healthy push socket says when there is news; polling is then only the backstop.
+        return max(live, self.poll.push_backstop_s) if track.push else live
 
     def preview_interval(self, track: GameTrack, now: datetime, *, waiting_on: bool) -> float:
         """How often the schedule should look at a game that has not started.

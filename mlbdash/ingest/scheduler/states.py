@@ -115,6 +115,9 @@ class GameTrack:
     inning_half: str | None = None
     outs: int | None = None
     dates: set[date] = field(default_factory=set)  # every tracked date listing this gamePk
+    push: bool = False  # its push socket is healthy: polling is only the backstop
+    push_asked: bool = False  # push news not yet covered by a started poll
+    refresh_asked: bool = False  # push said full_refresh: the next poll fetches the whole feed
 
     @property
     def official_date(self) -> date:

@@ -1,0 +1,152 @@
+"""Push-first following: the socket's URL and messages, the scheduler's use of push news, and
+the push hub against the replay server's socket over real loopback (virtual time stands still
+on a ManualClock until the test moves it)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from conftest import load_fixture
+
+from mlbdash.config import PollSettings
+from mlbdash.ingest.push import PushHub, PushNews, push_url, read_message
+from mlbdash.ingest.scheduler import FEED, FeedFacts, Phase, PollPolicy
+from mlbdash.ingest.scheduler.core import Job, Scheduler
+from mlbdash.ingest.scheduler.entries import entries_by_date, parse_schedule
+from mlbdash.mlb.clock import ManualClock
+from mlbdash.mlb.status import classify_status, status_list
+from mlbdash.replay.demo import demo_server_options
+from mlbdash.replay.faults import parse_fault_spec
+from mlbdash.replay.server import start_replay_server
+
+POLL = PollSettings()
+GAME = 718263
+RECEIVE_S = 10.0  # a safety net against a hang, never a measure of anything
+
+
+def test_socket_url_is_derived_from_the_api_url() -> None:
+    assert push_url("https://statsapi.mlb.com/api", 745218) == (
+        "wss://ws.statsapi.mlb.com/api/v1/game/push/subscribe/gameday/745218"
+    )
+    assert push_url("http://127.0.0.1:8123/api", 1) == (
+        "ws://127.0.0.1:8123/api/v1/game/push/subscribe/gameday/1"
+    )
+
+
+def test_messages_are_read_for_what_they_ask() -> None:
+    base = '{"timeStamp":"20240824_201523","updateId":"u1","gamePk":745218,'
+    diff = read_message(base + '"gameEvents":[],"changeEvent":{"type":"diff_patch"}}')
+    assert diff == ("u1", PushNews("20240824_201523", refresh=False, finished=False))
+    refresh = read_message(base + '"gameEvents":[],"changeEvent":{"type":"full_refresh"}}')
+    assert refresh is not None and refresh[1].refresh
+    done = read_message(base + '"gameEvents":["game_finished"],"changeEvent":{"type":"x"}}')
+    assert done is not None and done[1].finished
+    assert read_message("not json") is None and read_message("[1]") is None
+
+
+def _live_scheduler() -> tuple[Scheduler, int, datetime]:
+    by_date = entries_by_date(
+        parse_schedule(load_fixture("schedule/schedule_2023-08-29_midday_live.json"))
+    )
+    day = date(2023, 8, 29)
+    now = datetime(2023, 8, 30, 0, 30, tzinfo=UTC)
+    sched = Scheduler(PollPolicy(POLL), [day])
+    sched.apply_schedule(day, by_date[day], now)
+    pk = next(t.game_pk for t in sched.tracks.values() if t.phase is Phase.FOLLOW)
+    return sched, pk, now
+
+
+def _facts() -> FeedFacts:
+    row = next(s for s in status_list() if s["statusCode"] == "I")
+    status = classify_status(
+        row["abstractGameState"], row["codedGameState"], row["statusCode"], row["detailedState"]
+    )
+    return FeedFacts(
+        status=status, wait_s=10, timecode="20230830_003000", update="diff", new_versions=1
+    )
+
+
+def test_healthy_push_backs_polling_off_and_news_makes_the_poll_due_now() -> None:
+    sched, pk, now = _live_scheduler()
+    track = sched.tracks[pk]
+    sched.feed_polled(pk, _facts(), now)
+    assert track.next_poll_at == now + timedelta(seconds=10)  # polling: metaData.wait
+    sched.push_changed(pk, True, now)
+    sched.feed_polled(pk, _facts(), now)
+    assert track.next_poll_at == now + timedelta(seconds=POLL.push_backstop_s)  # backstop
+    later = now + timedelta(seconds=3)
+    assert sched.push_news(pk, later, refresh=True)
+    assert track.next_poll_at == later and track.refresh_asked
+    # News during the poll that covers it: one more poll right after, not one per message.
+    sched.poll_started(Job(FEED, pk, sched.policy.priority(track), later), later)
+    assert not track.push_asked
+    assert sched.push_news(pk, later) and sched.push_news(pk, later)
+    sched.feed_polled(pk, _facts(), later)
+    assert track.next_poll_at == later
+    sched.poll_started(Job(FEED, pk, sched.policy.priority(track), later), later)
+    sched.feed_polled(pk, _facts(), later)
+    assert track.next_poll_at == later + timedelta(seconds=POLL.push_backstop_s)
+    # The socket fails: polling at the normal interval again, from now at the latest.
+    sched.push_changed(pk, False, later)
+    assert track.next_poll_at == later + timedelta(seconds=10)
+
+
+async def test_hub_reports_each_new_version_once_and_the_end() -> None:
+    options = replace(
+        demo_server_options(date(2026, 11, 25)),
+        faults=parse_fault_spec("push-dup=0.5,push-reorder=0.3"),
+        seed=3,
+    )
+    clocks: list[ManualClock] = []
+
+    def make_clock(start: datetime) -> ManualClock:
+        clocks.append(ManualClock(start))
+        return clocks[0]
+
+    news: list[PushNews] = []
+    states: list[tuple[bool, str]] = []
+    async with start_replay_server(options=options, clock=make_clock) as server:
+        clock = clocks[0]
+        timeline = server.world.games[GAME].timeline
+        assert timeline is not None
+        stored: list[str | None] = [None]
+
+        def on_news(game_pk: int, item: PushNews) -> None:
+            news.append(item)
+            if item.timecode is not None:
+                stored[0] = max(stored[0] or "", item.timecode)
+
+        ended, connected = asyncio.Event(), asyncio.Event()
+
+        def on_state(game_pk: int, by_push: bool, why: str) -> None:
+            states.append((by_push, why))
+            (connected if by_push else ended).set()
+
+        hub = PushHub(
+            server.base_url,
+            clock,
+            on_news=on_news,
+            on_state=on_state,
+            last_stored=lambda pk: stored[0],
+            max_sockets=1,
+            silence_s=10_000,
+        )
+        # Close to the end, so the whole rest of the game is a few dozen messages.
+        await clock.advance(timeline.times[-40] - clock.now().timestamp())
+        assert hub.follow(GAME) and not hub.follow(GAME + 1)  # bounded: one socket
+        # The upgrade is real I/O: waited for while virtual time stands still.
+        await asyncio.wait_for(connected.wait(), RECEIVE_S)
+        await clock.advance(timeline.times[-1] - clock.now().timestamp())
+        await asyncio.wait_for(ended.wait(), RECEIVE_S)
+        await hub.close()
+    expected = [timeline.timecode(i) for i in range(len(timeline.times) - 39, len(timeline.times))]
+    told = [n.timecode for n in news if n.timecode is not None]
+    assert news[0].timecode is None  # the catch-up poll on connecting
+    # Reordered stragglers older than what was already told are dropped as covered.
+    assert set(told) <= set(expected)
+    assert len(told) == len(set(told))  # no duplicate reached the runtime
+    assert news[-1].finished and news[-1].timecode == expected[-1]
+    assert states[0] == (True, "push socket connected")
+    assert states[-1] == (False, "game finished")
