@@ -30,12 +30,16 @@ written by 'mlbdash archive export'). An archive's versions are served exactly a
 their stored timecodes: feed/live, timestamps, and diffPatch as each version came (its stored
 blocks, or its whole feed when it was stored whole; --diffpatch-window does not apply)."""
 
+# The fault syntax is written once, in the faults module's docstring; the help shows it as
+# plain text (its reStructuredText double backticks would read as stray quotes).
+_FAULT_SYNTAX = (faults_module.__doc__ or "").split("Spec syntax (``--faults``): ", 1)[1]
 EPILOG = f"""\
 The first line on stdout is the base URL to give mlbdash as --api-url. The server runs until
 SIGINT or SIGTERM. Virtual time: GET <root>/replay/clock answers {{"now", "speed", "start"}}.
+With --demo and no --faults, the demo's scripted trouble is served (see the README).
 
 Fault spec (--faults):
-{faults_module.__doc__.split("Spec syntax (``--faults``): ", 1)[1].split("Which fault", 1)[0]}"""
+{_FAULT_SYNTAX.split("Which fault", 1)[0].replace("``", "")}"""
 
 
 def register(subparsers: Any) -> None:
@@ -163,6 +167,10 @@ def options_from_args(args: argparse.Namespace) -> ReplayOptions:
 
         options = demo_server_options(rebase or demo_today())
         fields.update(start=start or options.start)
+        if not args.faults:
+            # The demo's plan of trouble, unless other faults are asked for.
+            del fields["faults"]
+            fields["seed"] = options.seed if args.seed == 0 else args.seed
         return ReplayOptions(**{**options.__dict__, **fields})
     if args.data is None:
         raise UsageError("replay serve needs --data DIR, --demo or --db PATH")

@@ -28,6 +28,9 @@ rate-driven faults hits a request, and ``latency`` comes on top.
                             virtual seconds; ``@HH:MM[:SS]`` is an offset from the virtual start,
                             ``@2024-07-01T19:30:00Z`` an absolute virtual instant; durations take
                             s, m or h. Give ``outage`` several times for several windows.
+    throttle=@00:01+75s     every request answers 429 with ``Retry-After`` (the ``429`` item's
+                            ``retry-after``, default 1) in this window, as an API that
+                            rate-limits a client hard; same syntax as ``outage``.
 
 Example: ``latency=50ms,error=0.05,429=0.02:retry-after=2,reset=0.01,truncate=0.01,html=0.01,
 drip=0.01,drift=0.02,outage=@00:40+90s``.
@@ -80,10 +83,12 @@ class FaultSpec:
     hang_every_s: float = 5.0
     outages: tuple[Outage, ...] = ()
     push_rates: dict[str, float] = field(default_factory=dict)
+    throttles: tuple[Outage, ...] = ()
+    """Windows in which every request answers 429 with Retry-After."""
 
     @property
     def active(self) -> bool:
-        return bool(self.latency[1] or any(self.rates.values()) or self.outages)
+        return bool(self.latency[1] or any(self.rates.values()) or self.outages or self.throttles)
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
@@ -110,7 +115,8 @@ def _rate(text: str, item: str) -> float:
 
 def _outage(text: str, item: str) -> Outage:
     if not text.startswith("@") or "+" not in text:
-        raise FaultSpecError(f"bad outage {item!r} (use outage=@HH:MM+DURATION)")
+        name = item.partition("=")[0]
+        raise FaultSpecError(f"bad {name} {item!r} (use {name}=@HH:MM+DURATION)")
     when, _, length = text[1:].rpartition("+")
     duration = timedelta(seconds=_duration(length, item))
     offset = _OFFSET.match(when)
@@ -135,11 +141,13 @@ def parse_fault_spec(spec: str | None) -> FaultSpec:
     hang_every_s = 5.0
     outages: list[Outage] = []
     push_rates: dict[str, float] = {}
+    throttles: list[Outage] = []
     for raw in spec.split(","):
         item = raw.strip()
         if not item:
             continue
-        head, *opts = item.split(":") if not item.startswith("outage=") else [item]
+        windowed = item.startswith(("outage=", "throttle="))
+        head, *opts = item.split(":") if not windowed else [item]
         name, sep, value = head.partition("=")
         name = name.strip().lower()
         if not sep:
@@ -161,6 +169,8 @@ def parse_fault_spec(spec: str | None) -> FaultSpec:
             push_rates[name] = _rate(value, item)
             if options:
                 raise FaultSpecError(f"unknown option {next(iter(options))!r} in {item!r}")
+        elif name == "throttle":
+            throttles.append(_outage(value.strip(), item))
         elif name in RATE_FAULTS:
             rates[name] = _rate(value, item)
             if name == "error" and "codes" in options:
@@ -182,7 +192,14 @@ def parse_fault_spec(spec: str | None) -> FaultSpec:
                 raise FaultSpecError(f"unknown option {next(iter(options))!r} in {item!r}")
         else:
             known = ", ".join(
-                ("latency", *RATE_FAULTS, "outage", *PUSH_CONNECT_FAULTS, *PUSH_MESSAGE_FAULTS)
+                (
+                    "latency",
+                    *RATE_FAULTS,
+                    "outage",
+                    "throttle",
+                    *PUSH_CONNECT_FAULTS,
+                    *PUSH_MESSAGE_FAULTS,
+                )
             )
             raise FaultSpecError(f"unknown fault {name!r} (known: {known})")
     if sum(rates.values()) > 1.0:
@@ -198,6 +215,7 @@ def parse_fault_spec(spec: str | None) -> FaultSpec:
         hang_every_s,
         tuple(outages),
         push_rates,
+        tuple(throttles),
     )
 
 
@@ -217,18 +235,14 @@ class FaultPlan:
         self.spec = spec
         self.seed = seed
         self._counts: dict[str, int] = {}
-        self._windows = [
-            (
-                outage.start
-                if isinstance(outage.start, datetime)
-                else virtual_start + outage.start,
-                outage.duration,
-            )
-            for outage in spec.outages
-        ]
+        self._windows = _windows(spec.outages, virtual_start)
+        self._throttles = _windows(spec.throttles, virtual_start)
 
     def in_outage(self, now: datetime) -> bool:
         return any(start <= now < start + length for start, length in self._windows)
+
+    def in_throttle(self, now: datetime) -> bool:
+        return any(start <= now < start + length for start, length in self._throttles)
 
     def draw(self, path: str) -> FaultDraw:
         count = self._counts.get(path, 0)
@@ -259,6 +273,18 @@ class FaultPlan:
                 return name
             roll -= rate
         return None
+
+
+def _windows(
+    outages: tuple[Outage, ...], virtual_start: datetime
+) -> list[tuple[datetime, timedelta]]:
+    return [
+        (
+            outage.start if isinstance(outage.start, datetime) else virtual_start + outage.start,
+            outage.duration,
+        )
+        for outage in outages
+    ]
 
 
 def drift(doc: Any, rng: random.Random) -> tuple[Any, str]:

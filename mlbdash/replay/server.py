@@ -246,6 +246,10 @@ class ReplayApp:
             await asyncio.sleep(draw.latency)
         if self.faults.in_outage(self.clock.now()):
             return self._fault(request, "outage", 503, html_page(503), "text/html")
+        if self.faults.in_throttle(self.clock.now()):
+            body = error_body(429, "Too Many Requests", self.clock.now())
+            headers = {"Retry-After": str(spec.retry_after)}
+            return self._fault(request, "throttle", 429, body, JSON_TYPE, headers)
         kind = draw.kind
         if kind == "reset":
             self.stats.count(self.stats.faults, kind)

@@ -22,6 +22,7 @@ from mlbdash.errors import UsageError
 from mlbdash.mlb.dates import parse_iso
 from mlbdash.mlb.patch import copy_json
 from mlbdash.replay.data import RecordedData, ScheduleEntry, load_data
+from mlbdash.replay.edits import EditedTimeline, FeedEdit
 from mlbdash.replay.exact import ExactTimeline, ExactVersionsError
 from mlbdash.replay.faults import FaultSpec
 from mlbdash.replay.timeline import (
@@ -59,6 +60,10 @@ class ReplayOptions:
     """Virtual seconds between the starts of consecutive clones."""
     diffpatch_window: float = 300.0
     """Virtual seconds after which diffPatch answers with the whole feed instead of a patch."""
+    games: frozenset[int] | None = None
+    """Serve only these gamePks (None: every recorded game)."""
+    edits: Mapping[int, tuple[FeedEdit, ...]] = field(default_factory=dict)
+    """Derived versions: these games' versions changed inside each edit's window."""
 
 
 @dataclass
@@ -105,10 +110,14 @@ class World:
     def _build(self) -> None:
         data = self.data
         entries: dict[int, list[ScheduleEntry]] = {}
+        wanted = self.options.games
         for entry in data.schedule:
-            entries.setdefault(int(entry.game["gamePk"]), []).append(entry)
+            if wanted is None or int(entry.game["gamePk"]) in wanted:
+                entries.setdefault(int(entry.game["gamePk"]), []).append(entry)
         self._exact(entries)
         recorded_pks = (set(data.finals) | set(data.snapshots)) - set(data.exact)
+        if wanted is not None:
+            recorded_pks &= wanted
         for game_pk in sorted(recorded_pks):
             source = data.finals.get(game_pk) or data.snapshots[game_pk][0]
             recorded_day = _official_date(source)
@@ -120,6 +129,9 @@ class World:
             else:
                 snaps = [shift_feed(snap, delta, days) for snap in data.snapshots[game_pk]]
                 timeline = RecordedTimeline(snaps)
+            edits = self.options.edits.get(game_pk)
+            if edits:
+                timeline = EditedTimeline(timeline, edits)
             game_entries = [
                 ScheduleEntry(
                     entry.listed_on + timedelta(days=days), shift_times(entry.game, delta, days)

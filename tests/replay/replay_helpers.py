@@ -20,7 +20,7 @@ DEMO_DAY = date(2026, 11, 25)
 
 
 def demo_options(**fields: Any) -> ReplayOptions:
-    options = demo_server_options(DEMO_DAY)
+    options = demo_server_options(DEMO_DAY, plan=False)
     return ReplayOptions(**{**options.__dict__, **fields})
 
 

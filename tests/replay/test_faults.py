@@ -127,3 +127,18 @@ async def test_hang_sends_a_body_that_never_ends() -> None:
             if len(sizes) == 20:
                 break
     assert sum(sizes) < 100  # a trickle: a byte or so per read
+
+
+async def test_throttle_window_answers_429_with_retry_after_then_lets_requests_through() -> None:
+    spec = parse_fault_spec("429=0:retry-after=15,throttle=@00:01+75s")
+    assert spec.throttles[0].start == timedelta(minutes=1)
+    options = demo_options(faults=spec)
+    async with serve(options) as (_, client, clock):
+        before = await client.get(FEED)
+        await clock.advance(90)
+        during = await client.get(FEED)
+        await clock.advance(60)
+        after = await client.get(FEED)
+    assert before.status_code == 200
+    assert during.status_code == 429 and during.headers["Retry-After"] == "15"
+    assert after.status_code == 200

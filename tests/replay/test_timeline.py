@@ -190,3 +190,29 @@ def test_pregame_versions_have_no_plays_or_score(timelines: dict[int, FinalTimel
     assert doc["liveData"]["plays"]["allPlays"] == []
     assert doc["liveData"]["linescore"]["innings"] == []
     assert "currentPlay" not in doc["liveData"]["plays"]
+
+
+def test_edited_versions_are_served_whole_and_as_diffs_that_apply() -> None:
+    from datetime import datetime
+
+    from mlbdash.replay.edits import EditedTimeline, FeedEdit
+    from mlbdash.replay.timeutil import from_epoch
+
+    base = FinalTimeline(DEMO.finals[744914])
+    moments = base.times
+    start: datetime = from_epoch(moments[10])
+    end: datetime = from_epoch(moments[12])
+
+    def mark(feed: dict[str, Any]) -> dict[str, Any]:
+        return {**feed, "gameData": {**feed["gameData"], "edited": True}}
+
+    timeline = EditedTimeline(base, [FeedEdit(start, end, mark, "marked")])
+    assert "edited" not in timeline.build(9)["gameData"]
+    assert timeline.build(10)["gameData"]["edited"] is True
+    assert timeline.build(11)["gameData"]["edited"] is True
+    assert "edited" not in timeline.build(12)["gameData"]
+    assert "edited" not in base.build(10)["gameData"], "the recording is not changed"
+    doc = copy_json(timeline.build(8))
+    for index in range(8, 13):
+        doc = apply_diff_blocks(doc, [{"diff": timeline.diff_ops(index)}])
+        assert doc == timeline.build(index + 1)
