@@ -60,7 +60,7 @@ class PollRecord:
     status: int | None
     latency_ms: float
     bytes_wire: int
-    update: str | None  # full, diff, none
+    update: str | None  # what the poll did: diff, N versions / whole feed / nothing new / failed
     error: str | None
 
 

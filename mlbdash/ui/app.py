@@ -24,7 +24,7 @@ from mlbdash.ui.screens.dashboard import DashboardScreen
 from mlbdash.ui.screens.detail import GameDetailScreen
 from mlbdash.ui.screens.help import HelpScreen
 from mlbdash.ui.source import DashboardSource
-from mlbdash.ui.widgets.games import GamesTable
+from mlbdash.ui.widgets.games import SORTS, GamesTable
 
 RUNTIME_WORKER = "runtime"
 CRASH_NOTIFY_EVERY_S = 60.0
@@ -286,6 +286,14 @@ class MlbdashApp(App[None]):
             commands += [
                 ("Open game", "Show the selected game (Enter)", games.action_select_cursor),
                 ("Filter games", "Show games matching a team or state (/)", screen.action_filter),
+                *(
+                    (
+                        f"Sort games by {label}",
+                        "Rows keep their places until sorted again",
+                        partial(screen.action_sort_games, sort),
+                    )
+                    for sort, (label, _) in SORTS.items()
+                ),
                 ("Export validation report", "Write findings to CSV (e)", screen.action_export),
                 ("Acknowledge alert", "The selected alert (a)", screen.action_acknowledge_alert),
                 (

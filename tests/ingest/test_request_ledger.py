@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from mlbdash.ingest.events import RequestFinished
+from mlbdash.ingest.events import GameUpdated, RequestFinished, ScheduleGameUpdated
 from mlbdash.ingest.scheduler.summary import RequestLedger
 
 T0 = datetime(2026, 5, 1, 23, 0, tzinfo=UTC)
@@ -37,3 +37,59 @@ def test_series_count_wire_requests_and_average_their_latency() -> None:
     assert ledger.per_second(now, span=3) == (2.0, 0.0, 1.0)
     assert ledger.latency_ms_per_second(now, span=3) == (200.0, 0.0, 50.0)
     assert ledger.total == 5  # every logical request is still counted
+
+
+def _updated(second: int, update: str, versions: int, *, schedule: bool = False) -> GameUpdated:
+    kind = ScheduleGameUpdated if schedule else GameUpdated
+    return kind(
+        T0 + timedelta(seconds=second),
+        1,
+        "2026-05-01",
+        "AWY",
+        "HOM",
+        "live",
+        "In Progress",
+        0,
+        0,
+        1,
+        "top",
+        0,
+        "20260501_230000",
+        update,
+        versions,
+        1,
+        0,
+        0,
+        0,
+    )
+
+
+def test_poll_history_says_what_each_poll_did() -> None:
+    ledger = RequestLedger()
+    steps: list[RequestFinished | GameUpdated] = [
+        _request(0, 0.1),
+        _updated(0, "full", 1),
+        _request(10, 0.1),
+        _updated(10, "diff", 4),
+        _request(20, 0.1),
+        _updated(20, "none", 4),
+        _updated(25, "none", 4, schedule=True),  # a schedule read: no poll of the feed
+        RequestFinished(
+            T0,
+            "diff_patch",
+            "/api/v1.1/game/1/feed/live/diffPatch",
+            503,
+            0.1,
+            0,
+            0,
+            error="HTTP 503",
+        ),
+    ]
+    for event in steps:
+        ledger.handle(event)
+    assert [p.update for p in ledger.polls_of(1)] == [
+        "whole feed",
+        "diff, 3 versions",
+        "nothing new",
+        "failed",
+    ]

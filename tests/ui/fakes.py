@@ -513,7 +513,9 @@ def _polls(row: GameRow) -> tuple[PollRecord, ...]:
                 status=429 if throttled else 200,
                 latency_ms=80.0 + 7 * i,
                 bytes_wire=110_000 if full else 900 + 40 * i,
-                update=None if throttled else ("full" if full else "diff"),
+                update="failed"
+                if throttled
+                else ("whole feed" if full else f"diff, {1 + i % 3} versions"),
                 error="429 Too Many Requests" if throttled else None,
             )
         )

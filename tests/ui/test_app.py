@@ -385,7 +385,7 @@ async def test_findings_and_alerts_panels_follow_new_issues(
         assert findings.row_count == 6
         assert str(findings.get_row_at(0)[2]) == "score-went-down", "newest first"
         counts = str(app.dashboard.query_one("#finding-counts").render())
-        assert counts.startswith("err 2")
+        assert counts.startswith("findings err 2")
 
 
 async def test_a_game_leaving_the_filter_leaves_the_table(
@@ -556,3 +556,30 @@ async def test_rate_panel_shows_wire_requests_per_second_beside_their_latency(
         latency = str(app.dashboard.query_one("#latency-label").render())
         assert rate.splitlines()[0] == "req/s 1.0"
         assert latency.splitlines()[0] == "ms 200"
+
+
+async def test_rows_keep_their_places_until_the_user_sorts_again(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.dashboard.query_one(GamesTable)
+        app.dashboard.action_sort_games("state")
+        await settle(pilot)
+        order = _matchups(app)
+        assert order[:4] == ["TEX @ COL", "TEX @ LAD", "PHI @ CIN", "MIN @ TOR"]  # live first
+        await pilot.press("j", "j", "j")
+        assert table.selected_game_pk == 776567
+        # TEX @ COL ends: under the state sort it would go below the live games, but rows
+        # move only when asked, so the cursor's game stays where the user left it.
+        source.emit(ev.GameStateChanged(NOW, 633860, "live", "final", "Final", "feed"))
+        source.games[633860] = replace(source.games[633860], state="final")
+        await pilot.pause()
+        app.dashboard.reconcile()
+        await pilot.pause()
+        assert _matchups(app) == order
+        assert table.selected_game_pk == 776567 and table.cursor_row == 3
+        app.dashboard.action_sort_games("state")
+        await settle(pilot)
+        assert _matchups(app)[:3] == ["TEX @ LAD", "PHI @ CIN", "MIN @ TOR"]
+        assert table.selected_game_pk == 776567, "the cursor follows its game"

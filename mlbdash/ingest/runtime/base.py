@@ -206,6 +206,8 @@ class RuntimeBase:
     def _emit(self, event: Event) -> None:
         if self._monitor is not None:
             self._monitor.handle(event)
+        if isinstance(event, GameUpdated):
+            self.ledger.handle(event)  # the poll history says what each poll did
         if isinstance(event, RequestFinished):
             self.ledger.handle(event)
             self._requests_pending.append(event)

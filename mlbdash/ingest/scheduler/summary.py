@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import signal
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from mlbdash.ingest.events import RequestFinished
+from mlbdash.ingest.events import GameUpdated, RequestFinished, ScheduleGameUpdated
 from mlbdash.ingest.monitor.games import game_pk_in_url
 from mlbdash.ingest.views import PollRecord
 
@@ -29,8 +29,12 @@ class RequestLedger:
         # (epoch second, wire requests, their summed latency in seconds)
         self._seconds: deque[tuple[int, int, float]] = deque(maxlen=120)
         self._polls: dict[int, deque[PollRecord]] = {}
+        self._versions: dict[int, int] = {}
 
-    def handle(self, event: RequestFinished) -> None:
+    def handle(self, event: RequestFinished | GameUpdated) -> None:
+        if isinstance(event, GameUpdated):
+            self._poll_done(event)
+            return
         self.total += 1
         self.by_kind[event.kind] = self.by_kind.get(event.kind, 0) + 1
         self.retries += event.retries
@@ -58,10 +62,29 @@ class RequestLedger:
                         status=event.status,
                         latency_ms=event.latency_s * 1000.0,
                         bytes_wire=event.bytes_wire,
-                        update=None,
+                        update="failed" if event.error is not None else None,
                         error=event.error,
                     )
                 )
+
+    def _poll_done(self, event: GameUpdated) -> None:
+        """Say on the game's last request what its poll did: a diff with how many versions,
+        a whole feed, or nothing new."""
+        if isinstance(event, ScheduleGameUpdated):
+            return  # a schedule read, not a poll of the feed
+        before = self._versions.get(event.game_pk, 0)
+        self._versions[event.game_pk] = event.versions
+        ring = self._polls.get(event.game_pk)
+        if not ring or ring[-1].update is not None:
+            return
+        new = max(0, event.versions - before)
+        if event.update == "diff":
+            update = f"diff, {new} version{'' if new == 1 else 's'}"
+        elif event.update == "full":
+            update = "whole feed"
+        else:
+            update = "nothing new"
+        ring[-1] = replace(ring[-1], update=update)
 
     def per_second(self, now: datetime, span: int = 60) -> tuple[float, ...]:
         """Wire requests in each of the last ``span`` clock seconds, oldest first."""

@@ -28,7 +28,7 @@ from mlbdash.ui import format as fmt
 from mlbdash.ui.screens.detail import GameDetailScreen
 from mlbdash.ui.screens.dialogs import ConfirmDialog, ExportDialog
 from mlbdash.ui.source import DashboardSource
-from mlbdash.ui.widgets.games import GamesTable
+from mlbdash.ui.widgets.games import SORTS, GamesTable
 from mlbdash.ui.widgets.header import StatusHeader, api_trouble
 from mlbdash.ui.widgets.panels import HealthPanel, RateLimitPanel, ValidationPanel
 
@@ -393,6 +393,17 @@ class DashboardScreen(Screen[None]):
         row = self._games.get(message.game_pk)
         if row is not None:
             self.app.push_screen(GameDetailScreen(self._source, row, self._clock))
+
+    # -- order -----------------------------------------------------------------------------
+
+    def action_sort_games(self, sort: str) -> None:
+        """Re-sort the games (rows otherwise keep their places while they update)."""
+        if sort not in SORTS:
+            return
+        table = self.query_one(GamesTable)
+        table.sort_by(sort, self._games.values())
+        self._paint(self._paint_games)
+        self.notify(f"Games sorted by {SORTS[sort][0]}", timeout=3, markup=False)
 
     # -- filter ----------------------------------------------------------------------------
 

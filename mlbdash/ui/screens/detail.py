@@ -47,7 +47,7 @@ POLL_COLUMNS = (
     ("status", "HTTP"),
     ("latency", "ms"),
     ("bytes", "Bytes"),
-    ("update", "Update"),
+    ("update", "Result"),
     ("error", "Error"),
 )
 
@@ -291,7 +291,7 @@ class GameDetailScreen(Screen[None]):
                     fmt.plain(poll.status, "" if poll.status in (200, 304) else "red"),
                     Text(f"{poll.latency_ms:.0f}"),
                     Text(f"{poll.bytes_wire:,}"),
-                    fmt.plain(poll.update),
+                    fmt.plain(poll.update, "red" if poll.update == "failed" else ""),
                     fmt.plain(poll.error, "red"),
                 ],
             )

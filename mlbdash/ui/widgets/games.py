@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -33,8 +33,37 @@ _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
 def sort_key(row: GameRow) -> tuple[str, datetime, int, int]:
-    """Schedule order; stable while games change state, so rows do not move under the cursor."""
+    """Schedule order: league date, first pitch, game number of a doubleheader, gamePk."""
     return (row.official_date, row.game_time or _FAR_FUTURE, row.game_number or 1, row.game_pk)
+
+
+# Lifecycles in the order a reader scans for trouble: what is being played first.
+_STATE_ORDER = {
+    state: rank
+    for rank, state in enumerate(
+        (
+            "live",
+            "review",
+            "delayed",
+            "warmup",
+            "pregame",
+            "delayed_start",
+            "scheduled",
+            "suspended",
+            "final",
+            "postponed",
+            "cancelled",
+            "forfeit",
+            "unknown",
+        )
+    )
+}
+SORTS: dict[str, tuple[str, Callable[[GameRow], tuple[object, ...]]]] = {
+    "schedule": ("schedule time", sort_key),
+    "state": ("state (live first)", lambda r: (_STATE_ORDER.get(r.state, 99), *sort_key(r))),
+    "findings": ("open findings (most first)", lambda r: (-r.findings, *sort_key(r))),
+    "matchup": ("matchup (away team)", lambda r: (r.away, r.home, *sort_key(r))),
+}
 
 
 def matches(row: GameRow, needle: str) -> bool:
@@ -68,7 +97,11 @@ def cells(row: GameRow, now: datetime, *, narrow: bool) -> list[Text]:
 
 
 class GamesTable(DataTable[Text]):
-    """Games in schedule order; Enter posts ``GameChosen``."""
+    """Games in a stable order; Enter posts ``GameChosen``.
+
+    A game's place is decided when it first appears (by the chosen sort) and kept while its
+    row changes, so rows never move under the cursor; ``sort_by`` re-sorts on request.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Move", key_display="j/k", tooltip="Next / previous game"),
@@ -87,7 +120,12 @@ class GamesTable(DataTable[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.narrow = False
         self._pending_cursor: str | None = None
-        # Until the user moves, the cursor stays on the top row while games arrive and sort;
+        self.order = "schedule"
+        # Each game's place: its sort key when it was first shown (or when re-sorted). A key
+        # taken before the schedule gave the first pitch is provisional and taken again once.
+        self._places: dict[int, tuple[object, ...]] = {}
+        self._provisional: set[int] = set()
+        # Until the user moves, the cursor stays on the top row while games arrive;
         # afterwards it follows the game it is on.
         self.touched = False
 
@@ -109,8 +147,27 @@ class GamesTable(DataTable[Text]):
         self._add_columns()
         self._pending_cursor = keep
 
+    def _place(self, row: GameRow) -> tuple[object, ...]:
+        place = self._places.get(row.game_pk)
+        if place is None or (row.game_pk in self._provisional and row.game_time is not None):
+            place = SORTS[self.order][1](row)
+            self._places[row.game_pk] = place
+            if row.game_time is None:
+                self._provisional.add(row.game_pk)
+            else:
+                self._provisional.discard(row.game_pk)
+        return place
+
+    def sort_by(self, sort: str, games: Iterable[GameRow]) -> None:
+        """Order the games by ``sort`` (a key of SORTS) from now on; the next sync repaints."""
+        self.order = sort
+        self._places.clear()
+        self._provisional.clear()
+        for game in games:
+            self._place(game)
+
     def sync(self, games: Iterable[GameRow], now: datetime, needle: str) -> None:
-        shown = sorted((g for g in games if matches(g, needle)), key=sort_key)
+        shown = sorted((g for g in games if matches(g, needle)), key=self._place)
         sync_rows(
             self,
             [(str(g.game_pk), cells(g, now, narrow=self.narrow)) for g in shown],
@@ -127,7 +184,7 @@ class GamesTable(DataTable[Text]):
         (the game appears, disappears or moves under the filter or the sort)."""
         key = str(new.game_pk)
         shown = matches(new, needle)
-        if shown != matches(old, needle) or sort_key(new) != sort_key(old):
+        if shown != matches(old, needle) or self._place(new) != self._place(old):
             return False
         if not shown:
             return True

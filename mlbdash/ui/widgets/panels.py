@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -38,16 +37,13 @@ class ValidationPanel(Vertical):
         table.add_column("Message", key="message")
 
     def show(self, findings: Sequence[FindingRow], by_severity: dict[str, int]) -> None:
+        # Every finding kept, by severity (the table below lists the latest, with their rule).
         counts = Text(no_wrap=True, overflow="ellipsis")
+        counts.append("findings ", style="dim")
         for name in ("error", "warning", "info"):
             counts.append(f"{SHORT_SEVERITY[name]} ", style="dim")
             counts.append(str(by_severity.get(name, 0)), style=fmt.SEVERITY_STYLE[name])
             counts.append("  ")
-        by_rule = Counter(f.rule for f in findings if f.status == "open")
-        for rule, n in by_rule.most_common(3):
-            counts.append("\n")
-            counts.append(f"{n:>3} ", style="bold")
-            counts.append(rule)
         self.query_one("#finding-counts", TextLines).show_text(counts)
         # Newest first by id, not by last_seen: a finding seen again must not reshuffle the list.
         latest = sorted(findings, key=lambda f: f.id, reverse=True)
