@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from importlib import import_module
 from typing import NoReturn
 
@@ -12,18 +12,19 @@ from mlbdash import __version__
 from mlbdash.commands import dashboard
 from mlbdash.errors import MlbdashError
 
-# Subcommand modules under mlbdash.commands, in the order --help lists them.
-COMMANDS: tuple[str, ...] = (
-    "ingest",
-    "validate",
-    "export",
-    "game",
-    "replay",
-    "bench",
-    "db",
-    "report",
-    "archive",
-)
+# Subcommand modules under mlbdash.commands, in the order --help lists them, with the line
+# --help shows for each (the same as the module's own add_parser help; a test keeps them so).
+COMMANDS: dict[str, str] = {
+    "ingest": "archive the games of some dates, without the dashboard",
+    "validate": "check recorded responses or stored games against the validation rules",
+    "export": "write stored data to a file (validation findings as CSV)",
+    "game": "show one game's state, score and inning (--follow to keep watching)",
+    "replay": "serve recorded MLB data over HTTP (virtual time, faults)",
+    "bench": "measure mlbdash against the common way of polling (replay, ~9 min)",
+    "db": "back up and check the database",
+    "report": "daily report of a league date from the database (text, markdown or JSON)",
+    "archive": "hand a stored league date on: export it as a replay data folder",
+}
 
 DESCRIPTION = """\
 mlbdash keeps a complete, correct, live archive of MLB games from the MLB Stats API
@@ -41,7 +42,10 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"mlbdash: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``commands``, only those subcommands' modules are imported
+    (each imports what it needs to run) and the others are listed by name and help line, so
+    ``mlbdash --help`` does not pay for the runtime, aiohttp and the validator."""
     parser = Parser(
         prog="mlbdash",
         description=DESCRIPTION,
@@ -50,15 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mlbdash {__version__}")
     dashboard.add_flags(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        module = import_module(f"mlbdash.commands.{name}")
-        module.register(sub)
+    for name, summary in COMMANDS.items():
+        if commands is None or name in commands:
+            import_module(f"mlbdash.commands.{name}").register(sub)
+        else:
+            sub.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     tokens = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(commands={token for token in tokens if token in COMMANDS})
     args = parser.parse_args(tokens)
     run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
     misplaced = _dashboard_flags_before(tokens, getattr(args, "command", None))

@@ -68,6 +68,21 @@ class AlertSettings(BaseModel):
     )
 
 
+class DisplaySettings(BaseModel):
+    """How the dashboard shows things."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clock: Literal["league", "local"] = Field(
+        "league",
+        description="Times on screen and in file names: the league's (Eastern) or this "
+        "computer's local time",
+    )
+    screenshot_dir: Path | None = Field(
+        None, description="Folder for screenshots (default: the current folder)"
+    )
+
+
 class Settings(BaseModel):
     """Everything mlbdash can be told. Field names are the TOML keys and the env suffixes."""
 
@@ -99,6 +114,7 @@ class Settings(BaseModel):
     push_max_sockets: int = Field(64, ge=1, le=4096)
     poll: PollSettings = Field(default_factory=PollSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    display: DisplaySettings = Field(default_factory=DisplaySettings)
 
     def resolved_data_dir(self) -> Path:
         """The data folder (database, exports, logs); not created here."""

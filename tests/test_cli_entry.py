@@ -84,7 +84,7 @@ def failing_command(monkeypatch: pytest.MonkeyPatch) -> None:
     module = types.ModuleType("mlbdash.commands.failing")
     module.register = register  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "mlbdash.commands.failing", module)
-    monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, "failing"))
+    monkeypatch.setattr(cli, "COMMANDS", {**cli.COMMANDS, "failing": "fails on purpose"})
 
 
 @pytest.mark.usefixtures("failing_command")
@@ -112,3 +112,43 @@ def test_a_dashboard_flag_before_a_command_is_refused_not_ignored(
 
     assert main(["--db", "mine.sqlite3", "report"]) == 2
     assert "--db goes after the command: mlbdash report --db" in capsys.readouterr().err
+
+
+def test_help_imports_no_command_module_or_heavy_library() -> None:
+    """``mlbdash --help`` lists the commands without importing them (lazy imports keep it
+    fast; ``python -m mlbdash.bench.help_time`` measures the time itself)."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from mlbdash import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        cli.main(['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('textual', 'aiohttp', 'httpx', 'pydantic', 'aiosqlite', 'mlbdash.ingest',\n"
+        "         'mlbdash.replay', 'mlbdash.ui', 'mlbdash.config')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_lazy_help_lists_each_command_as_its_own_module_does() -> None:
+    def listing(parser: argparse.ArgumentParser) -> str:
+        return parser.format_help()
+
+    assert listing(cli.build_parser(commands=())) == listing(cli.build_parser())
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["ingest"], ["replay", "serve"], ["bench"], ["validate"], ["export"], ["db"]]
+)
+def test_help_texts_have_no_markup_artefacts(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        cli.main([*command, "--help"])
+    out = capsys.readouterr().out
+    assert "``" not in out and "[/" not in out

@@ -35,7 +35,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "bench",
         help="measure mlbdash against the common way of polling (replay, ~9 min)",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        # The module docstring, without its reStructuredText double backticks.
+        description=__doc__.split("\n\n", 1)[1].replace("``", "") if __doc__ else None,
     )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     parser.add_argument(

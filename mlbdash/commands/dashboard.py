@@ -4,20 +4,19 @@ bundled slate. Textual, the runtime and the replay server are imported only when
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import sys
-import tempfile
-from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlbdash.config import Settings, load_settings
 from mlbdash.errors import UsageError
 from mlbdash.flags import check_date
 
 if TYPE_CHECKING:
+    from contextlib import AsyncExitStack
+
+    from mlbdash.config import Settings
     from mlbdash.ingest.scheduler import TrackedDates
 
 FLAG_DESTS = ("demo", "speed", "api_url", "db_path", "date", "config")
@@ -75,6 +74,8 @@ def run_dashboard(args: argparse.Namespace) -> int:
         raise UsageError("--speed must be positive and finite")
     if demo and getattr(args, "api_url", None):
         raise UsageError("--demo serves its own API; leave out --api-url")
+    from mlbdash.config import load_settings
+
     league_date = _parse_date(getattr(args, "date", None))
     settings = load_settings(
         cli={"api_url": getattr(args, "api_url", None), "db_path": getattr(args, "db_path", None)},
@@ -82,6 +83,8 @@ def run_dashboard(args: argparse.Namespace) -> int:
     )
     if not has_terminal():
         raise UsageError("the dashboard needs a terminal; for headless runs use a subcommand")
+    import asyncio
+
     return asyncio.run(_dashboard(settings, league_date, demo=demo, speed=speed or 1.0))
 
 
@@ -107,8 +110,11 @@ def _tracked(league_date: date | None) -> TrackedDates:
 async def _dashboard(
     settings: Settings, league_date: date | None, *, demo: bool, speed: float
 ) -> int:
+    from contextlib import AsyncExitStack
+
     from mlbdash.ingest.runtime import Runtime
     from mlbdash.ui.app import MlbdashApp
+    from mlbdash.ui.format import DisplayClock
 
     async with AsyncExitStack() as stack:
         tracked = _tracked(league_date)
@@ -117,7 +123,13 @@ async def _dashboard(
             # The demo lays its slate out on one date; watch exactly that one.
             tracked = _tracked(None)
         runtime = await stack.enter_async_context(Runtime(settings, tracked=tracked))
-        app = MlbdashApp(runtime, clock=runtime.clock, follow=tracked.follow)
+        app = MlbdashApp(
+            runtime,
+            clock=runtime.clock,
+            follow=tracked.follow,
+            display=DisplayClock.named(settings.display.clock),
+            screenshot_dir=settings.display.screenshot_dir,
+        )
         await app.run_async()
     return app.return_code or 0
 
@@ -142,6 +154,8 @@ async def _start_demo(
     update: dict[str, Any] = {"api_url": server.base_url, "alerts": alerts}
     if settings.db_path is None:
         # A demo must not mix replayed games into the real archive.
+        import tempfile
+
         folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="mlbdash-demo-"))
         update["db_path"] = Path(folder) / "demo.sqlite3"
     return settings.model_copy(update=update)

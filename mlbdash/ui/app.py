@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
 from textual import work
@@ -20,6 +21,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 from mlbdash.errors import MlbdashError
 from mlbdash.ingest import events as ev
 from mlbdash.mlb.clock import Clock
+from mlbdash.ui.format import LEAGUE_CLOCK, DisplayClock
 from mlbdash.ui.screens.dashboard import DashboardScreen
 from mlbdash.ui.screens.detail import GameDetailScreen
 from mlbdash.ui.screens.help import HelpScreen
@@ -43,6 +45,13 @@ class MlbdashApp(App[None]):
         Binding("r", "refresh", "Refresh", tooltip="Poll the schedule and live games now"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="This list of keys"),
         Binding("q", "quit", "Quit", tooltip="Stop the pipeline and leave"),
+        Binding(
+            "p",
+            "screenshot",
+            "Screenshot",
+            show=False,
+            tooltip="Save the screen as an SVG in the current (or configured) folder",
+        ),
         Binding(
             "t", "toggle_theme", "Dark/light", show=False, tooltip="Switch dark and light themes"
         ),
@@ -99,16 +108,26 @@ class MlbdashApp(App[None]):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, MlbdashApp.ReviewChanged)
 
-    def __init__(self, source: DashboardSource, *, clock: Clock, follow: bool = True) -> None:
+    def __init__(
+        self,
+        source: DashboardSource,
+        *,
+        clock: Clock,
+        follow: bool = True,
+        display: DisplayClock = LEAGUE_CLOCK,
+        screenshot_dir: Path | None = None,
+    ) -> None:
         super().__init__()
         self.source = source
         self.clock = clock
+        self.display_clock = display
+        self.screenshot_dir = screenshot_dir
         self._follow = follow
         self._unsubscribe: Callable[[], None] | None = None
         self._crash_notified: dict[str, float] = {}
         self._review_timer: Timer | None = None
         self.review_refresh_s = REVIEW_REFRESH_S
-        self.dashboard = DashboardScreen(source, clock)
+        self.dashboard = DashboardScreen(source, clock, display)
 
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard
@@ -271,6 +290,24 @@ class MlbdashApp(App[None]):
             )
         )
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save the screen as SVG in the configured folder (default: the current one), named
+        with the display clock's time, and say where; a failure says why."""
+        folder = Path(path) if path else (self.screenshot_dir or Path.cwd())
+        now = self.clock.now()
+        name = filename or f"mlbdash-{self.display_clock.file_stamp(now)}.svg"
+        target = (folder.expanduser() / name).absolute()
+        try:
+            target.write_text(self.export_screenshot(), encoding="utf-8")
+        except OSError as exc:
+            self.notify(
+                f"Screenshot not saved: {target}: {exc.strerror or exc}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(f"Saved {target}", title="Screenshot", markup=False)
+
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
@@ -312,6 +349,20 @@ class MlbdashApp(App[None]):
                         partial(screen.action_review, status),
                     )
                 )
+        commands.append(
+            (
+                "Screenshot",
+                "Save the screen as SVG in the current folder (p)",
+                self._screenshot_soon,
+            )
+        )
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
-        yield from super().get_system_commands(screen)
+        # Textual's own Screenshot saves to ~/Downloads and fails when that is missing.
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+
+    def _screenshot_soon(self) -> None:
+        # After the palette has closed, so the picture shows the screen, not the palette.
+        self.set_timer(0.1, self.action_screenshot)

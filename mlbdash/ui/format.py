@@ -7,7 +7,8 @@ from the API can contain brackets, and they are shown as written.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 
 from rich.text import Text
 
@@ -121,10 +122,50 @@ def overall_health(checks: Iterable[CheckRow]) -> str:
     return worst
 
 
-def clock_time(now: datetime, speed: float) -> str:
-    """The (virtual) time in the league's own zone: the league date beside it is Eastern too,
-    so a 7 pm first pitch reads 19:00, not a next-day UTC hour."""
-    label = now.astimezone(LEAGUE_TIMEZONE).strftime("%H:%M:%S ET")
+@dataclass(frozen=True)
+class DisplayClock:
+    """The one zone every time on screen and in file names is shown in.
+
+    The league's by default (the league date beside it is Eastern too, so a 7 pm first pitch
+    reads 19:00, not a next-day UTC hour), or this computer's (``zone`` None: the system's
+    zone at each instant, so a change to or from daylight time is followed).
+    """
+
+    zone: tzinfo | None = LEAGUE_TIMEZONE
+    league: bool = True
+
+    @classmethod
+    def named(cls, setting: str) -> DisplayClock:
+        """``league`` or ``local`` (the ``[display] clock`` setting)."""
+        return cls(None, False) if setting == "local" else cls()
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def label(self, moment: datetime) -> str:
+        """``ET`` for the league; the zone's own abbreviation (``CEST``, ``PDT``) otherwise."""
+        return "ET" if self.league else self.local(moment).strftime("%Z")
+
+    def time(self, moment: datetime) -> str:
+        """``19:04:05``"""
+        return self.local(moment).strftime("%H:%M:%S")
+
+    def stamp(self, moment: datetime) -> str:
+        """``2026-05-01 19:04:05``"""
+        return self.local(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+    def file_stamp(self, moment: datetime) -> str:
+        """``20260501-190405-ET``: sorts by time, and names its zone."""
+        stamp = self.local(moment).strftime("%Y%m%d-%H%M%S")
+        return f"{stamp}-{self.label(moment)}"
+
+
+LEAGUE_CLOCK = DisplayClock()
+
+
+def clock_time(now: datetime, speed: float, clock: DisplayClock = LEAGUE_CLOCK) -> str:
+    """The (virtual) time with its zone, and the replay speed when it is not real time."""
+    label = f"{clock.time(now)} {clock.label(now)}"
     if speed != 1:
         label += f" ×{speed:g}"
     return label

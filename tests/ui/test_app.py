@@ -169,13 +169,13 @@ async def test_export_writes_csv_and_asks_before_overwriting(
     app: MlbdashApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    expected = tmp_path / "mlbdash-validation-20250827-231331.csv"
+    expected = tmp_path / "mlbdash-validation-20250827-191331-ET.csv"
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, ExportDialog)
-        assert app.screen.query_one(Input).value == "mlbdash-validation-20250827-231331.csv"
+        assert app.screen.query_one(Input).value == "mlbdash-validation-20250827-191331-ET.csv"
         await pilot.press("enter")
         await settle(pilot)
         with expected.open(encoding="utf-8") as fh:
@@ -260,7 +260,7 @@ async def test_silence_the_selected_alert_for_an_hour(app: MlbdashApp, source: F
         assert source.silenced == [(1, until)]
         alerts = app.dashboard.query_one("#alerts", DataTable)
         assert str(alerts.get_row("1")[0]) == "silenced"
-        assert "Silenced alert stale_live_game until 00:13 UTC" in _notes(app)
+        assert "Silenced alert stale_live_game until 20:13:31 ET" in _notes(app)
 
 
 async def test_quit_waits_for_the_pipeline_run_to_unwind(
@@ -583,3 +583,43 @@ async def test_rows_keep_their_places_until_the_user_sorts_again(
         await settle(pilot)
         assert _matchups(app)[:3] == ["TEX @ LAD", "PHI @ CIN", "MIN @ TOR"]
         assert table.selected_game_pk == 776567, "the cursor follows its game"
+
+
+async def test_screenshot_key_saves_an_svg_in_the_configured_folder_and_says_where(
+    source: FakeSource, tmp_path: Path
+) -> None:
+    app = MlbdashApp(source, clock=source.clock, screenshot_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        saved = tmp_path / "mlbdash-20250827-191331-ET.svg"
+        assert saved.read_text(encoding="utf-8").startswith("<svg")
+        assert f"Saved {saved}" in _notes(app)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert titles.count("Screenshot") == 1, "the palette's Screenshot is ours"
+
+
+async def test_screenshot_into_a_missing_folder_says_why_it_failed(
+    source: FakeSource, tmp_path: Path
+) -> None:
+    app = MlbdashApp(source, clock=source.clock, screenshot_dir=tmp_path / "missing")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.action_screenshot()
+        await pilot.pause()
+        [note] = _notes(app)
+        assert note.startswith(f"Screenshot not saved: {tmp_path / 'missing'}")
+        assert note.endswith("No such file or directory")
+
+
+async def test_game_screen_times_are_in_league_time(app: MlbdashApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j", "enter")
+        await settle(pilot)
+        polls = app.screen.query_one("#polls", DataTable)
+        # The fake's newest poll is at 23:13:23 UTC: 19:13:23 Eastern (daylight time).
+        assert str(polls.get_row_at(0)[0]) == "19:13:23"
+        timeline = app.screen.query_one("#timeline", DataTable)
+        assert str(timeline.get_row_at(0)[0]).endswith(" ET")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from mlbdash.ingest.views import CheckRow
 from mlbdash.ui import format as fmt
@@ -67,3 +70,24 @@ def test_brackets_stay_literal() -> None:
     assert fmt.matchup(row).plain == "[b]X @ LAD"
     assert fmt.state(row).plain == "Delayed: [Rain]"
     assert fmt.plain("[red]boom[/red]").plain == "[red]boom[/red]"
+
+
+def test_one_display_clock_for_screen_and_file_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = datetime(2024, 7, 1, 23, 5, 9, tzinfo=UTC)
+    league = fmt.DisplayClock.named("league")
+    assert (league.time(at), league.stamp(at), league.label(at)) == (
+        "19:05:09",
+        "2024-07-01 19:05:09",
+        "ET",
+    )
+    assert league.file_stamp(at) == "20240701-190509-ET"
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        local = fmt.DisplayClock.named("local")
+        assert local.time(at) == "01:05:09" and local.label(at) == "CEST"
+        assert local.file_stamp(at) == "20240702-010509-CEST"
+        assert fmt.clock_time(at, 1.0, local) == "01:05:09 CEST"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

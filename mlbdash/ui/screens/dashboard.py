@@ -99,10 +99,13 @@ class DashboardScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, source: DashboardSource, clock: Clock) -> None:
+    def __init__(
+        self, source: DashboardSource, clock: Clock, display: fmt.DisplayClock = fmt.LEAGUE_CLOCK
+    ) -> None:
         super().__init__(id="dashboard")
         self._source = source
         self._clock = clock
+        self.display_clock = display
         self._games: dict[int, GameRow] = {}
         self._findings: tuple[FindingRow, ...] = ()
         self._finding_counts: dict[str, int] = {}
@@ -328,6 +331,7 @@ class DashboardScreen(Screen[None]):
             now=self._clock.now(),
             speed=self._clock.speed,
             stopped=self.stopped,
+            clock=self.display_clock,
         )
 
     def _paint_games(self) -> None:
@@ -392,7 +396,9 @@ class DashboardScreen(Screen[None]):
     def on_games_table_game_chosen(self, message: GamesTable.GameChosen) -> None:
         row = self._games.get(message.game_pk)
         if row is not None:
-            self.app.push_screen(GameDetailScreen(self._source, row, self._clock))
+            self.app.push_screen(
+                GameDetailScreen(self._source, row, self._clock, self.display_clock)
+            )
 
     # -- order -----------------------------------------------------------------------------
 
@@ -472,11 +478,15 @@ class DashboardScreen(Screen[None]):
             self.notify(f"Could not silence: {exc.message}", severity="error", markup=False)
             return
         name = alert.rule if alert else f"#{alert_id}"
-        self.notify(f"Silenced alert {name} until {until:%H:%M} UTC", markup=False)
+        display = self.display_clock
+        self.notify(
+            f"Silenced alert {name} until {display.time(until)} {display.label(until)}",
+            markup=False,
+        )
         self.reconcile()
 
     def default_export_path(self) -> Path:
-        stamp = self._clock.now().strftime("%Y%m%d-%H%M%S")
+        stamp = self.display_clock.file_stamp(self._clock.now())
         return Path(f"mlbdash-validation-{stamp}.csv")
 
     def action_export(self) -> None:

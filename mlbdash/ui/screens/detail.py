@@ -40,9 +40,9 @@ FINDING_COLUMNS = (
     ("seen", "Seen"),
     ("path", "Path"),
 )
-TIMELINE_COLUMNS = (("at", "State since (UTC)"), ("state", "State"), ("source", "From"))
+TIMELINE_COLUMNS = (("at", "State since"), ("state", "State"), ("source", "From"))
 POLL_COLUMNS = (
-    ("at", "Poll (UTC)"),
+    ("at", "Poll"),
     ("kind", "Kind"),
     ("status", "HTTP"),
     ("latency", "ms"),
@@ -106,10 +106,17 @@ class GameDetailScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, source: DashboardSource, row: GameRow, clock: Clock) -> None:
+    def __init__(
+        self,
+        source: DashboardSource,
+        row: GameRow,
+        clock: Clock,
+        display: fmt.DisplayClock = fmt.LEAGUE_CLOCK,
+    ) -> None:
         super().__init__(id="detail")
         self._source = source
         self._clock = clock
+        self.display_clock = display
         self.row = row
         self.detail: GameDetail | None = None
         self._feed_shown = False
@@ -136,7 +143,7 @@ class GameDetailScreen(Screen[None]):
             with Vertical(id="detail-right"):
                 yield Static(Text("loading…", style="dim"), id="current-play")
                 yield RunsByInning(id="runs")
-        yield VersionStrip(id="versions")
+        yield VersionStrip(clock=self.display_clock, id="versions")
         with TabbedContent(id="detail-tabs"):
             if wide:
                 with TabPane("Findings", id="tab-findings"):
@@ -267,11 +274,12 @@ class GameDetailScreen(Screen[None]):
         pane.label = f"Findings ({open_count} open)"
 
     def _show_timeline(self, detail: GameDetail) -> None:
+        display = self.display_clock
         rows = [
             (
                 f"{i}",
                 [
-                    Text(change.at.strftime("%Y-%m-%d %H:%M:%S")),
+                    Text(f"{display.stamp(change.at)} {display.label(change.at)}"),
                     fmt.plain(change.detailed_state),
                     fmt.plain(change.source, "dim"),
                 ],
@@ -281,12 +289,13 @@ class GameDetailScreen(Screen[None]):
         sync_rows(self.query_one("#timeline", DataTable), rows)
 
     def _show_polls(self, detail: GameDetail) -> None:
+        display = self.display_clock
         recent = list(enumerate(detail.polls))[-POLLS_SHOWN:]
         rows = [
             (
                 str(i),
                 [
-                    Text(poll.at.strftime("%H:%M:%S")),
+                    Text(display.time(poll.at)),
                     fmt.plain(poll.kind),
                     fmt.plain(poll.status, "" if poll.status in (200, 304) else "red"),
                     Text(f"{poll.latency_ms:.0f}"),

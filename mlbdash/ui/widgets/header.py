@@ -34,6 +34,7 @@ class StatusHeader(TextLines):
         now: datetime,
         speed: float,
         stopped: str | None = None,
+        clock: fmt.DisplayClock = fmt.LEAGUE_CLOCK,
     ) -> None:
         checks = list(checks)
         health = "failing" if stopped else fmt.overall_health(checks)
@@ -48,7 +49,7 @@ class StatusHeader(TextLines):
         if trouble:
             line.append(f" {trouble}", style="red")
         line.append("  ")
-        line.append(fmt.clock_time(now, speed), style="bold")
+        line.append(fmt.clock_time(now, speed, clock), style="bold")
         line.append("  ")
         line.append(fmt.league_dates(league_dates))
         line.append("  ")

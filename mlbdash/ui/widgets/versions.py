@@ -10,7 +10,6 @@ newest versions and says how many earlier ones are left out. ``selected`` highli
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import tzinfo
 
 from rich.text import Text
 from textual.geometry import Size
@@ -18,7 +17,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from mlbdash.ingest.views import VersionMark
-from mlbdash.mlb.dates import LEAGUE_TIMEZONE
+from mlbdash.ui.format import LEAGUE_CLOCK, DisplayClock
 
 MARK = "▌"
 KIND_STYLE = {"diff": "green", "full": "bold cyan", "finding": "bold red"}
@@ -64,7 +63,7 @@ def strip_lines(
     return lines
 
 
-def legend(versions: Sequence[VersionMark], zone: tzinfo = LEAGUE_TIMEZONE) -> Text:
+def legend(versions: Sequence[VersionMark], clock: DisplayClock = LEAGUE_CLOCK) -> Text:
     """``▌diff 12  ▌whole feed 1  ▌finding 2   19:02:11 → 21:48:40 ET``."""
     text = Text(no_wrap=True, overflow="ellipsis")
     counts = dict.fromkeys(KIND_STYLE, 0)
@@ -74,9 +73,9 @@ def legend(versions: Sequence[VersionMark], zone: tzinfo = LEAGUE_TIMEZONE) -> T
         text.append(MARK, style=style)
         text.append(f"{KIND_LABEL[kind]} {counts[kind]}  ", style="dim")
     if versions:
-        first = versions[0].stored_at.astimezone(zone)
-        last = versions[-1].stored_at.astimezone(zone)
-        text.append(f" {first:%H:%M:%S} → {last:%H:%M:%S} {first:%Z}", style="dim")
+        first, last = versions[0].stored_at, versions[-1].stored_at
+        span = f" {clock.time(first)} → {clock.time(last)} {clock.label(last)}"
+        text.append(span, style="dim")
     return text
 
 
@@ -92,9 +91,9 @@ class VersionStrip(Widget):
     versions: reactive[tuple[VersionMark, ...]] = reactive((), layout=True)
     selected: reactive[int | None] = reactive(None)
 
-    def __init__(self, *, zone: tzinfo = LEAGUE_TIMEZONE, id: str | None = None) -> None:
+    def __init__(self, *, clock: DisplayClock = LEAGUE_CLOCK, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.zone = zone
+        self.clock = clock
 
     def show(self, versions: Sequence[VersionMark]) -> None:
         versions = tuple(versions)
@@ -105,7 +104,7 @@ class VersionStrip(Widget):
         if not self.versions:
             return [Text("no versions stored yet", style="dim")]
         marks = strip_lines(self.versions, width, selected=self.selected)
-        return [legend(self.versions, self.zone), *marks]
+        return [legend(self.versions, self.clock), *marks]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines(width))
