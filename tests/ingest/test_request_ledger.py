@@ -93,3 +93,13 @@ def test_poll_history_says_what_each_poll_did() -> None:
         "nothing new",
         "failed",
     ]
+
+
+def test_a_retried_request_counts_for_the_rate_but_its_waits_are_not_latency() -> None:
+    ledger = RequestLedger()
+    ledger.handle(_request(0, 0.2))
+    ledger.handle(
+        RequestFinished(T0, "feed", "/api/v1.1/game/1/feed/live", 200, 30.0, 1, 1, retries=2)
+    )
+    assert ledger.per_second(T0, span=1) == (2.0,)
+    assert ledger.latency_ms_per_second(T0, span=1) == (200.0,)

@@ -385,7 +385,7 @@ async def test_findings_and_alerts_panels_follow_new_issues(
         assert findings.row_count == 6
         assert str(findings.get_row_at(0)[2]) == "score-went-down", "newest first"
         counts = str(app.dashboard.query_one("#finding-counts").render())
-        assert counts.startswith("findings err 2")
+        assert counts.startswith("err 2")
 
 
 async def test_a_game_leaving_the_filter_leaves_the_table(
@@ -623,3 +623,42 @@ async def test_game_screen_times_are_in_league_time(app: MlbdashApp) -> None:
         assert str(polls.get_row_at(0)[0]) == "19:13:23"
         timeline = app.screen.query_one("#timeline", DataTable)
         assert str(timeline.get_row_at(0)[0]).endswith(" ET")
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_enter_on_a_side_panel_row_shows_its_whole_text(
+    app: MlbdashApp, size: tuple[int, int]
+) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.dashboard.query_one("#alerts", DataTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        body = str(app.screen.query_one("#details-body").render())
+        assert "Message: TEX @ COL: no new version for 4m" in body
+        await pilot.press("escape")
+        app.dashboard.query_one("#checks", DataTable).focus()
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        body = str(app.screen.query_one("#details-body").render())
+        assert "Reason: 0.4% of requests in 5 min" in body
+        await pilot.press("escape")
+        app.dashboard.query_one("#findings", DataTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        body = str(app.screen.query_one("#details-body").render())
+        assert "Message: schedule and feed scores differ" in body
+        assert "Expected: 1" in body and "Actual: 0" in body
+
+
+async def test_at_80_columns_panels_keep_whole_names_and_the_footer_keeps_quit(
+    app: MlbdashApp,
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        checks = app.dashboard.query_one("#checks", DataTable)
+        assert [str(checks.get_row_at(i)[1]) for i in range(3)] == ["api", "error_rate", "database"]
+        findings = app.dashboard.query_one("#findings", DataTable)
+        assert [str(c.label) for c in findings.ordered_columns] == ["Sev", "Rule"]
+        screen = app.export_screenshot()
+        assert "Quit" in html.unescape(re.sub(r"<[^>]+>", "", screen))

@@ -26,8 +26,9 @@ class RequestLedger:
         self.errors = 0
         self.bytes_wire = 0
         self.bytes_decoded = 0
-        # (epoch second, wire requests, their summed latency in seconds)
-        self._seconds: deque[tuple[int, int, float]] = deque(maxlen=120)
+        # (epoch second, wire requests, summed latency (s) of those answered at the first
+        # attempt, how many those were)
+        self._seconds: deque[tuple[int, int, float, int]] = deque(maxlen=120)
         self._polls: dict[int, deque[PollRecord]] = {}
         self._versions: dict[int, int] = {}
 
@@ -45,12 +46,15 @@ class RequestLedger:
         if not (event.cache_hit or event.coalesced):
             # Only what went over the wire: the rate the budget limits, and a latency that
             # is the API's, not the cache's.
+            # A retried request's time includes its waits; only single attempts are timed.
             second = int(event.at.timestamp())
+            took = 0.0 if event.retries else event.latency_s
+            timed = 0 if event.retries else 1
             if self._seconds and self._seconds[-1][0] == second:
-                _, count, latency = self._seconds[-1]
-                self._seconds[-1] = (second, count + 1, latency + event.latency_s)
+                _, count, latency, timings = self._seconds[-1]
+                self._seconds[-1] = (second, count + 1, latency + took, timings + timed)
             else:
-                self._seconds.append((second, 1, event.latency_s))
+                self._seconds.append((second, 1, took, timed))
         if event.kind in ("feed", "diff_patch", "timestamps"):
             game_pk = game_pk_in_url(event.url)
             if game_pk is not None:
@@ -89,14 +93,16 @@ class RequestLedger:
     def per_second(self, now: datetime, span: int = 60) -> tuple[float, ...]:
         """Wire requests in each of the last ``span`` clock seconds, oldest first."""
         end = int(now.timestamp())
-        counts = {second: count for second, count, _ in self._seconds}
+        counts = {second: count for second, count, _, _ in self._seconds}
         return tuple(float(counts.get(s, 0)) for s in range(end - span + 1, end + 1))
 
     def latency_ms_per_second(self, now: datetime, span: int = 60) -> tuple[float, ...]:
-        """Mean latency (ms) of the wire requests of each of the last ``span`` clock seconds,
-        oldest first; 0 for a second without any."""
+        """Mean latency (ms) of the wire requests answered at their first attempt, for each of
+        the last ``span`` clock seconds, oldest first; 0 for a second without any."""
         end = int(now.timestamp())
-        means = {second: 1000.0 * total / count for second, count, total in self._seconds}
+        means = {
+            second: 1000.0 * total / timed for second, _, total, timed in self._seconds if timed
+        }
         return tuple(means.get(s, 0.0) for s in range(end - span + 1, end + 1))
 
     def polls_of(self, game_pk: int) -> tuple[PollRecord, ...]:

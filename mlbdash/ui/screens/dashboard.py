@@ -116,7 +116,7 @@ class DashboardScreen(Screen[None]):
         self._rps: deque[float] = deque(maxlen=SPARKLINE_SECONDS)
         self._latency: deque[float] = deque(maxlen=SPARKLINE_SECONDS)
         # Wire requests since the last metrics sample: count, summed latency (s), sample time.
-        self._sample = (0, 0.0)
+        self._sample = (0, 0.0, 0)
         self._sampled_at: datetime | None = None
         self._league_dates: tuple[str, ...] = ()
         self._api_url = source.api_url
@@ -255,21 +255,26 @@ class DashboardScreen(Screen[None]):
         coalesced callers cost the budget nothing and have no latency of the API's)."""
         if event.cache_hit or event.coalesced:
             return
-        count, latency = self._sample
-        self._sample = (count + 1, latency + event.latency_s)
+        count, latency, timed = self._sample
+        # A retried request's time includes its waits (Retry-After, backoff): the latency
+        # chart shows how fast the API answers, so only single attempts are timed.
+        if event.retries:
+            self._sample = (count + 1, latency, timed)
+        else:
+            self._sample = (count + 1, latency + event.latency_s, timed + 1)
 
     def note_sample(self, event: ev.MetricsSampled) -> None:
         """Close a bucket: requests per clock second since the last sample (the seconds the
         budget counts in) and their mean latency. Called in event order, with note_request,
         so requests land in the bucket they belong to; painting follows in apply_metrics."""
-        count, latency = self._sample
-        self._sample = (0, 0.0)
+        count, latency, timed = self._sample
+        self._sample = (0, 0.0, 0)
         elapsed = 1.0
         if self._sampled_at is not None:
             elapsed = max((event.at - self._sampled_at).total_seconds(), 1e-9)
         self._sampled_at = event.at
         self._rps.append(count / elapsed)
-        self._latency.append(1000.0 * latency / count if count else 0.0)
+        self._latency.append(1000.0 * latency / timed if timed else 0.0)
 
     def apply_metrics(self, event: ev.MetricsSampled) -> None:
         base = self._budget
@@ -385,7 +390,12 @@ class DashboardScreen(Screen[None]):
         narrow = event.size.width < NARROW_WIDTH
         self.set_class(event.size.width < STACKED_WIDTH, "-stacked")
         self.set_class(narrow, "-narrow")
-        self.query_one(Footer).show_command_palette = not narrow
+        footer = self.query_one(Footer)
+        footer.show_command_palette = not narrow
+        # Compact keys fit every binding (and "q Quit" last of all) on 80 columns.
+        footer.compact = narrow
+        self.query_one(ValidationPanel).set_narrow(narrow)
+        self.query_one(HealthPanel).set_narrow(narrow)
         table = self.query_one(GamesTable)
         if narrow != table.narrow:
             table.set_narrow(narrow)

@@ -1,15 +1,18 @@
-"""Modal dialogs: where to export the validation report, and yes/no confirmation."""
+"""Modal dialogs: where to export the validation report, yes/no confirmation, and the whole
+text of a row that a panel shows cut."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input, Label, Static
 
 
 class ExportDialog(ModalScreen[Path | None]):
@@ -82,3 +85,29 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class DetailsDialog(ModalScreen[None]):
+    """The whole of a finding, check or alert that a panel shows cut; Esc or Enter closes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close")]
+
+    def __init__(self, title: str, fields: Sequence[tuple[str, Text]]) -> None:
+        super().__init__(classes="dialog")
+        self._title = title
+        self._fields = fields
+
+    def compose(self) -> ComposeResult:
+        body = Text()
+        for index, (name, value) in enumerate(self._fields):
+            if index:
+                body.append("\n")
+            body.append(f"{name}: ", style="bold")
+            body.append_text(value)
+        with Vertical(classes="dialog-box"):
+            yield Label(self._title, markup=False, classes="dialog-title")
+            yield Static(body, id="details-body")
+            yield Label(Text("Esc or Enter closes", style="dim"), classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -4,65 +4,121 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Sparkline
 
 from mlbdash.ingest.views import AlertRow, BudgetView, CheckRow, FindingRow
 from mlbdash.ui import format as fmt
+from mlbdash.ui.screens.dialogs import DetailsDialog
 from mlbdash.ui.widgets.keyed import selected_key, sync_rows
 from mlbdash.ui.widgets.lines import TextLines
 
 LATEST_FINDINGS = 50
 SHORT_SEVERITY = {"error": "err", "warning": "warn", "info": "info"}
+STATUS_MARK = {"ok": "●", "degraded": "▲", "failing": "✖"}
+
+
+class DetailsTable(DataTable[Text]):
+    """A panel's table: rows are cut to fit, Enter shows a row whole (``RowSelected``)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Details", tooltip="Show the selected row in full")
+    ]
+
+    def __init__(self, *, id: str, show_header: bool = True) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True, show_header=show_header)
+
+
+def _columns(table: DataTable[Text], columns: Sequence[tuple[str, str]]) -> None:
+    table.clear(columns=True)
+    for key, label in columns:
+        table.add_column(label, key=key)
+
+
+def _severity(value: str) -> Text:
+    return Text(SHORT_SEVERITY.get(value, value), style=fmt.SEVERITY_STYLE.get(value, ""))
 
 
 class ValidationPanel(Vertical):
-    """Counts by severity and rule, then the latest findings, newest first."""
+    """Counts by severity, then the latest findings, newest first; Enter shows one whole.
+
+    On a narrow screen the table keeps severity and rule (the game and the message are in the
+    details), so no heading is cut.
+    """
+
+    WIDE = (("severity", "Sev"), ("game", "Game"), ("rule", "Rule"), ("message", "Message"))
+    NARROW = (("severity", "Sev"), ("rule", "Rule"))
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.narrow = False
+        self._findings: dict[str, FindingRow] = {}
+        self._shown: tuple[Sequence[FindingRow], dict[str, int]] = ((), {})
 
     def compose(self) -> ComposeResult:
         yield TextLines(id="finding-counts")
-        table: DataTable[Text] = DataTable(id="findings", cursor_type="row", zebra_stripes=True)
-        table.can_focus = False
-        yield table
+        yield DetailsTable(id="findings")
 
     def on_mount(self) -> None:
         self.border_title = "Validation"
-        table = self.query_one("#findings", DataTable)
-        table.add_column("Sev", key="severity")
-        table.add_column("Game", key="game")
-        table.add_column("Rule", key="rule")
-        table.add_column("Message", key="message")
+        _columns(self.query_one("#findings", DataTable), self.WIDE)
+
+    def set_narrow(self, narrow: bool) -> None:
+        if narrow == self.narrow:
+            return
+        self.narrow = narrow
+        _columns(self.query_one("#findings", DataTable), self.NARROW if narrow else self.WIDE)
+        self.show(*self._shown)
 
     def show(self, findings: Sequence[FindingRow], by_severity: dict[str, int]) -> None:
-        # Every finding kept, by severity (the table below lists the latest, with their rule).
+        self._shown = (findings, by_severity)
+        # Every finding kept, by severity (the table below lists the latest, with their rule;
+        # those no longer open are dimmed, their status in the details).
         counts = Text(no_wrap=True, overflow="ellipsis")
-        counts.append("findings ", style="dim")
         for name in ("error", "warning", "info"):
             counts.append(f"{SHORT_SEVERITY[name]} ", style="dim")
             counts.append(str(by_severity.get(name, 0)), style=fmt.SEVERITY_STYLE[name])
             counts.append("  ")
         self.query_one("#finding-counts", TextLines).show_text(counts)
         # Newest first by id, not by last_seen: a finding seen again must not reshuffle the list.
-        latest = sorted(findings, key=lambda f: f.id, reverse=True)
-        rows = [
-            (
-                str(f.id),
-                [
-                    Text(
-                        SHORT_SEVERITY.get(f.severity, f.severity),
-                        style=fmt.SEVERITY_STYLE.get(f.severity, ""),
-                    ),
-                    fmt.plain(f.matchup),
-                    fmt.plain(f.rule),
-                    fmt.plain(f.message),
-                ],
-            )
-            for f in latest[:LATEST_FINDINGS]
-        ]
+        latest = sorted(findings, key=lambda f: f.id, reverse=True)[:LATEST_FINDINGS]
+        self._findings = {str(f.id): f for f in latest}
+        rows = []
+        for f in latest:
+            cells = [_severity(f.severity), fmt.plain(f.matchup), fmt.plain(f.rule)]
+            cells += [fmt.plain(f.message)]
+            if f.status != "open":
+                cells = [
+                    Text(cell.plain, style="dim strike" if i == 2 else "dim")
+                    for i, cell in enumerate(cells)
+                ]
+            rows.append((str(f.id), [cells[0], cells[2]] if self.narrow else cells))
         sync_rows(self.query_one("#findings", DataTable), rows)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        finding = self._findings.get(str(event.row_key.value))
+        if finding is None:
+            return
+        fields = [
+            ("Severity", _severity(finding.severity)),
+            ("Game", fmt.plain(finding.matchup)),
+            ("Rule", fmt.plain(finding.rule)),
+            ("Message", fmt.plain(finding.message)),
+            ("Path", fmt.plain(finding.path)),
+            ("Expected", fmt.plain(finding.expected)),
+            ("Actual", fmt.plain(finding.actual)),
+            ("Status", fmt.plain(finding.status)),
+            ("Seen", Text(f"{finding.occurrences} times")),
+        ]
+        if finding.correction:
+            fields.append(("Corrected", fmt.plain(finding.correction)))
+        self.app.push_screen(DetailsDialog(f"Finding {finding.id}", fields))
 
 
 class RateLimitPanel(Vertical):
@@ -160,58 +216,112 @@ def pushback_text(budget: BudgetView, now: datetime, reason: str | None) -> Text
 
 
 class HealthPanel(Vertical):
-    """Checks with their status, then alerts that are pending or firing."""
+    """Checks with their status, then alerts that are pending or firing; Enter shows one whole.
+
+    On a narrow screen checks show a status mark and their name, alerts their state and rule
+    (the reasons and messages are in the details), so no name is cut.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.narrow = False
+        self._checks: dict[str, CheckRow] = {}
+        self._alerts: dict[str, AlertRow] = {}
+        self._shown: tuple[Sequence[CheckRow], Sequence[AlertRow], datetime | None] = (
+            (),
+            (),
+            None,
+        )
 
     def compose(self) -> ComposeResult:
-        checks: DataTable[Text] = DataTable(id="checks", cursor_type="none", show_header=False)
-        checks.can_focus = False
-        yield checks
-        yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
+        yield DetailsTable(id="checks", show_header=False)
+        yield DetailsTable(id="alerts")
 
     def on_mount(self) -> None:
         self.border_title = "Health & alerts"
-        checks = self.query_one("#checks", DataTable)
-        checks.add_column("Status", key="status")
-        checks.add_column("Check", key="check")
-        checks.add_column("Reason", key="reason")
-        alerts = self.query_one("#alerts", DataTable)
-        alerts.add_column("Alert", key="state")
-        alerts.add_column("Rule", key="rule")
-        alerts.add_column("Message", key="message")
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        checks = [("status", "Status"), ("check", "Check")]
+        alerts = [("state", "Alert"), ("rule", "Rule")]
+        if not self.narrow:
+            checks.append(("reason", "Reason"))
+            alerts.append(("message", "Message"))
+        _columns(self.query_one("#checks", DataTable), checks)
+        _columns(self.query_one("#alerts", DataTable), alerts)
+
+    def set_narrow(self, narrow: bool) -> None:
+        if narrow == self.narrow:
+            return
+        self.narrow = narrow
+        self._add_columns()
+        checks, alerts, now = self._shown
+        if now is not None:
+            self.show(checks, alerts, now)
 
     def show(self, checks: Iterable[CheckRow], alerts: Iterable[AlertRow], now: datetime) -> None:
-        sync_rows(
-            self.query_one("#checks", DataTable),
-            [
-                (c.name, [fmt.status(c.status), fmt.plain(c.name), fmt.plain(c.reason, "dim")])
-                for c in checks
-            ],
-        )
+        checks = list(checks)
+        alerts = list(alerts)
+        self._shown = (checks, alerts, now)
+        self._checks = {c.name: c for c in checks}
+        check_rows = []
+        for c in checks:
+            status = (
+                Text(STATUS_MARK.get(c.status, "?"), style=fmt.STATUS_STYLE.get(c.status, ""))
+                if self.narrow
+                else fmt.status(c.status)
+            )
+            cells = [status, fmt.plain(c.name)]
+            if not self.narrow:
+                cells.append(fmt.plain(c.reason, "dim"))
+            check_rows.append((c.name, cells))
+        sync_rows(self.query_one("#checks", DataTable), check_rows)
         active = [a for a in alerts if a.state != "resolved"]
         active.sort(key=lambda a: (a.state != "firing", a.since, a.id))
+        self._alerts = {str(a.id): a for a in active}
         rows = []
         for alert in active:
-            silenced = alert.silenced_until is not None and alert.silenced_until > now
-            label = "silenced" if silenced else "ack" if alert.acknowledged else alert.state
-            quiet = silenced or alert.acknowledged
-            style = "dim" if quiet else fmt.ALERT_STYLE.get(alert.state, "")
-            rows.append(
-                (
-                    str(alert.id),
-                    [
-                        Text(label, style=style),
-                        fmt.plain(alert.rule),
-                        fmt.plain(alert.message),
-                    ],
-                )
-            )
+            label, style = _alert_state(alert, now)
+            cells = [Text(label, style=style), fmt.plain(alert.rule)]
+            if not self.narrow:
+                cells.append(fmt.plain(alert.message))
+            rows.append((str(alert.id), cells))
         table = self.query_one("#alerts", DataTable)
         sync_rows(table, rows)
         subtitle = f"{sum(a.state == 'firing' for a in active)} firing"
         if self.border_subtitle != subtitle:  # setting it repaints the whole panel
             self.border_subtitle = subtitle
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        key = str(event.row_key.value)
+        if event.data_table.id == "checks":
+            check = self._checks.get(key)
+            if check is not None:
+                fields = [("Status", fmt.status(check.status)), ("Reason", fmt.plain(check.reason))]
+                self.app.push_screen(DetailsDialog(f"Health check {check.name}", fields))
+            return
+        alert = self._alerts.get(key)
+        now = self._shown[2]
+        if alert is None or now is None:
+            return
+        label, style = _alert_state(alert, now)
+        fields = [
+            ("State", Text(label, style=style)),
+            ("Severity", fmt.plain(alert.severity)),
+            ("Message", fmt.plain(alert.message)),
+            ("About", fmt.plain(alert.key or "the whole pipeline")),
+        ]
+        self.app.push_screen(DetailsDialog(f"Alert {alert.rule}", fields))
+
     @property
     def selected_alert_id(self) -> int | None:
         key = selected_key(self.query_one("#alerts", DataTable))
         return None if key is None else int(key)
+
+
+def _alert_state(alert: AlertRow, now: datetime) -> tuple[str, str]:
+    silenced = alert.silenced_until is not None and alert.silenced_until > now
+    label = "silenced" if silenced else "ack" if alert.acknowledged else alert.state
+    quiet = silenced or alert.acknowledged
+    return label, "dim" if quiet else fmt.ALERT_STYLE.get(alert.state, "")
