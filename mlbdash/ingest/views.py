@@ -43,6 +43,8 @@ class GameRow:
     versions: int
     findings: int  # open findings
     final_stored: bool
+    away_name: str = ""  # the club's name ("Boston Red Sox"), for the filter
+    home_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,8 @@ def _feed_row(game_pk: int, findings: int) -> GameRow:
         versions=diffs + fulls,
         findings=findings,
         final_stored=state == "final",
+        away_name=game["teams"]["away"]["name"],
+        home_name=game["teams"]["home"]["name"],
     )
 
 
@@ -153,6 +155,8 @@ def _postponed_rows() -> list[GameRow]:
                     versions=0,
                     findings=0,
                     final_stored=False,
+                    away_name=game["teams"]["away"]["team"]["name"],
+                    home_name=game["teams"]["home"]["team"]["name"],
                 )
             )
     return rows

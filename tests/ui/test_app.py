@@ -662,3 +662,27 @@ async def test_at_80_columns_panels_keep_whole_names_and_the_footer_keeps_quit(
         assert [str(c.label) for c in findings.ordered_columns] == ["Sev", "Rule"]
         screen = app.export_screenshot()
         assert "Quit" in html.unescape(re.sub(r"<[^>]+>", "", screen))
+
+
+async def test_filter_matches_abbreviation_club_name_and_state_or_says_none_match(
+    app: MlbdashApp,
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        note = app.dashboard.query_one("#games-empty")
+        for needle, expected in (
+            ("nyy", ["BOS @ NYY"]),
+            ("Red Sox", ["BOS @ NYY"]),
+            ("dodgers", ["TEX @ LAD"]),
+            ("final", ["CWS @ HOU", "HOU @ TOR", "TOR @ AZ"]),
+        ):
+            app.dashboard.action_filter()
+            app.dashboard.query_one("#filter", Input).value = needle
+            await pilot.pause()
+            assert _matchups(app) == expected, needle
+            assert not note.display
+        app.dashboard.query_one("#filter", Input).value = "Expos"
+        await pilot.pause()
+        assert _matchups(app) == []
+        assert note.display
+        assert str(note.render()).startswith("No games match 'Expos'")

@@ -35,6 +35,11 @@ def _side(side: ScheduleTeam | None) -> tuple[str, int | None, int | None]:
     return label, team.id if team else None, side.score if side else None
 
 
+def _name(side: ScheduleTeam | None) -> str | None:
+    team = side.team if side else None
+    return team.name if team else None
+
+
 def entry_of(game: ScheduleGame, schedule_date: date) -> ScheduleEntry | None:
     """One listed game as a ScheduleEntry; None when it has no gamePk to track it by."""
     if game.game_pk is None:
@@ -53,6 +58,8 @@ def entry_of(game: ScheduleGame, schedule_date: date) -> ScheduleEntry | None:
         home=home,
         away_id=away_id,
         home_id=home_id,
+        away_name=_name(teams.away if teams else None),
+        home_name=_name(teams.home if teams else None),
         away_score=away_score,
         home_score=home_score,
         double_header=game.double_header,

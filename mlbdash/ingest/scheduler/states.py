@@ -80,6 +80,8 @@ class ScheduleEntry:
     reschedule_date: date | None = None
     resumed_from: date | None = None
     resume_date: date | None = None
+    away_name: str | None = None  # the club's name ("Boston Red Sox"); labels are away/home
+    home_name: str | None = None
 
     @property
     def key(self) -> tuple[date, int]:

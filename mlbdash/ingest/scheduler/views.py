@@ -105,6 +105,8 @@ class ViewBuilder:
             versions=track.versions,
             findings=self.open_findings(track.game_pk),
             final_stored=track.final_stored,
+            away_name=entry.away_name or "",
+            home_name=entry.home_name or "",
         )
 
     def snapshot(self) -> DashboardSnapshot:

@@ -356,11 +356,15 @@ class DashboardScreen(Screen[None]):
         self._paint_games_empty(total)
 
     def _paint_games_empty(self, total: int) -> None:
-        """With no games to show, say why: the schedule cannot be read (and the cause),
-        is being read, or lists no games."""
+        """With no games to show, say why: the filter matches none, the schedule cannot be
+        read (and the cause), is being read, or lists no games."""
         note = self.query_one("#games-empty", Static)
-        note.display = total == 0
+        shown = self.query_one(GamesTable).row_count
+        note.display = shown == 0
+        if shown:
+            return
         if total:
+            note.update(f"No games match {self._needle!r} (team, club name or state; Esc clears)")
             return
         trouble = api_trouble(self._checks.values())
         schedule = self._checks.get("schedule")

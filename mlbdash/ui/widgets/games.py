@@ -67,11 +67,21 @@ SORTS: dict[str, tuple[str, Callable[[GameRow], tuple[object, ...]]]] = {
 
 
 def matches(row: GameRow, needle: str) -> bool:
-    """Does the filter text occur in the teams or the state (case-insensitive)?"""
+    """Does the filter text occur in a team's abbreviation or club name, or the state
+    (case-insensitive)?"""
     if not needle:
         return True
     haystack = " ".join(
-        [row.away, row.home, row.state, row.detailed_state, row.reason or "", str(row.game_pk)]
+        [
+            row.away,
+            row.home,
+            row.away_name,
+            row.home_name,
+            row.state,
+            row.detailed_state,
+            row.reason or "",
+            str(row.game_pk),
+        ]
     )
     return needle.casefold() in haystack.casefold()
 
