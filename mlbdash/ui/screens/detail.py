@@ -160,7 +160,10 @@ class GameDetailScreen(Screen[None]):
                     yield _table("polls", POLL_COLUMNS, zebra=True)
             with TabPane("Feed", id="tab-feed"):
                 yield FeedTree(id="feed")
-        yield Footer()
+        # Compact keys on narrow terminals, so "q Quit" stays on an 80-column footer.
+        footer = Footer(show_command_palette=wide)
+        footer.compact = not wide
+        yield footer
 
     def on_mount(self) -> None:
         self.query_one("#game-findings", DataTable).focus()
