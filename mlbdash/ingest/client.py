@@ -259,9 +259,18 @@ class MlbApiClient:
         fetched = await self.get_json("schedule", "v1/schedule", params)
         return _parsed(Schedule, self._expect_object(fetched))
 
-    async def feed(self, game_pk: int, timecode: str | None = None) -> Fetched[dict[str, Any]]:
-        """The whole live feed (GUMBO), a raw dict the caller owns; ``timecode``: a past version."""
+    async def feed(
+        self,
+        game_pk: int,
+        timecode: str | None = None,
+        *,
+        fields: Iterable[str] | None = None,
+    ) -> Fetched[dict[str, Any]]:
+        """The whole live feed (GUMBO), a raw dict the caller owns; ``timecode``: a past version;
+        ``fields``: only the keys so named (``mlb.fields``), not the whole feed."""
         params = {"timecode": timecode} if timecode else {}
+        if fields is not None:
+            params["fields"] = ",".join(sorted(fields))
         fetched = await self.get_json("feed", f"v1.1/game/{game_pk}/feed/live", params)
         return self._expect_object(fetched)
 

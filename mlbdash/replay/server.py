@@ -4,7 +4,7 @@ Endpoints (``/api`` prefix as statsapi.mlb.com): ``v1/schedule``, ``v1.1/game/{p
 ``.../feed/live/diffPatch``, ``.../feed/live/timestamps``, ``v1/game/{pk}/linescore`` and
 ``/boxscore`` (the current version's parts), ``v1/game/changes``, ``v1/gameStatus``,
 ``v1/teams``; schedule ``hydrate=team`` fills each side's team from the recorded ``v1/teams``;
-feed/live honours ``fields`` as the real API does (``replay/fields.py``); elsewhere ``fields`` and
+feed/live honours ``fields`` as the real API does (``mlb/fields.py``); elsewhere ``fields`` and
 unknown ``hydrate`` values are accepted and ignored. The game push socket is served at
 ``/api/v1/game/push/subscribe/gameday/{pk}`` (``replay/push.py``). Outside
 ``/api``: ``GET /replay/clock`` (virtual time) and ``GET /replay/stats`` (counters).
@@ -41,11 +41,11 @@ from aiohttp import web
 from mlbdash.errors import UsageError
 from mlbdash.mlb.clock import Clock, ManualClock, ScaledClock, SystemClock
 from mlbdash.mlb.dates import parse_iso
+from mlbdash.mlb.fields import parse_fields, select_fields
 from mlbdash.mlb.timecode import timecode_instant
 from mlbdash.replay.data import RecordedData, read_json
 from mlbdash.replay.exact import ExactTimeline
 from mlbdash.replay.faults import FaultPlan, FaultSpec, drift, parse_fault_spec
-from mlbdash.replay.fields import parse_fields, select_fields
 from mlbdash.replay.push import PUSH_PATH, PUSH_PREFIX, PushSockets
 from mlbdash.replay.timeutil import from_epoch, to_iso
 from mlbdash.replay.world import Game, ReplayOptions, World

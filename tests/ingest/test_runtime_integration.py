@@ -140,6 +140,20 @@ async def test_sound_merges_are_checked_without_findings(harness: Harness) -> No
     }
     assert set(sampled) <= checked
     assert checked - set(sampled) <= {diffs[-1]}
+    # A sampled check asks only for the parts it compares (fields=); only the Final version is
+    # fetched whole. The parts are a small share of the whole feed's bytes.
+    asked = [
+        e
+        for e in events
+        if isinstance(e, RequestFinished) and e.kind == "feed" and "timecode=" in e.url
+    ]
+    partial = [e for e in asked if "fields=" in e.url]
+    whole = [e for e in asked if "fields=" not in e.url]
+    assert {parse_qs(urlsplit(e.url).query)["timecode"][0] for e in partial} == set(sampled)
+    assert {parse_qs(urlsplit(e.url).query)["timecode"][0] for e in whole} <= {diffs[-1]}
+    feeds = [e for e in events if isinstance(e, RequestFinished) and e.kind == "feed"]
+    largest = max(e.bytes_decoded for e in feeds)
+    assert all(e.bytes_decoded < largest / 5 for e in partial)
 
 
 # --- worker heartbeats ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 from replay_helpers import FIXTURES, demo_options, serve
 
+from mlbdash.mlb.fields import names_for, select_fields
 from mlbdash.replay.faults import parse_fault_spec
 from mlbdash.replay.server import ReplayServer
 
@@ -171,3 +172,18 @@ def test_fields_fixture_is_the_recorded_answer() -> None:
     recorded = FIXTURES / "other" / "feed_776567_fields_plays_score_teams_empty.json"
     if recorded.exists():
         assert json.loads(recorded.read_text()) == {}
+
+
+async def test_fields_asked_for_the_merge_check_bring_those_parts_back_whole() -> None:
+    async with serve(demo_options()) as (_, client, clock):
+        await clock.advance(3600)
+        path = f"/v1.1/game/{GAME}/feed/live"
+        full = (await client.get(path)).json()
+        parts = (("metaData",), ("liveData", "linescore"), ("liveData", "plays", "currentPlay"))
+        names = names_for(full, parts)
+        answer = (await client.get(path, params={"fields": ",".join(sorted(names))})).json()
+    assert answer == select_fields(full, names)
+    assert answer["metaData"] == full["metaData"]
+    assert answer["liveData"]["linescore"] == full["liveData"]["linescore"]
+    assert answer["liveData"]["plays"]["currentPlay"] == full["liveData"]["plays"]["currentPlay"]
+    assert "allPlays" not in answer["liveData"]["plays"] and "gameData" not in answer

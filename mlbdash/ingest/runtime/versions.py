@@ -27,6 +27,16 @@ from mlbdash.ingest.validator.crossref import (
 from mlbdash.ingest.validator.review import validate_and_record
 from mlbdash.ingest.validator.service import FeedContext, check_version
 from mlbdash.mlb.facts import UNKNOWN_TEAM, version_facts
+from mlbdash.mlb.fields import names_for, select_fields
+
+# What the sampled merge check compares (a Final version is always compared whole): the
+# version's own metadata, the status, the line score and the play under way.
+MERGE_CHECK_PARTS = (
+    ("metaData",),
+    ("gameData", "status"),
+    ("liveData", "linescore"),
+    ("liveData", "plays", "currentPlay"),
+)
 
 
 class VersionRuntime(RuntimeBase):
@@ -67,11 +77,21 @@ class VersionRuntime(RuntimeBase):
         self, game_pk: int, timecode: str, merged: dict[str, Any]
     ) -> dict[str, Any] | None:
         """For a sampled (or Final) diff-merged version: the server's whole feed for the same
-        timecode when the merge diverged from it (the finding recorded), else None."""
-        if not abstract_final(merged) and not sample_for_merge_check(
-            game_pk, timecode, self.merge_check_rate
-        ):
+        timecode when the merge diverged from it (the finding recorded), else None. A sampled
+        version is compared on MERGE_CHECK_PARTS, asked with ``fields=``; a Final one whole."""
+        final = abstract_final(merged)
+        if not final and not sample_for_merge_check(game_pk, timecode, self.merge_check_rate):
             return None
+        if not final:
+            # Only the parts compared are asked for (fields=), a few KB instead of the whole
+            # feed; the whole feed only when they differ, to say where and to store instead.
+            names = names_for(merged, MERGE_CHECK_PARTS)
+            try:
+                parts = await self.client.feed(game_pk, timecode=timecode, fields=names)
+            except ApiError:
+                return None  # unverified, not wrong: the merged version is kept
+            if select_fields(parts.data, names) == select_fields(merged, names):
+                return None
         try:
             fetched = await self.client.feed(game_pk, timecode=timecode)
         except ApiError:
