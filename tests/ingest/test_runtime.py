@@ -18,6 +18,7 @@ from mlbdash.errors import UsageError
 from mlbdash.ingest.events import Event, GameStateChanged, GameUpdated, RequestFinished
 from mlbdash.ingest.runtime import Runtime
 from mlbdash.ingest.scheduler import TrackedDates
+from mlbdash.ingest.store import Store
 from mlbdash.ingest.validator.export import ExportError
 from mlbdash.mlb.clock import ManualClock
 
@@ -165,12 +166,18 @@ async def test_follow_picks_up_the_next_league_date(harness: Harness) -> None:
         run = asyncio.create_task(rt.run(follow=True))
         await _drive_until(rt, clock, lambda: rt.ledger.by_kind.get("schedule", 0) >= 1)
         assert rt.league_dates == ("2026-05-01",)
+        assert rt.league_dates == ("2026-05-01",)
+        await _drive_until(rt, clock, lambda: rt.scheduler.all_stored())
         # The league's day turns over at 06:00 Eastern (10:00 UTC): a new date is tracked
-        # and its schedule read; the first date stays tracked.
-        await _drive_until(rt, clock, lambda: len(rt.league_dates) == 2, step=600)
-        assert rt.league_dates == ("2026-05-01", "2026-05-02")
+        # and its schedule read; the first date, all its games over and stored, is let go
+        # of (a season of finished dates must not pile up in memory).
+        await _drive_until(rt, clock, lambda: "2026-05-02" in rt.league_dates, step=600)
+        assert rt.league_dates == ("2026-05-02",)
         assert clock.now().hour >= 10
         rt.stop()
         summary = await run
-    assert summary.dates == ("2026-05-01", "2026-05-02")
-    assert summary.games[0].state == "final" and summary.games[0].final_stored
+    assert summary.dates == ("2026-05-02",)
+    assert summary.extra["retired_dates"] == {"2026-05-01": 1}
+    async with Store.open(harness.db, clock=clock) as store:
+        game = await store.get_game(GAME)
+    assert game is not None and game.final_stored and game.done

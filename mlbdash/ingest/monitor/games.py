@@ -189,6 +189,11 @@ class GameLedger:
         span = max(0.0, (now - game.live_anchor).total_seconds())
         return span, max(0.0, span - 2 * self.wait_s)
 
+    def forget(self, game_pks: set[int]) -> None:
+        """Drop games no tracked date lists any more (their dates' SLA is no longer asked)."""
+        for game_pk in game_pks:
+            self.games.pop(game_pk, None)
+
     def live_games(self, now: datetime) -> list[LiveGame]:
         out = []
         for game in self.games.values():

@@ -191,6 +191,36 @@ class RuntimeBase:
         follower = self._followers.get(game_pk)
         return follower.feed if follower else None
 
+    def _retire_dates(self, before: date) -> None:
+        """Forget the finished league dates before ``before`` and everything held in memory
+        for their games (all of it is in the store)."""
+        forgotten = set(self.scheduler.retire_dates(before))
+        if not forgotten:
+            return
+        for game_pk in forgotten:
+            self._followers.pop(game_pk, None)
+            self._previous.pop(game_pk, None)
+            self._labels.pop(game_pk, None)
+            self._clean.discard(game_pk)
+            self._crossref_pending.discard(game_pk)
+            self.ledger.forget(game_pk)
+        self._raw_games = {k: v for k, v in self._raw_games.items() if k[1] not in forgotten}
+        self.monitor.metrics.games.forget(forgotten)
+
+    def _release_finished(self) -> None:
+        """Drop the followed feed of every game that is over and owes nothing more (its final
+        stored and re-checked, or postponed; not waiting for the schedule's Final to cross-
+        reference): the store holds it, and a game screen or a later poll reads it from there.
+        A whole feed is megabytes of Python objects; a --follow run would otherwise keep every
+        finished game's for ever."""
+        tracks = self.scheduler.tracks
+        for game_pk in list(self._followers):
+            track = tracks.get(game_pk)
+            if game_pk in self._crossref_pending or (track is not None and not track.terminal):
+                continue
+            del self._followers[game_pk]
+            self._previous.pop(game_pk, None)
+
     # -- events ------------------------------------------------------------------------------
 
     def subscribe(self, sink: EventSink) -> Callable[[], None]:

@@ -314,7 +314,10 @@ class Runtime(ScheduleRuntime):
             now = self.clock.now()
             if now >= next_check:
                 next_check = now + timedelta(seconds=FOLLOW_CHECK_S)
-                if self.scheduler.add_date(league_today(now)) and self._driver is not None:
+                today = league_today(now)
+                # Finished days before today leave memory (all of it is in the store).
+                self._retire_dates(today)
+                if self.scheduler.add_date(today) and self._driver is not None:
                     self._driver.wake()
             await self.clock.sleep(step)
 

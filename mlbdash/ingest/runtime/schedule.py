@@ -74,6 +74,7 @@ class ScheduleRuntime(VersionRuntime):
             feed = self.follower_feed(entry.game_pk)
             if entry.game_pk in self._crossref_pending and feed is not None:
                 await self._cross_reference(entry.game_pk, feed)
+        self._release_finished()
 
     async def _restore(self, game_pk: int, now: datetime) -> None:
         """A game seen for the first time this run: take over what the store holds of it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from mlbdash.ingest.runtime.base import RuntimeBase
 from mlbdash.ingest.scheduler.summary import GameSummary, IngestSummary
@@ -95,5 +95,16 @@ async def build_summary(
         },
         sla={d: rt.monitor.sla(d).to_dict() for d in rt.league_dates},
         complete=scheduler.all_stored(),
-        extra={"internal_errors": crashes} if crashes else {},
+        extra=_extra(scheduler.retired, crashes),
     )
+
+
+def _extra(retired: dict[date, int], crashes: int) -> dict[str, object]:
+    extra: dict[str, object] = {}
+    if crashes:
+        extra["internal_errors"] = crashes
+    if retired:
+        # Finished dates a --follow run let go of (every game over, all of it stored): their
+        # games are in the database and the daily report, no longer in this summary.
+        extra["retired_dates"] = {d.isoformat(): n for d, n in sorted(retired.items())}
+    return extra

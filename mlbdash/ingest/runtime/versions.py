@@ -179,6 +179,8 @@ class VersionRuntime(RuntimeBase):
                 {"done": track.phase is Phase.DONE, "recheck_at": track.next_poll_at},
             )
         self._game_updated(game_pk, facts.update)
+        if track.terminal:
+            self._release_finished()
 
     # -- push ------------------------------------------------------------------------------
 

@@ -135,6 +135,7 @@ class Scheduler:
         self.tracks: dict[int, GameTrack] = {}
         self._dates: dict[date, _DateState] = {}
         self.lateness = LatenessMeter(tolerance_s=lateness_tolerance_s)
+        self.retired: dict[date, int] = {}  # finished dates let go (``retire_dates``): games
         for d in dates:
             self.add_date(d)
 
@@ -150,6 +151,42 @@ class Scheduler:
             return False
         self._dates[d] = _DateState()
         return True
+
+    def retire_dates(self, before: date) -> list[int]:
+        """Stop tracking the league dates before ``before`` whose games are all over (final
+        stored and re-checked, postponed or cancelled), and forget those games unless a date
+        still tracked lists them. Returns the gamePks forgotten.
+
+        A ``--follow`` run calls this as each new date begins: a season's finished dates would
+        otherwise stay in memory and have their schedules read every 15 minutes for ever.
+        """
+        finished = [
+            d
+            for d in self._dates
+            if d < before
+            and self._dates[d].last_refresh_at is not None
+            # A game listed here but played under another date (postponed, made up later)
+            # does not hold this date.
+            and all(
+                t.terminal
+                for t in self.tracks.values()
+                if d in t.dates and t.entry.schedule_date == d
+            )
+        ]
+        if not finished:
+            return []
+        for d in finished:
+            del self._dates[d]
+            self.retired[d] = sum(1 for (day, _) in self.entries if day == d)
+        gone = set(finished)
+        self.entries = {key: e for key, e in self.entries.items() if key[0] not in gone}
+        forgotten = []
+        for game_pk, track in list(self.tracks.items()):
+            track.dates -= gone
+            if not track.dates:
+                del self.tracks[game_pk]
+                forgotten.append(game_pk)
+        return forgotten
 
     def entries_on(self, d: date) -> list[ScheduleEntry]:
         return [e for (sd, _), e in self.entries.items() if sd == d]

@@ -105,6 +105,10 @@ class RequestLedger:
         }
         return tuple(means.get(s, 0.0) for s in range(end - span + 1, end + 1))
 
+    def forget(self, game_pk: int) -> None:
+        """Drop a game's poll history (a game no tracked date lists any more)."""
+        self._polls.pop(game_pk, None)
+
     def polls_of(self, game_pk: int) -> tuple[PollRecord, ...]:
         return tuple(self._polls.get(game_pk, ()))
 
