@@ -94,3 +94,33 @@ async def test_an_unreachable_api_is_named_at_once_and_retried_soon(tmp_path: Pa
         summary = await run
     assert summary.coverage is None and not summary.complete
     assert summary.stop_reason == "stopped"  # a run without --until-done never gives up
+
+
+async def test_until_done_gives_up_but_follow_keeps_trying(tmp_path: Path) -> None:
+    for follow, expected in ((False, "gave_up"), (True, "stopped")):
+        clock = ManualClock(START)
+        reads = ScheduleReads()
+        async with Runtime(
+            Settings(api_url="http://127.0.0.1:9/api"),
+            clock=clock,
+            tracked=TrackedDates.single(DAY, follow=follow),
+            db_path=tmp_path / f"{follow}.sqlite3",
+            retry=RetryPolicy(attempts=1, sleep=no_wait),
+        ) as rt:
+            rt.subscribe(reads)
+            run = asyncio.create_task(rt.run(until_done=True, follow=follow, give_up_after_s=30.0))
+            await reads.until(1)
+            await rt.wait_idle()
+            await clock.advance(40)  # the next read fails too, 40 s after the first
+            if follow:
+                for n in (2, 3):
+                    await reads.until(n)
+                    await rt.wait_idle()
+                    assert not run.done()  # still trying
+                    await clock.advance(40)
+                rt.stop()
+            summary = await asyncio.wait_for(run, 10)
+        assert summary.stop_reason == expected
+        if not follow:
+            assert summary.extra["gave_up"].startswith("no successful request for ")
+            assert summary.extra["gave_up"].endswith(": connection refused by 127.0.0.1:9")
