@@ -56,9 +56,10 @@ async def test_every_version_has_its_facts_derived_once_and_is_validated_once(
         harness.settings, clock=clock, tracked=TrackedDates.single(DAY), db_path=harness.db
     ) as rt:
         run = asyncio.create_task(rt.run(until_done=True))
-        await drive(rt, clock, run)
-        summary = await run
-        stored = [v.timecode for v in await rt.store.list_versions(GAME)]
+        for _ in range(3):  # a few polls into the game, still in progress
+            await rt.wait_idle()
+            await clock.advance(30)
+        await rt.wait_idle()
         # The game screen gets a snapshot, never the dict the follower patches in place.
         detail = await rt.game_detail(GAME)
         live = rt.follower_feed(GAME)
@@ -66,6 +67,10 @@ async def test_every_version_has_its_facts_derived_once_and_is_validated_once(
         detail.feed["liveData"]["linescore"]["teams"]["away"]["runs"] = 99
         assert live["liveData"]["linescore"]["teams"]["away"]["runs"] != 99
         assert detail.linescore == version_facts_module.version_facts(live).linescore
+        await drive(rt, clock, run)
+        summary = await run
+        stored = [v.timecode for v in await rt.store.list_versions(GAME)]
+        assert rt.follower_feed(GAME) is None  # done: its feed left memory (the store has it)
 
     assert summary.complete and len(stored) > 100
     assert dict(derived) == dict.fromkeys(stored, 1)
