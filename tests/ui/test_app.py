@@ -686,3 +686,14 @@ async def test_filter_matches_abbreviation_club_name_and_state_or_says_none_matc
         assert _matchups(app) == []
         assert note.display
         assert str(note.render()).startswith("No games match 'Expos'")
+
+
+async def test_resized_to_80_columns_the_footer_drops_the_palette_hint_and_keeps_quit(
+    app: MlbdashApp,
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        text = html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot()))
+        assert "Quit" in text and "palette" not in text

@@ -395,9 +395,12 @@ class DashboardScreen(Screen[None]):
         self.set_class(event.size.width < STACKED_WIDTH, "-stacked")
         self.set_class(narrow, "-narrow")
         footer = self.query_one(Footer)
-        footer.show_command_palette = not narrow
-        # Compact keys fit every binding (and "q Quit" last of all) on 80 columns.
-        footer.compact = narrow
+        if footer.compact != narrow:
+            footer.show_command_palette = not narrow
+            # Compact keys fit every binding (and "q Quit" last of all) on 80 columns; the
+            # palette hint is composed once, so the footer is composed again.
+            footer.compact = narrow
+            footer.refresh(recompose=True)
         self.query_one(ValidationPanel).set_narrow(narrow)
         self.query_one(HealthPanel).set_narrow(narrow)
         table = self.query_one(GamesTable)
