@@ -12,6 +12,7 @@ from conftest import load_fixture
 
 from mlbdash.config import PollSettings
 from mlbdash.ingest.push import PushHub, PushNews, push_url, read_message
+from mlbdash.ingest.runtime.summary import freshness
 from mlbdash.ingest.scheduler import FEED, FeedFacts, Phase, PollPolicy
 from mlbdash.ingest.scheduler.core import Job, Scheduler
 from mlbdash.ingest.scheduler.entries import entries_by_date, parse_schedule
@@ -150,3 +151,21 @@ async def test_hub_reports_each_new_version_once_and_the_end() -> None:
     assert news[-1].finished and news[-1].timecode == expected[-1]
     assert states[0] == (True, "push socket connected")
     assert states[-1] == (False, "game finished")
+
+
+def test_freshness_is_read_from_stored_versions_made_during_the_run() -> None:
+    start = datetime(2024, 7, 1, 19, 0, tzinfo=UTC)
+    rows = [
+        # History met when the run began: not counted.
+        {"timecode": "20240701_185900", "stored_at": "2024-07-01T19:00:01+00:00"},
+        *(
+            {
+                "timecode": f"20240701_19{m:02d}00",
+                "stored_at": f"2024-07-01T19:{m:02d}:0{lag}+00:00",
+            }
+            for m, lag in zip(range(1, 11), (1, 1, 1, 1, 2, 2, 2, 3, 3, 9), strict=True)
+        ),
+    ]
+    got = freshness(rows, start)
+    assert got == {"versions": 10, "p50_s": 2.0, "p95_s": 9.0, "p99_s": 9.0}
+    assert freshness([], start) == {"versions": 0, "p50_s": None, "p95_s": None, "p99_s": None}

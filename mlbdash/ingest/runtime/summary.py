@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from mlbdash.ingest.runtime.base import RuntimeBase
 from mlbdash.ingest.scheduler.summary import GameSummary, IngestSummary
 from mlbdash.ingest.store import reads
+from mlbdash.ingest.store.codec import parse_iso
+from mlbdash.mlb.timecode import timecode_instant
+
+
+def freshness(rows: Iterable[Any], since: datetime) -> dict[str, Any]:
+    """Seconds (the clock's) from each version's ``metaData.timeStamp`` to its ``stored_at``,
+    as the database holds them, over the versions made since ``since`` (the run's start: older
+    ones were history when the run met them, not late). p50/p95/p99 by nearest rank."""
+    lags = []
+    for row in rows:
+        made = timecode_instant(str(row["timecode"]))
+        stored = parse_iso(str(row["stored_at"]))
+        if made is None or stored is None or made < since:
+            continue
+        lags.append(max(0.0, (stored - made).total_seconds()))
+    lags.sort()
+
+    def rank(q: float) -> float | None:
+        if not lags:
+            return None
+        return round(lags[max(0, math.ceil(q * len(lags)) - 1)], 3)
+
+    return {"versions": len(lags), "p50_s": rank(0.5), "p95_s": rank(0.95), "p99_s": rank(0.99)}
 
 
 async def build_summary(
@@ -17,6 +43,7 @@ async def build_summary(
     now = rt.clock.now()
     async with rt.store.read() as conn:
         counts = await reads.severity_counts(conn)
+        versions = await reads.version_rows(conn, list(scheduler.tracks))
     findings = {s: counts.get(s, 0) for s in ("error", "warning", "info")}
     games = []
     for track in sorted(
@@ -95,6 +122,7 @@ async def build_summary(
         },
         sla={d: rt.monitor.sla(d).to_dict() for d in rt.league_dates},
         complete=scheduler.all_stored(),
+        freshness=freshness(versions, started_at or now),
         extra=_extra(scheduler.retired, crashes),
     )
 

@@ -160,6 +160,8 @@ class IngestSummary:
     degraded: dict[str, float]
     sla: dict[str, Any]
     complete: bool  # every tracked game terminal with its final feed stored
+    # Seconds from a version's metaData.timeStamp to stored: versions, p50_s, p95_s, p99_s.
+    freshness: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -205,5 +207,6 @@ class IngestSummary:
             "degraded": self.degraded,
             "sla": self.sla,
             "complete": self.complete,
+            "freshness": self.freshness,
             **self.extra,
         }
