@@ -7,15 +7,18 @@ A failure here is how a maintainer learns the MLB changed something, before user
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
 
 from mlbdash.config import DEFAULT_API_URL
 from mlbdash.ingest.budget import RequestBudget
 from mlbdash.ingest.client import MlbApiClient, parse_live_feed
+from mlbdash.ingest.push import KEEP_ALIVE, push_url, read_message
 from mlbdash.mlb.patch import classify_diff_answer
 from mlbdash.mlb.status import Lifecycle
 from mlbdash.mlb.timecode import parse_timecode
@@ -72,3 +75,32 @@ async def test_reference_data_still_parses() -> None:
         teams = await api.teams(1)
     assert len(statuses) >= 150
     assert len(teams) == 30
+
+
+async def test_a_live_games_push_socket_sends_messages_in_the_known_shape() -> None:
+    """Subscribes to a live game's push socket (derived from the API URL as mlbdash does),
+    sends the keep-alive and reads one message; skips when no game is live right now."""
+    league_today = datetime.now(ZoneInfo("America/New_York")).date()
+    async with client() as api:
+        schedule = await api.schedule(date=league_today.isoformat())
+    live = [
+        game.game_pk
+        for _, game in schedule.data.games()
+        if game.status and game.status.abstract_game_state == "Live" and game.game_pk
+    ]
+    if not live:
+        pytest.skip("no game is live now")
+    game_pk = live[0]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(push_url(DEFAULT_API_URL, game_pk), heartbeat=None) as ws,
+    ):
+        await ws.send_str(KEEP_ALIVE)
+        # A live game changes every pitch; 5 minutes covers a pitching change or a review.
+        msg = await ws.receive(timeout=300)
+    assert msg.type is aiohttp.WSMsgType.TEXT, msg
+    doc = json.loads(msg.data)
+    assert doc["gamePk"] == game_pk
+    parse_timecode(doc["timeStamp"])
+    assert doc["changeEvent"]["type"] in ("diff_patch", "full_refresh")
+    assert read_message(msg.data) is not None
