@@ -31,6 +31,7 @@ from mlbdash.mlb.clock import Clock
 
 KEEP_ALIVE = "Gameday5"
 PUSH_PATH = "/api/v1/game/push/subscribe/gameday/{game_pk}"
+RECONNECT_S = 1.0
 BACKOFF_FIRST_S = 5.0
 BACKOFF_MAX_S = 300.0
 CONNECT_TIMEOUT_S = 10.0  # real seconds for the upgrade
@@ -164,7 +165,13 @@ class PushHub:
                 self._set(game_pk, False, why)
                 if finished:
                     return
-                failures = 1 if heard else failures + 1
+                if heard:
+                    # A socket that worked and then went quiet or closed: back at once (the
+                    # game is polled meanwhile); backoff is for sockets that never worked.
+                    failures = 0
+                    await self.clock.sleep(RECONNECT_S)
+                    continue
+                failures += 1
                 await self.clock.sleep(min(BACKOFF_FIRST_S * 2 ** (failures - 1), BACKOFF_MAX_S))
         finally:
             self._open.discard(game_pk)
