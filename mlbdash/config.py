@@ -60,7 +60,7 @@ class AlertSettings(BaseModel):
         "(delays, reviews and suspensions not counted)",
     )
     resolve_hold_s: float = Field(
-        60.0,
+        300.0,
         ge=0,
         allow_inf_nan=False,
         description="An alert resolves only after its condition has stayed away this long; "

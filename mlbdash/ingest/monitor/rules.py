@@ -75,7 +75,9 @@ class AlertRule:
     for_s: float  # the condition must hold this long before the alert fires
     summary: str
     check: Check = field(repr=False)
-    clear_s: float = 60.0  # the condition must stay away this long before the alert resolves
+    # The condition must stay away this long before the alert resolves: a game that falls
+    # behind every few minutes, or an API that fails on and off, is one incident, not many.
+    clear_s: float = 300.0
 
     def evaluate(self, inputs: RuleInputs) -> list[Condition]:
         return self.check(self, inputs)

@@ -73,8 +73,8 @@ async def test_fires_after_15_minutes_of_play_without_a_change_and_resolves_when
     await game.clock.advance(10)
     game.poll(moved=True)
     game.monitor.evaluate()
-    await game.play(50)
-    assert game.states() == [PENDING, FIRING]  # held a minute in case it stops again
+    await game.play(290)
+    assert game.states() == [PENDING, FIRING]  # held 5 minutes in case it stops again
     await game.play(10)
     assert game.states() == [PENDING, FIRING, RESOLVED]
 
@@ -112,7 +112,7 @@ async def test_a_game_that_leaves_play_resolves_and_a_final_never_fires() -> Non
     await game.play(900)
     assert game.states() == [PENDING, FIRING]
     game.state_changed("suspended")
-    await game.play(70, state="suspended")
+    await game.play(310, state="suspended")
     assert game.states()[-1] == RESOLVED
     game.state_changed("final", old="suspended")
     await game.play(3600, state="final")
