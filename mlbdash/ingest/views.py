@@ -144,6 +144,33 @@ class GameDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionOp:
+    """One operation of a diff block, for reading: ``value`` is a short text of the value
+    (``from /path`` for copy and move, empty for remove)."""
+
+    op: str
+    path: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class VersionView:
+    """One stored version of a game, as the game screen's time travel shows it."""
+
+    game_pk: int
+    number: int  # 1-based place among the game's stored versions
+    count: int  # how many versions the game has stored
+    timecode: str
+    stored_at: datetime
+    kind: str  # "diff" (a diffPatch block applied) or "full" (a whole feed)
+    ops: tuple[VersionOp, ...]  # the diff's operations; empty for a whole feed
+    linescore: Linescore | None
+    current_play: str | None
+    findings: tuple[FindingRow, ...]  # findings first seen on this version
+    feed: dict[str, Any] | None  # the version, rebuilt from the archive
+
+
+@dataclass(frozen=True, slots=True)
 class DashboardSnapshot:
     """Everything the dashboard paints on mount; afterwards events keep it current."""
 

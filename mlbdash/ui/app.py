@@ -341,6 +341,25 @@ class MlbdashApp(App[None]):
             ]
         if isinstance(screen, GameDetailScreen):
             commands.append(("Back to dashboard", "Return to the games (Esc)", screen.action_back))
+            for title, help_text, step in (
+                ("Older version", "Time travel: the stored version before (←)", -1),
+                ("Newer version", "Time travel: the stored version after (→)", 1),
+                ("Ten versions older", "Time travel: ten back ([)", -10),
+                ("Ten versions newer", "Time travel: ten on (])", 10),
+            ):
+                commands.append((title, help_text, partial(screen.action_version_step, step)))
+            commands += [
+                (
+                    "First version",
+                    "Time travel: the first stored version (Home)",
+                    screen.action_version_first,
+                ),
+                (
+                    "Last version",
+                    "Time travel: the newest stored version (End)",
+                    screen.action_version_last,
+                ),
+            ]
             for status, key in REVIEW_KEYS:
                 commands.append(
                     (

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from mlbdash.ingest.events import EventSink
-from mlbdash.ingest.views import DashboardSnapshot, GameDetail
+from mlbdash.ingest.views import DashboardSnapshot, GameDetail, VersionView
 from mlbdash.mlb.clock import Clock
 
 
@@ -43,6 +43,10 @@ class DashboardSource(Protocol):
         ...
 
     async def game_detail(self, game_pk: int) -> GameDetail: ...
+
+    async def game_version(self, game_pk: int, timecode: str) -> VersionView:
+        """One stored version of a game (time travel); MlbdashError if it is not stored."""
+        ...
 
     async def refresh_now(self) -> None: ...
 

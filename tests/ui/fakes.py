@@ -33,6 +33,8 @@ from mlbdash.ingest.views import (
     PollRecord,
     StateChange,
     VersionMark,
+    VersionOp,
+    VersionView,
 )
 from mlbdash.mlb.clock import ManualClock
 
@@ -345,6 +347,7 @@ class FakeSource:
         self.acknowledged: list[int] = []
         self.reviews: list[tuple[int, str]] = []
         self.detail_calls: list[int] = []
+        self.version_calls: list[tuple[int, str]] = []
         self._stop: asyncio.Event | None = None
 
     @property
@@ -406,6 +409,35 @@ class FakeSource:
             findings=tuple(f for f in self.findings if f.game_pk == game_pk),
             feed=feed,
             versions=_versions(row),
+        )
+
+    async def game_version(self, game_pk: int, timecode: str) -> VersionView:
+        """The fake versions of ``game_detail``: a diff sets the timeStamp and the outs, the
+        current play names the version, its findings are the game's first ones."""
+        self.version_calls.append((game_pk, timecode))
+        marks = _versions(self.games[game_pk])
+        number = next((i for i, m in enumerate(marks) if m.timecode == timecode), None)
+        if number is None:
+            raise MlbdashError(f"game {game_pk} has no stored version {timecode}")
+        mark = marks[number]
+        feed = load_feed(game_pk) if game_pk in FEEDS else None
+        ops = (
+            VersionOp("replace", "/metaData/timeStamp", repr(timecode)),
+            VersionOp("replace", "/liveData/linescore/outs", str(number % 3)),
+        )
+        own = tuple(f for f in self.findings if f.game_pk == game_pk)
+        return VersionView(
+            game_pk=game_pk,
+            number=number + 1,
+            count=len(marks),
+            timecode=timecode,
+            stored_at=mark.stored_at,
+            kind=mark.kind,
+            ops=() if mark.kind == "full" else ops,
+            linescore=_linescore(feed),
+            current_play=f"Version {number + 1} of {len(marks)}",
+            findings=own[: mark.findings],
+            feed=feed,
         )
 
     async def refresh_now(self) -> None:

@@ -22,6 +22,7 @@ from typing import Self
 from mlbdash.errors import UsageError
 from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.events import WorkerStopped
+from mlbdash.ingest.history import version_view
 from mlbdash.ingest.monitor import Monitor, MonitorSettings, serve_prometheus
 from mlbdash.ingest.replay_clock import discover_clock
 from mlbdash.ingest.runtime.base import (
@@ -44,7 +45,7 @@ from mlbdash.ingest.store import games as game_rows
 from mlbdash.ingest.store import requests as request_rows
 from mlbdash.ingest.validator.export import export_findings_csv
 from mlbdash.ingest.validator.review import set_review_status
-from mlbdash.ingest.views import DashboardSnapshot, GameDetail
+from mlbdash.ingest.views import DashboardSnapshot, GameDetail, VersionView
 from mlbdash.mlb.dates import league_today
 
 
@@ -330,6 +331,10 @@ class Runtime(ScheduleRuntime):
     async def game_detail(self, game_pk: int) -> GameDetail:
         assert self._views is not None
         return await self._views.game_detail(game_pk)
+
+    async def game_version(self, game_pk: int, timecode: str) -> VersionView:
+        """One stored version of a game, rebuilt from the archive (time travel)."""
+        return await version_view(self.store, game_pk, timecode)
 
     async def refresh_findings(self) -> None:
         """Re-read the findings the dashboard shows (done every few seconds while running)."""

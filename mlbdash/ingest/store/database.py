@@ -15,6 +15,7 @@ import aiosqlite
 
 from mlbdash.ingest.events import RequestFinished
 from mlbdash.ingest.store import feeds, games, requests, schedule
+from mlbdash.ingest.store import findings as findings_store
 from mlbdash.ingest.store.codec import gunzip_json
 from mlbdash.ingest.store.errors import BadDatabaseFile, StoreError, describe_sqlite_error
 from mlbdash.ingest.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -306,6 +307,25 @@ class Store:
         async with self.read() as conn:
             rows = await feeds.version_payload_rows(conn, game_pk)
         return await asyncio.to_thread(feeds.decode_payloads, game_pk, rows)
+
+    async def version_blocks(self, game_pk: int, timecode: str) -> list[Any] | None:
+        """The diff blocks the version stored under ``timecode`` was made with; None for a
+        version stored whole (or not stored)."""
+        async with self.read() as conn:
+            blob = await feeds.version_blocks(conn, game_pk, timecode)
+        if blob is None:
+            return None
+        blocks = gunzip_json(blob)
+        if not isinstance(blocks, list):
+            raise StoreError(f"game {game_pk} version {timecode}: stored ops are not a list")
+        return blocks
+
+    async def findings_first_seen(
+        self, game_pk: int, timecode: str
+    ) -> list[findings_store.FindingRecord]:
+        """The game's findings first seen on the version stored under ``timecode``."""
+        async with self.read() as conn:
+            return await findings_store.first_seen_on(conn, game_pk, timecode)
 
     # -- schedule --------------------------------------------------------------------------
 

@@ -274,3 +274,13 @@ def decode_payloads(
                 raise StoreError(f"game {game_pk} version {timecode}: stored ops are not a list")
             out.append(VersionPayload(timecode, "diff", None, blocks))
     return out
+
+
+async def version_blocks(conn: aiosqlite.Connection, game_pk: int, timecode: str) -> bytes | None:
+    """The compressed diff blocks a version was stored with (None for a whole feed)."""
+    cursor = await conn.execute(
+        "SELECT ops FROM feed_versions WHERE game_pk = ? AND timecode = ?", (game_pk, timecode)
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    return None if row is None or row[0] is None else bytes(row[0])

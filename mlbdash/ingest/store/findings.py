@@ -65,8 +65,9 @@ class RecordResult:
 _UPSERT = """
 INSERT INTO findings (
     fingerprint, game_pk, official_date, rule, severity, category, timecode, path,
-    expected, actual, message, first_seen, last_seen, occurrences, status, recheck_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'open', ?)
+    expected, actual, message, first_seen, last_seen, occurrences, status, recheck_at,
+    first_timecode
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'open', ?, ?)
 ON CONFLICT (fingerprint) DO UPDATE SET
     occurrences = CASE
         WHEN excluded.timecode IS NULL OR excluded.timecode IS NOT findings.timecode
@@ -131,6 +132,7 @@ async def record_findings(
                 stamp,
                 stamp,
                 recheck,
+                f.timecode,
             ),
         )
         (again if fp in existing else new).append(fp)
@@ -243,6 +245,23 @@ async def open_counts(conn: aiosqlite.Connection) -> dict[int, int]:
     rows = await cursor.fetchall()
     await cursor.close()
     return {int(r[0]): int(r[1]) for r in rows}
+
+
+async def first_seen_on(
+    conn: aiosqlite.Connection, game_pk: int, timecode: str
+) -> list[FindingRecord]:
+    """The game's findings first seen on the version stored under ``timecode``."""
+    cursor = await conn.execute(
+        "SELECT f.*, g.away_abbrev, g.home_abbrev, g.away_name, g.home_name "
+        "FROM findings f LEFT JOIN games g ON g.game_pk = f.game_pk "
+        "WHERE f.game_pk = ? AND f.first_timecode = ? "
+        "ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
+        "f.rule, f.path",
+        (game_pk, timecode),
+    )
+    rows = await cursor.fetchall()
+    await cursor.close()
+    return [_record(r) for r in rows]
 
 
 async def list_findings(

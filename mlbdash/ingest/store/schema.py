@@ -220,7 +220,15 @@ _V1: tuple[str, ...] = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# The version a finding was first seen on (``timecode`` moves on when it is seen again), for
+# the game screen's time travel. A finding seen on one version only was first seen there.
+_V2: tuple[str, ...] = (
+    "ALTER TABLE findings ADD COLUMN first_timecode TEXT",
+    "UPDATE findings SET first_timecode = timecode WHERE occurrences = 1",
+    "CREATE INDEX findings_by_first_version ON findings (game_pk, first_timecode)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 
 # The schema version this mlbdash writes.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,9 @@
-"""One game: linescore, current play, state timeline, poll history, findings, stored feed."""
+"""One game: linescore, current play, state timeline, poll history, findings, stored feed.
+
+Time travel: the arrow keys (``[`` ``]`` for ten, Home/End) step through the game's stored
+versions; the screen then shows the selected version (its linescore, count, current play and
+feed) with how it came and the findings first seen on it, until Esc returns to the present.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +21,14 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from mlbdash.errors import MlbdashError
-from mlbdash.ingest.views import GameDetail, GameRow, Linescore
+from mlbdash.ingest.views import GameDetail, GameRow, Linescore, VersionView
 from mlbdash.mlb.clock import Clock
 from mlbdash.ui import format as fmt
 from mlbdash.ui.source import DashboardSource
 from mlbdash.ui.widgets.feedtree import FeedTree
 from mlbdash.ui.widgets.keyed import selected_key, sync_rows
 from mlbdash.ui.widgets.runs import RunsByInning
+from mlbdash.ui.widgets.travel import travel_text
 from mlbdash.ui.widgets.versions import VersionStrip
 
 # A live game can update several times a second at replay speed; reading its stored feed that
@@ -85,6 +91,59 @@ def _count(linescore: Linescore | None) -> Text:
 class GameDetailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", tooltip="Back to the dashboard, cursor where it was"),
+        # Priority: tables and the feed tree would otherwise take these keys for scrolling.
+        # One footer entry for both arrows: the 80-column footer has no room for two.
+        Binding(
+            "left",
+            "version_step(-1)",
+            "Versions",
+            key_display="←→",
+            priority=True,
+            tooltip="Time travel: the stored version before (→ after, [ ] ten, Home/End)",
+        ),
+        Binding(
+            "right",
+            "version_step(1)",
+            "Newer version",
+            key_display="→",
+            show=False,
+            priority=True,
+            tooltip="Time travel: the stored version after",
+        ),
+        Binding(
+            "left_square_bracket",
+            "version_step(-10)",
+            "Ten older",
+            key_display="[",
+            show=False,
+            priority=True,
+            tooltip="Time travel: ten versions back",
+        ),
+        Binding(
+            "right_square_bracket",
+            "version_step(10)",
+            "Ten newer",
+            key_display="]",
+            show=False,
+            priority=True,
+            tooltip="Time travel: ten versions on",
+        ),
+        Binding(
+            "home",
+            "version_first",
+            "First version",
+            show=False,
+            priority=True,
+            tooltip="Time travel: the first stored version",
+        ),
+        Binding(
+            "end",
+            "version_last",
+            "Last version",
+            show=False,
+            priority=True,
+            tooltip="Time travel: the newest stored version",
+        ),
         Binding(
             "a",
             "review('acknowledged')",
@@ -123,6 +182,10 @@ class GameDetailScreen(Screen[None]):
         self._last_load = 0.0
         self._reload_timer: Timer | None = None
         self._wide = False
+        self.travel: str | None = None
+        """The timecode of the version time travel shows; None: the present."""
+        self.version: VersionView | None = None
+        """The selected version, once loaded."""
 
     @property
     def game_pk(self) -> int:
@@ -144,6 +207,7 @@ class GameDetailScreen(Screen[None]):
                 yield Static(Text("loading…", style="dim"), id="current-play")
                 yield RunsByInning(id="runs")
         yield VersionStrip(clock=self.display_clock, id="versions")
+        yield Static(id="travel")
         with TabbedContent(id="detail-tabs"):
             if wide:
                 with TabPane("Findings", id="tab-findings"):
@@ -210,39 +274,112 @@ class GameDetailScreen(Screen[None]):
         self.row = detail.row
         with self.app.batch_update():
             self.query_one("#detail-title", Static).update(_title(detail.row))
-            self._show_linescore(detail.linescore)
-            play = (
-                Text(detail.current_play)
-                if detail.current_play
-                else Text("no current play", style="dim")
-            )
-            count = _count(detail.linescore)
-            if count.plain:
-                play = Text.assemble(count, "\n", play)
-            self.query_one("#current-play", Static).update(play)
-            self.query_one(RunsByInning).show(detail.linescore, detail.row.away, detail.row.home)
-            self.query_one(VersionStrip).show(detail.versions)
+            strip = self.query_one(VersionStrip)
+            strip.show(detail.versions)
+            if self.travel is None:
+                self._show_moment(detail.linescore, detail.current_play)
+                strip.selected = None
+            else:
+                strip.selected = self._index_of(self.travel)
+                self._show_travel()
             self._show_findings(detail)
             self._show_timeline(detail)
             self._show_polls(detail)
-            if not self._feed_shown:
+            if not self._feed_shown and self.travel is None:
                 # Built once: reloading would collapse what the user opened.
                 self.query_one(FeedTree).show_feed(detail.feed)
                 self._feed_shown = detail.feed is not None
 
+    def _show_moment(self, linescore: Linescore | None, current_play: str | None) -> None:
+        """Linescore, count, current play and runs by inning of the present or a version."""
+        self._show_linescore(linescore)
+        play = Text(current_play) if current_play else Text("no current play", style="dim")
+        count = _count(linescore)
+        if count.plain:
+            play = Text.assemble(count, "\n", play)
+        self.query_one("#current-play", Static).update(play)
+        self.query_one(RunsByInning).show(linescore, self.row.away, self.row.home)
+
+    # -- time travel -----------------------------------------------------------------------
+
+    def _index_of(self, timecode: str) -> int | None:
+        marks = self.detail.versions if self.detail is not None else ()
+        return next((i for i, m in enumerate(marks) if m.timecode == timecode), None)
+
+    def _show_travel(self) -> None:
+        marks = self.detail.versions if self.detail is not None else ()
+        index = self._index_of(self.travel) if self.travel is not None else None
+        panel = self.query_one("#travel", Static)
+        panel.display = self.travel is not None
+        if self.travel is None or index is None:
+            return
+        version = self.version if self.version and self.version.timecode == self.travel else None
+        panel.update(travel_text(marks[index], index, len(marks), version))
+
+    def action_version_step(self, delta: int) -> None:
+        marks = self.detail.versions if self.detail is not None else ()
+        if not marks:
+            self.notify("No version of this game is stored yet", severity="warning")
+            return
+        current = self._index_of(self.travel) if self.travel is not None else None
+        if current is None:
+            current = len(marks) - 1  # the present is the newest stored version
+        self._travel_to(max(0, min(len(marks) - 1, current + delta)))
+
+    def action_version_first(self) -> None:
+        if self.detail is not None and self.detail.versions:
+            self._travel_to(0)
+
+    def action_version_last(self) -> None:
+        if self.detail is not None and self.detail.versions:
+            self._travel_to(len(self.detail.versions) - 1)
+
+    def _travel_to(self, index: int) -> None:
+        assert self.detail is not None
+        timecode = self.detail.versions[index].timecode
+        if timecode == self.travel:
+            return
+        self.travel = timecode
+        self.query_one(VersionStrip).selected = index
+        self._show_travel()
+        self.load_version(timecode)
+
+    @work(exclusive=True, group="version", exit_on_error=False)
+    async def load_version(self, timecode: str) -> None:
+        """Load one version (a newer step cancels a load still running)."""
+        try:
+            version = await self._source.game_version(self.game_pk, timecode)
+        except MlbdashError as exc:
+            self.notify(
+                f"Could not load version {timecode}: {exc.message}", severity="error", markup=False
+            )
+            return
+        if timecode != self.travel:
+            return
+        self.version = version
+        with self.app.batch_update():
+            self._show_moment(version.linescore, version.current_play)
+            self._show_travel()
+            self.query_one(FeedTree).show_feed(version.feed)
+            self._feed_shown = False
+
+    def _leave_travel(self) -> None:
+        self.travel = None
+        self.version = None
+        self._show_travel()
+        if self.detail is not None:
+            self._feed_shown = False
+            self.show(self.detail)
+
     def _show_linescore(self, linescore: Linescore | None) -> None:
         table = self.query_one("#linescore", DataTable)
-        table.clear(columns=True)
         if linescore is None:
+            table.clear(columns=True)
             table.add_column("no linescore yet")
             return
         innings = max(9, len(linescore.innings))
-        table.add_column("", key="team")
-        for n in range(1, innings + 1):
-            table.add_column(str(n), key=f"i{n}")
-        for key in ("R", "H", "E"):
-            table.add_column(key, key=key)
         by_num = {line.num: line for line in linescore.innings}
+        rows: dict[str, list[Text]] = {}
         for side, team in (("away", self.row.away), ("home", self.row.home)):
             cells: list[Text] = [Text(team, style="bold")]
             for n in range(1, innings + 1):
@@ -252,6 +389,21 @@ class GameDetailScreen(Screen[None]):
             for total in ("runs", "hits", "errors"):
                 value = getattr(linescore, f"{side}_{total}")
                 cells.append(Text("" if value is None else str(value), style="bold"))
+            rows[side] = cells
+        keys = ["team", *(f"i{n}" for n in range(1, innings + 1)), "R", "H", "E"]
+        if [c.key.value for c in table.ordered_columns] == keys and table.row_count == 2:
+            # Same shape (time travel steps through versions): change cells, not the layout.
+            for side, cells in rows.items():
+                for key, cell in zip(keys, cells, strict=True):
+                    table.update_cell(side, key, cell)
+            return
+        table.clear(columns=True)
+        table.add_column("", key="team")
+        for n in range(1, innings + 1):
+            table.add_column(str(n), key=f"i{n}")
+        for key in ("R", "H", "E"):
+            table.add_column(key, key=key)
+        for side, cells in rows.items():
             table.add_row(*cells, key=side)
 
     def _show_findings(self, detail: GameDetail) -> None:
@@ -314,6 +466,9 @@ class GameDetailScreen(Screen[None]):
     # -- actions ---------------------------------------------------------------------------
 
     def action_back(self) -> None:
+        if self.travel is not None:
+            self._leave_travel()  # Esc first returns from time travel to the present
+            return
         self.dismiss()
 
     def action_tab(self, tab: str) -> None:

@@ -3,8 +3,8 @@
 Each mark is coloured by how the version came: a diffPatch block, a whole feed, or a version on
 which a finding was recorded (that colour wins). Marks run oldest to newest, left to right and
 then onto the next line; a long game that would need more than ``max_lines`` lines keeps its
-newest versions and says how many earlier ones are left out. ``selected`` highlights one version
-(by index into ``versions``) for screens that step through them.
+newest versions (or those around the selected one) and says how many are left out. ``selected``
+highlights one version (by index into ``versions``) for screens that step through them.
 """
 
 from __future__ import annotations
@@ -42,15 +42,23 @@ def strip_lines(
     """The marks as lines of at most ``width`` cells, newest kept when they do not all fit."""
     width = max(1, width)
     room = width * max_lines
-    first = 0
+    first, end = 0, len(versions)
     lines: list[Text] = []
     if len(versions) > room:
-        # One line says what is left out; the rest holds the newest marks.
+        # One line says what is left out; the rest holds the newest marks, or the marks
+        # around the selected version when time travel has gone further back.
         room = width * (max_lines - 1)
         first = len(versions) - room
-        lines.append(Text(f"… {first} earlier versions not shown", style="dim"))
+        if selected is not None and selected < first:
+            first = max(0, selected - room // 2)
+        end = first + room
+        later = len(versions) - end
+        said = f"… {first} earlier versions not shown"
+        if later:
+            said = f"… {first} earlier and {later} later versions not shown"
+        lines.append(Text(said, style="dim"))
     line = Text(no_wrap=True)
-    for index in range(first, len(versions)):
+    for index in range(first, end):
         style = KIND_STYLE[mark_kind(versions[index])]
         if index == selected:
             style += " reverse"
