@@ -19,7 +19,7 @@ ROOT = Path(__file__).parents[1]
 # lower layers only; parts sharing a layer are independent of each other.
 INGEST_LAYERS: tuple[tuple[str, ...], ...] = (
     ("runtime",),
-    ("report",),
+    ("report", "history"),
     ("scheduler",),
     ("monitor", "validator"),
     ("store", "follower", "push"),

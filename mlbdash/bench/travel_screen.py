@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 from mlbdash.errors import MlbdashError
 from mlbdash.ingest.events import EventSink
 from mlbdash.ingest.history import version_view
-from mlbdash.ingest.scheduler.views import current_play_of, linescore_of, version_marks
+from mlbdash.ingest.scheduler.views import version_marks
 from mlbdash.ingest.store import Store
 from mlbdash.ingest.views import DashboardSnapshot, GameDetail, GameRow, VersionView
 from mlbdash.mlb.clock import ManualClock
+from mlbdash.mlb.facts import version_facts
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -60,10 +61,11 @@ class ArchiveSource:
     async def game_detail(self, game_pk: int) -> GameDetail:
         latest = await self.store.load_latest_feed(game_pk)
         feed = latest[1] if latest else None
+        facts = version_facts(feed) if feed else None
         return GameDetail(
             row=self.row,
-            linescore=linescore_of(feed) if feed else None,
-            current_play=current_play_of(feed) if feed else None,
+            linescore=facts.linescore if facts else None,
+            current_play=facts.current_play if facts else None,
             timeline=(),
             polls=(),
             findings=(),

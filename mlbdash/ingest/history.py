@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from mlbdash.errors import UsageError
-from mlbdash.ingest.scheduler.views import current_play_of, finding_row, linescore_of
+from mlbdash.ingest.scheduler.views import finding_row
 from mlbdash.ingest.store import Store
 from mlbdash.ingest.views import VersionOp, VersionView
+from mlbdash.mlb.facts import version_facts
 from mlbdash.mlb.text import terminal_safe
 
 VALUE_CHARS = 60
@@ -28,6 +29,7 @@ async def version_view(store: Store, game_pk: int, timecode: str) -> VersionView
     feed = await store.load_version(game_pk, timecode)
     blocks = await store.version_blocks(game_pk, timecode) if info.kind == "diff" else None
     records = await store.findings_first_seen(game_pk, timecode)
+    facts = version_facts(feed) if feed else None
     return VersionView(
         game_pk=game_pk,
         number=number + 1,
@@ -36,8 +38,8 @@ async def version_view(store: Store, game_pk: int, timecode: str) -> VersionView
         stored_at=info.stored_at,
         kind=info.kind,
         ops=tuple(_ops(blocks or [])),
-        linescore=linescore_of(feed) if feed else None,
-        current_play=current_play_of(feed) if feed else None,
+        linescore=facts.linescore if facts else None,
+        current_play=facts.current_play if facts else None,
         findings=tuple(finding_row(r) for r in records),
         feed=feed,
     )

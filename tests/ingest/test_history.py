@@ -11,12 +11,12 @@ import pytest
 from archive_helpers import COUNT, FULL_AT, GAME, STORED_AT, fill_archive
 
 from mlbdash.errors import UsageError
+from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.history import version_view
-from mlbdash.ingest.scheduler.views import current_play_of, linescore_of
 from mlbdash.ingest.store import Store
 from mlbdash.ingest.store import findings as finding_rows
-from mlbdash.ingest.validator.findings import Finding
 from mlbdash.mlb.clock import ManualClock
+from mlbdash.mlb.facts import version_facts
 from mlbdash.replay.exact import compact
 
 
@@ -54,8 +54,8 @@ async def test_any_version_with_how_it_came_its_moment_and_its_first_findings(
     block = (archived.versions[30].blocks or [])[0]
     assert [(op.op, op.path) for op in diff.ops] == [(o["op"], o["path"]) for o in block["diff"]]
     assert diff.ops[0].path == "/metaData/timeStamp" and diff.ops[0].value == repr(codes[30])
-    assert diff.linescore == linescore_of(feed)
-    assert diff.current_play == current_play_of(feed)
+    assert diff.linescore == version_facts(feed).linescore
+    assert diff.current_play == version_facts(feed).current_play
     assert [f.rule for f in diff.findings] == ["LINESCORE_RUNS"]
     assert later.findings == (), "seen again on 33, but first seen on 30"
     assert (whole.number, whole.kind, whole.ops) == (FULL_AT + 1, "full", ())
