@@ -152,10 +152,10 @@ _SOURCES = """\
 # Archive of league date {date}
 
 Written by `mlbdash archive export` from an mlbdash archive: {schedule} and every stored
-version of {played} of the date's {games} games ({versions} versions: {full} stored as whole
-feeds in `feed/`, {diff} as the diffPatch blocks that led to them in `diffpatch/`), with each
-game's stored timecodes in `timestamps/`. Every file is the real MLB Stats API data as the
-archive holds it, gzip.
+version of {played} of the date's {games} games, {versions} versions in all: {full} stored
+as whole feeds (`feed/`), {diff} as the diffPatch blocks that led to them from the version
+before (`diffpatch/`), with each game's stored timecodes in `timestamps/`. Every file holds
+the MLB Stats API answers as the archive stored them, gzip.
 
 Serve it as the API served it, in virtual time from the stored timecodes:
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import load_fixture
 
 from mlbdash.cli import main
-from mlbdash.ingest.store import Store
+from mlbdash.ingest.store import SCHEMA_VERSION, Store
 from mlbdash.ingest.store.maintenance import check_database, verify_versions
 from mlbdash.mlb.clock import ManualClock
 from mlbdash.mlb.patch import apply_diff_blocks, copy_json
@@ -120,7 +120,7 @@ async def test_check_reports_sizes_counts_and_schema(
     report = json.loads(out)
     assert report["ok"] is True
     assert report["integrity"] == ["ok"]
-    assert report["schema_version"] == report["schema_current"] == 1
+    assert report["schema_version"] == report["schema_current"] == SCHEMA_VERSION
     assert report["counts"]["feed_versions"] == 2
     assert report["counts"]["games"] == 1
     assert report["versions_checked"] == 2
