@@ -216,3 +216,36 @@ async def test_an_archive_gets_the_same_faults_as_recordings(archive: tuple[Any,
     assert response.status_code == 503
     assert response.headers["X-Replay-Fault"] == "error"
     assert clock.speed == 600
+
+
+async def test_the_push_socket_announces_each_stored_version(archive: tuple[Any, ...]) -> None:
+    """An archive holds no push messages; the socket derives one per stored version, at its
+    stored timecode, as for any replayed game."""
+    import json
+
+    import aiohttp
+
+    from mlbdash.mlb.clock import ManualClock
+
+    versions, _, schedule = archive
+    clocks: list[ManualClock] = []
+
+    def make_clock(start: Any) -> ManualClock:
+        clocks.append(ManualClock(start))
+        return clocks[0]
+
+    recorded = archived_data(schedule, {GAME: versions})
+    async with (
+        start_replay_server(
+            options=ReplayOptions(data=Path("archive")), recorded=recorded, clock=make_clock
+        ) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        root = server.root_url.replace("http://", "ws://", 1)
+        url = f"{root}/api/v1/game/push/subscribe/gameday/{GAME}"
+        timeline = server.world.games[GAME].timeline
+        assert timeline is not None
+        async with session.ws_connect(url) as ws:
+            await clocks[0].advance(timeline.times[10] - timeline.times[0])
+            got = [json.loads((await ws.receive(timeout=10)).data) for _ in range(10)]
+    assert [m["timeStamp"] for m in got] == [v.timecode for v in versions[1:11]]
