@@ -21,7 +21,7 @@ INGEST_LAYERS: tuple[tuple[str, ...], ...] = (
     ("runtime",),
     ("report", "history"),
     ("scheduler",),
-    ("monitor", "validator"),
+    ("monitor", "validator", "audit"),
     ("store", "follower", "push"),
     ("client",),
     ("retry", "budget", "cache", "replay_clock", "causes"),

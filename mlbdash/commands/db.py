@@ -2,29 +2,38 @@
 
 ``db backup FILE`` takes a consistent copy with SQLite's online backup; ``db check`` runs the
 integrity check and reports the schema version, sizes and counts, with ``--vacuum`` to
-compact the file and ``--verify`` to rebuild every stored feed version. Exit 0 when all is
-well, 1 when the check found a problem or the backup failed, 2 for usage errors and for a file
-that is not a database this mlbdash can use (as from every command). ``db check`` opens the file
-read-only; ``--vacuum`` refuses a database written by a newer mlbdash and leaves it untouched.
+compact the file and ``--verify`` to rebuild every stored feed version; ``db audit`` compares
+each game's stored versions with the server's list of versions. Exit 0 when all is well, 1
+when the check found a problem (an audit gap) or the backup failed, 2 for usage errors and for
+a file that is not a database this mlbdash can use (as from every command). ``db check`` opens
+the file read-only; ``--vacuum`` refuses a database written by a newer mlbdash and leaves it
+untouched.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
+from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from mlbdash.config import load_settings, settings_flags
+from mlbdash.config import Settings, load_settings, settings_flags
+from mlbdash.errors import UsageError
 from mlbdash.ingest.store.maintenance import CheckReport, backup_database, check_database
+from mlbdash.mlb.dates import parse_api_date
+
+if TYPE_CHECKING:
+    from mlbdash.ingest.audit import AuditReport
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "db",
         help="back up and check the database",
-        description="Database upkeep: online backup, integrity check, sizes, vacuum.",
+        description="Database upkeep: online backup, integrity check, sizes, vacuum, audit.",
     )
     sub = parser.add_subparsers(dest="db_command", metavar="COMMAND")
     backup = sub.add_parser(
@@ -57,7 +66,37 @@ def register(subparsers: Any) -> None:
     )
     check.add_argument("--json", action="store_true", help="print the report as one JSON object")
     check.set_defaults(run=run_check)
+    audit = sub.add_parser(
+        "audit",
+        help="compare each game's stored versions with the server's list of versions",
+        description="Ask the server for each game's list of versions (feed/live/timestamps)\n"
+        "and compare it with the stored versions: missing, extra, out-of-order and unreadable\n"
+        "versions, and a game marked final whose Final is not stored. Versions before a game's\n"
+        "first stored one are counted as not archived (a game met mid-game is archived from\n"
+        "then on), not as gaps. Read-only.",
+        epilog=AUDIT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    audit.add_argument("--db", dest="db_path", type=Path, metavar="PATH", help="database file")
+    audit.add_argument("--api-url", dest="api_url", help="MLB Stats API base URL (or a replay's)")
+    audit.add_argument("--config", type=Path, help="settings file (TOML)")
+    which = audit.add_mutually_exclusive_group()
+    which.add_argument("--date", help="the games of this league date, YYYY-MM-DD")
+    which.add_argument("--game", type=int, metavar="PK", help="this game only")
+    audit.add_argument("--json", action="store_true", help="print the audit as one JSON object")
+    audit.set_defaults(run=run_audit)
     parser.set_defaults(run=lambda args: _help(parser))
+
+
+AUDIT_EPILOG = """\
+default: every game with a stored version.
+
+exit codes:
+  0  every audited game holds every version the server lists (from its first stored one)
+  1  a gap: a version missing, extra, out of order or unreadable, a Final not stored, or a
+     game the server could not be asked about
+  2  usage error: no database at the path, bad --date
+"""
 
 
 def _help(parser: argparse.ArgumentParser) -> int:
@@ -85,6 +124,65 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         write_report(report, sys.stdout)
     return 0 if report.ok else 1
+
+
+def run_audit(args: argparse.Namespace) -> int:
+
+    settings = load_settings(
+        settings_flags(args, "db_path", "api_url"), config_file=getattr(args, "config", None)
+    )
+    db_path = settings.resolved_db_path()
+    if not db_path.is_file():
+        raise UsageError(f"no database at {db_path}")
+    day = None
+    if args.date is not None:
+        try:
+            day = parse_api_date(args.date)
+        except ValueError as exc:
+            raise UsageError(f"--date: {exc}") from None
+    report: AuditReport = asyncio.run(_audit(settings, db_path, day, args.game))
+    if args.json:
+        sys.stdout.write(json.dumps(report.as_dict(), separators=(",", ":")) + "\n")
+    else:
+        write_audit(report, sys.stdout)
+    return 0 if report.gaps == 0 else 1
+
+
+async def _audit(
+    settings: Settings, db_path: Path, day: date | None, game_pk: int | None
+) -> AuditReport:
+    from mlbdash.ingest.audit import AuditReport, audit_game
+    from mlbdash.ingest.client import MlbApiClient
+    from mlbdash.ingest.store import Store
+    from mlbdash.mlb.clock import SystemClock
+
+    clock = SystemClock()
+    async with (
+        Store.open(db_path, clock=clock, read_only=True) as store,
+        MlbApiClient.from_settings(settings, clock=clock) as client,
+    ):
+        if game_pk is not None:
+            games = [game_pk]
+        elif day is not None:
+            games = sorted({e.game_pk for e in await store.schedule_for_date(day)})
+        else:
+            games = await store.games_with_versions()
+        audits = [await audit_game(store, client, pk) for pk in games]
+    return AuditReport(tuple(audits))
+
+
+def write_audit(report: AuditReport, out: TextIO) -> None:
+    if not report.games:
+        out.write("no games to audit\n")
+        return
+    out.write(f"{'GAME':>8}  {'SERVER':>6}  {'STORED':>6}  {'EARLIER':>7}  AUDIT\n")
+    for game in report.games:
+        out.write(
+            f"{game.game_pk:>8}  {game.server:>6}  {game.stored:>6}  {game.not_archived:>7}  "
+            f"{game.describe()}\n"
+        )
+    clean = sum(1 for g in report.games if g.clean)
+    out.write(f"\n{clean} of {len(report.games)} games complete; {report.gaps} gaps\n")
 
 
 def write_report(report: CheckReport, out: TextIO) -> None:

@@ -221,6 +221,9 @@ class Progress:
             f"(errors {ledger.errors}) | error findings {self._errors} | "
             f"coverage {_percent(scheduler.coverage())}"
         )
+        if self.rt.write_error is not None:
+            failed = sum(self.rt.write_failures.values())
+            text += f" | DATABASE WRITE FAILED ({failed}x): {self.rt.write_error}"
         trouble = self.trouble()
         return f"{text} | {trouble}" if trouble else text
 
@@ -306,3 +309,12 @@ def write_summary(summary: IngestSummary, out: TextIO) -> None:
         out.write(
             f"  gap: {gap['date']} game {gap['game_pk']} {gap['detailed_state']}: {gap['reason']}\n"
         )
+    failures = summary.extra.get("write_failures") or {}
+    if failures:
+        counts = ", ".join(f"{what} {n}" for what, n in failures.items())
+        out.write(f"database  writes failed: {counts}\n")
+    unstored = summary.extra.get("unstored") or {}
+    if unstored:
+        counts = ", ".join(f"{what} {n}" for what, n in unstored.items())
+        out.write(f"NOT STORED  {counts}\n")
+    out.write(f"complete  {'yes' if summary.complete else 'no'}\n")

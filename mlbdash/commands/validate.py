@@ -133,10 +133,60 @@ async def validate_stored(db_path: Path, on: date | None) -> list[Report]:
                     continue
                 label["timecode"] = latest[0]
                 findings = validate_feed(latest[1], context=FeedContext(full=True))
+                findings += await _archive_findings(
+                    store, game_pk, bool(record and record.final_stored)
+                )
                 reports.append(Report(label, findings))
     except StoreError as exc:
         raise UsageError(str(exc)) from None
     return reports
+
+
+async def _archive_findings(store: Any, game_pk: int, final_stored: bool) -> list[Finding]:
+    """The archive audit's gaps: the open VERSION_GAP finding ingest recorded against the
+    server's list, and what the stored versions alone show (unreadable, out of order, a
+    Final marked but not stored). ``mlbdash db audit`` asks the server afresh."""
+    from mlbdash.ingest.audit import compare_versions
+    from mlbdash.ingest.store import findings as finding_rows
+    from mlbdash.ingest.validator.rules import VERSION_GAP
+
+    out: list[Finding] = []
+    async with store.read() as conn:
+        rows = await finding_rows.list_findings(conn, game_pk=game_pk)
+    for row in rows:
+        if row.rule == VERSION_GAP.id and row.status in ("open", "acknowledged"):
+            out.append(
+                Finding(
+                    VERSION_GAP.id,
+                    VERSION_GAP.severity,
+                    VERSION_GAP.category,
+                    game_pk,
+                    row.timecode,
+                    row.path or "/timestamps",
+                    row.expected,
+                    row.actual,
+                    row.message,
+                )
+            )
+    if out:
+        return out
+    log = await store.version_log(game_pk)
+    audit = compare_versions(game_pk, [v.timecode for v in log], log, final_stored=final_stored)
+    if not audit.clean:
+        out.append(
+            Finding(
+                VERSION_GAP.id,
+                VERSION_GAP.severity,
+                VERSION_GAP.category,
+                game_pk,
+                None,
+                "/versions",
+                f"{audit.stored} readable versions",
+                f"{audit.gaps} problems",
+                f"archive audit: {audit.describe()}",
+            )
+        )
+    return out
 
 
 def run(args: argparse.Namespace) -> int:

@@ -189,6 +189,15 @@ class WorkerStopped(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class WriteFailed(Event):
+    """A database write of the pipeline failed (``what``: versions, findings, requests, ...);
+    the data is retried or named in the run's summary as not stored."""
+
+    what: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleGameUpdated(GameUpdated):
     """A game's row changed on a schedule read (first listed, status or score): a GameUpdated
     with ``update`` 'none' so displays repaint the row, but no feed poll, so the monitor does

@@ -12,7 +12,10 @@ merged feed and fetches the whole feed again, with a ``FeedRefetched`` event say
 Every path that moves the game forward (diff blocks, a whole-feed answer, the refetch after a
 doubt, the first update after a restart) ends in one step, :meth:`GameFollower._bring_up_to_date`,
 which takes an answer in hand from the last stored timecode to the new one; filling the
-versions in between from the game's ``timestamps`` list happens there and nowhere else.
+versions in between from the game's ``timestamps`` list happens there and nowhere else: in
+order, a diffPatch step from the version in hand or, with none in hand (a refetch after a
+doubt), each version's whole feed by its timecode. What it cannot get is named in the
+update's ``unfilled`` for the runtime to record and try again.
 
 With no ``store_version`` (``mlbdash game``) nothing is archived: versions are only followed.
 A request that fails raises ``ApiError`` to the caller (which polls again later); the follower
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mlbdash.ingest.client import MlbApiClient
@@ -65,6 +68,7 @@ class FollowUpdate:
     full_versions: int = 0  # new versions stored from a whole feed
     diff_versions: int = 0  # new versions stored by applying a diff block
     blocks_applied: int = 0
+    unfilled: tuple[str, ...] = ()  # timecodes of the gap that could not be got this time
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,7 @@ class _Tally:
     gap_left: int = 0
     full: int = 0
     diff: int = 0
+    unfilled: list[str] = field(default_factory=list)
 
     def result(self, timecode: str | None) -> FollowUpdate:
         kind: UpdateKind = "full" if self.whole else "diff" if self.blocks else "none"
@@ -114,6 +119,7 @@ class _Tally:
             full_versions=self.full,
             diff_versions=self.diff,
             blocks_applied=self.blocks,
+            unfilled=tuple(self.unfilled),
         )
 
 
@@ -143,6 +149,9 @@ class GameFollower:
         self._feed = feed
         self._last_stored = feed_timecode(feed) if feed is not None else None
         self._history = history and feed is None and store_version is not None
+        # True once the game is archived from the server's first version: every version the
+        # server lists then belongs in the archive (the runtime's audit counts them all).
+        self.from_start = False
         self._merge_check = merge_check
         self._tally = _Tally()
         self._lock = asyncio.Lock()
@@ -170,8 +179,10 @@ class GameFollower:
         async with self._lock:
             self._tally = _Tally()
             if self._history:
-                self._history = False
+                # Cleared once the first version was tried to the end: a request that failed
+                # on the way leaves it wanted, and the next poll tries again.
                 first = await self._first_version()
+                self._history = False
                 if first is not None:
                     await self._bring_up_to_date(first)
             if refresh and self._feed is not None:
@@ -226,8 +237,7 @@ class GameFollower:
                     return
             return
         since, newest = self._last_stored, feed_timecode(answer.feed)
-        archiving = self._store is not None and self._feed is not None
-        if archiving and since is not None and newest is not None and newest > since:
+        if self._store is not None and since is not None and newest is not None and newest > since:
             await self._fill_gap(since, newest)
         await self._adopt(answer)
 
@@ -292,8 +302,9 @@ class GameFollower:
     async def _first_version(self) -> _Whole | None:
         """The game's first version (None when there are too many or the server lists none)."""
         timecodes = await self.client.timestamps(self.game_pk)
-        if not timecodes or len(timecodes) > HISTORY_MAX_VERSIONS:
+        if not timecodes or (len(timecodes) > HISTORY_MAX_VERSIONS and not self.from_start):
             return None
+        self.from_start = True
         fetched = await self.client.feed(self.game_pk, timecode=timecodes[0])
         if feed_timecode(fetched.data) != timecodes[0]:
             return None  # the server does not serve past versions: start from the present
@@ -301,45 +312,65 @@ class GameFollower:
 
     async def _fill_gap(self, since: str, newest: str) -> None:
         """Hand over the versions strictly between ``since`` and ``newest`` (part of
-        :meth:`_bring_up_to_date`); what could not be filled is counted in ``gap_left``."""
+        :meth:`_bring_up_to_date`), in order: a diffPatch step from the version in hand, or,
+        when there is none (a refetch after a doubt) or the step fails, that version's whole
+        feed by its timecode. What could not be got is named in ``unfilled`` (and counted in
+        ``gap_left``) for the runtime to record and try again; the newest is stored anyway."""
         tally = self._tally
         try:
             timecodes = await self.client.timestamps(self.game_pk)
         except ApiError:
-            return  # unknown gap; the whole feed is still stored
+            tally.gap_left += 1  # a gap of unknown size: the runtime's audit fills it later
+            return
         missing = [t for t in timecodes if since < t < newest]
         if len(missing) > MAX_BACKFILL:
             tally.gap_left += len(missing)
+            tally.unfilled.extend(missing)
             return
         current = since
-        for index, target in enumerate(missing):
+        for target in missing:
             stored_before = tally.full + tally.diff
-            left = len(missing) - index
-            if self._feed is None:
-                tally.gap_left += left
-                return
-            fetched = await self.client.diff_patch(self.game_pk, current, target)
-            tally.bytes_wire += fetched.bytes_wire
-            answer = fetched.data
-            if answer.shape == "full" and answer.feed is not None:
-                # Two versions further apart than the server's diff window: it sends the
-                # whole feed as of ``target``, which is that version in full.
-                if feed_timecode(answer.feed) != target:
-                    tally.gap_left += left
-                    return
-                await self._adopt(_Whole(answer.feed, fetched.url, 0))
-            elif answer.shape == "blocks":
-                for block in answer.blocks:
-                    doubt = await self._apply_block(block)
-                    if doubt is not None:
-                        self._sink(
-                            FeedRefetched(at=self._clock.now(), game_pk=self.game_pk, reason=doubt)
-                        )
-                        tally.backfilled += tally.full + tally.diff - stored_before
-                        tally.gap_left += left
-                        return
-            else:
-                tally.gap_left += left
-                return
+            got = self._feed is not None and await self._step(current, target)
+            if not got:
+                got = await self._whole_version(target)
             tally.backfilled += tally.full + tally.diff - stored_before
-            current = self.timecode or target
+            if got:
+                current = target
+            else:
+                tally.gap_left += 1
+                tally.unfilled.append(target)
+
+    async def _step(self, current: str, target: str) -> bool:
+        """One diffPatch step from the version in hand to ``target``; whether it landed."""
+        try:
+            fetched = await self.client.diff_patch(self.game_pk, current, target)
+        except ApiError:
+            return False
+        self._tally.bytes_wire += fetched.bytes_wire
+        answer = fetched.data
+        if answer.shape == "full" and answer.feed is not None:
+            # Two versions further apart than the server's diff window: it sends the whole
+            # feed as of ``target``, which is that version in full.
+            if feed_timecode(answer.feed) != target:
+                return False
+            await self._adopt(_Whole(answer.feed, fetched.url, 0))
+            return True
+        if answer.shape != "blocks" or not answer.blocks:
+            return False
+        for block in answer.blocks:
+            doubt = await self._apply_block(block)
+            if doubt is not None:
+                self._sink(FeedRefetched(at=self._clock.now(), game_pk=self.game_pk, reason=doubt))
+                return False
+        return self.timecode == target
+
+    async def _whole_version(self, target: str) -> bool:
+        """Fetch one past version whole by its timecode and take it; whether that worked."""
+        try:
+            fetched = await self.client.feed(self.game_pk, timecode=target)
+        except ApiError:
+            return False
+        if feed_timecode(fetched.data) != target:
+            return False  # the server did not give that version
+        await self._adopt(_Whole(fetched.data, fetched.url, fetched.bytes_wire))
+        return True

@@ -21,6 +21,7 @@ from conftest import fixture_path
 
 from mlbdash.ingest.budget import RequestBudget
 from mlbdash.ingest.client import MlbApiClient
+from mlbdash.ingest.errors import NotFound
 from mlbdash.ingest.events import Event, FeedRefetched
 from mlbdash.ingest.follower import HISTORY_MAX_VERSIONS, GameFollower, VersionKind
 from mlbdash.mlb.clock import ManualClock
@@ -219,3 +220,64 @@ async def test_full_refresh_fetches_the_whole_feed_and_still_keeps_every_version
     assert result.full_versions == 1 and result.new_versions > 1
     assert archive.feeds[expected[-1]] == served
     assert any(isinstance(e, FeedRefetched) and e.reason == "full_refresh" for e in events)
+
+
+async def test_a_refetch_fills_every_version_in_between(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    """After a doubt the merged feed is gone; the versions between the last stored one and the
+    refetched present are still all stored, in order, each as the server serves it."""
+    server, clock = replay
+    archive = Archive()
+    async with _client(server, clock) as client:
+        await _to_first_pitch(clock, client, 30 * 60)
+        follower = GameFollower(client, GAME, archive.store, clock=clock, history=True)
+        await follower.update()
+        before = len(archive.versions)
+        feed = follower.feed
+        assert feed is not None
+        del feed["liveData"]["plays"]
+        await clock.advance(120)
+        result = await follower.update()
+        assert result.refetch_reason is not None
+        served = await _server_timecodes(client)
+        served = served[served.index(archive.timecodes[0]) :]  # met mid-game: from then on
+        assert archive.timecodes == served  # nothing skipped before the refetched present
+        assert result.backfilled == len(served) - before - 1 > 0
+        assert result.gap_left == 0 and result.unfilled == ()
+        for timecode in archive.timecodes[before : before + 3]:
+            assert archive.feeds[timecode] == (await client.feed(GAME, timecode=timecode)).data
+
+
+class _Refusing(MlbApiClient):
+    """A client that cannot get one past version (as when the server will not serve it)."""
+
+    refused: str | None = None
+
+    async def feed(self, game_pk: int, timecode: str | None = None) -> Any:
+        if timecode is not None and timecode == self.refused:
+            raise NotFound(self.url_for(f"v1.1/game/{game_pk}/feed/live", {"timecode": timecode}))
+        return await super().feed(game_pk, timecode)
+
+
+async def test_a_version_that_cannot_be_got_is_named(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    server, clock = replay
+    archive = Archive()
+    client = _Refusing(server.base_url, clock=clock, budget=RequestBudget(1000, 1000, clock=clock))
+    async with client:
+        await _to_first_pitch(clock, client, 30 * 60)
+        follower = GameFollower(client, GAME, archive.store, clock=clock, history=True)
+        await follower.update()
+        before = archive.timecodes[-1]
+        feed = follower.feed
+        assert feed is not None
+        del feed["liveData"]["plays"]
+        await clock.advance(120)
+        gap = [t for t in await _server_timecodes(client) if t > before]
+        client.refused = gap[0]
+        result = await follower.update()
+        assert result.unfilled == (gap[0],) and result.gap_left == 1
+        assert gap[0] not in archive.timecodes
+        assert archive.timecodes[-len(gap) + 1 :] == gap[1:]  # the rest, and the present

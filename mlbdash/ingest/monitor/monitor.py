@@ -27,6 +27,7 @@ from mlbdash.ingest.events import (
     MetricsSampled,
     WorkerHeartbeat,
     WorkerStopped,
+    WriteFailed,
 )
 from mlbdash.ingest.monitor.alerts import Alert, AlertBook
 from mlbdash.ingest.monitor.health import (
@@ -143,6 +144,9 @@ class Monitor:
             self._health.workers.beat(event.worker, event.at)
         elif isinstance(event, WorkerStopped):
             self._health.workers.stopped(event.worker, event.error, event.at)
+        elif isinstance(event, WriteFailed) and self.database is not None:
+            # At once, not at the next probe: the database_writable check and its alert.
+            self.database.failed(event.at, f"{event.what}: {event.error}")
         elif isinstance(event, IssueFound) and event.severity == "error":
             self._error_findings.append(
                 ErrorFinding(event.game_pk, event.rule, event.message, event.at)

@@ -103,6 +103,7 @@ async def build_report(
             due_final=covered.expected_final,
             final_stored=covered.final_stored,
             missing=covered.missing,
+            archive_gaps=covered.archive_gaps,
         ),
         sla=sla,
         rules=rules,

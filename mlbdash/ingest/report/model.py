@@ -57,6 +57,7 @@ class CoverageLine:
     due_final: int
     final_stored: int
     missing: tuple[int, ...]
+    archive_gaps: tuple[int, ...] = ()  # final stored, but the archive audit found gaps
 
     @property
     def ratio(self) -> float | None:

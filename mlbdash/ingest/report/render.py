@@ -111,6 +111,7 @@ def report_dict(report: DailyReport) -> dict[str, Any]:
             "final_stored": cov.final_stored,
             "ratio": cov.ratio,
             "missing": list(cov.missing),
+            "archive_gaps": list(cov.archive_gaps),
         },
         "sla": {
             **sla.report.to_dict(),
@@ -349,6 +350,9 @@ def _dates(report: DailyReport) -> list[str]:
 def _summary_lines(report: DailyReport) -> list[str]:
     cov = report.coverage
     missing = f"; missing {', '.join(map(str, cov.missing))}" if cov.missing else ""
+    if cov.archive_gaps:
+        gapped = ", ".join(map(str, cov.archive_gaps))
+        missing += f"; archive gaps (VERSION_GAP findings) in {gapped}"
     req = report.requests
     throttled = "" if report.throttled is None else f", {report.throttled:,} throttled (429)"
     total = sum(s.findings for s in report.statuses)

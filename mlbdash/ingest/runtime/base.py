@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import date, datetime
@@ -26,6 +27,7 @@ from mlbdash.ingest.events import (
     GameUpdated,
     RequestFinished,
     WorkerHeartbeat,
+    WriteFailed,
 )
 from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.follower import GameFollower
@@ -58,6 +60,7 @@ CROSSREF_RULES = (
 )
 REQUEST_FLUSH_S = 1.0  # real seconds between batched writes of the request log
 REQUEST_FLUSH_MAX = 500
+REQUESTS_HELD_MAX = 100_000  # request rows kept while the database refuses writes
 FOLLOW_CHECK_S = 60.0  # clock seconds between looks for a new league date under --follow
 LATE_REAL_S = 0.02
 MONITOR_MIN_TICK_S = 0.25  # real seconds
@@ -115,6 +118,14 @@ class RuntimeBase:
         # to resolve). A game not in here is validated through the store.
         self._clean: set[int] = set()
         self._crossref_pending: set[int] = set()  # final stored, schedule not Final yet
+        self._audited: set[int] = set()  # games whose stored Final was audited with no gap
+        self._from_start: set[int] = set()  # games archived from the server's first version
+        # Failed writes by what they held. Versions are fetched again (the follower starts
+        # over from what is stored) and the audit proves them; anything else that failed is
+        # lost and named in the summary as not stored.
+        self.write_failures: Counter[str] = Counter()
+        self.unstored: Counter[str] = Counter()
+        self.write_error: str | None = None  # the last failed write, until a write succeeds
         self._raw_games: dict[tuple[date, int], dict[str, Any]] = {}
         self._labels: dict[int, tuple[str, str]] = {}
         self._rechecking: set[int] = set()
@@ -250,6 +261,15 @@ class RuntimeBase:
                 # A listener that breaks must not break ingest: it stops listening.
                 with contextlib.suppress(ValueError):
                     self._subscribers.remove(sink)
+
+    def _write_failed(self, what: str, error: str, *, lost: int = 0) -> None:
+        """A write failed: counted, shown at once (monitor check and alert, progress line);
+        ``lost`` items of ``what`` will never be stored."""
+        self.write_failures[what] += 1
+        if lost:
+            self.unstored[what] += lost
+        self.write_error = f"{what}: {error}"
+        self._emit(WriteFailed(self.clock.now(), what, error))
 
     def _beat(self, worker: str) -> None:
         self._emit(WorkerHeartbeat(self.clock.now(), worker))

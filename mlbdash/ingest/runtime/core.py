@@ -32,6 +32,7 @@ from mlbdash.ingest.runtime.base import (
     LATE_REAL_S,
     MONITOR_MIN_TICK_S,
     REQUEST_FLUSH_S,
+    REQUESTS_HELD_MAX,
 )
 from mlbdash.ingest.runtime.schedule import ScheduleRuntime
 from mlbdash.ingest.runtime.summary import build_summary
@@ -41,8 +42,6 @@ from mlbdash.ingest.scheduler.summary import IngestSummary
 from mlbdash.ingest.scheduler.views import ViewBuilder
 from mlbdash.ingest.store import Store, StoreError
 from mlbdash.ingest.store import findings as finding_rows
-from mlbdash.ingest.store import games as game_rows
-from mlbdash.ingest.store import requests as request_rows
 from mlbdash.ingest.validator.export import export_findings_csv
 from mlbdash.ingest.validator.review import set_review_status
 from mlbdash.ingest.views import DashboardSnapshot, GameDetail, VersionView
@@ -231,7 +230,12 @@ class Runtime(ScheduleRuntime):
             reason = "done"
         elif self._gave_up is not None:
             reason = "gave_up"
-        await self._flush_requests()
+        try:
+            await self._flush_requests()
+        except StoreError as exc:
+            self._write_failed("requests", exc.message, lost=len(self._requests_pending))
+            self._requests_pending = []
+            self._polls_pending = {}
         with contextlib.suppress(StoreError):
             await self.monitor.tick()
         return await self.summary(reason)
@@ -280,7 +284,7 @@ class Runtime(ScheduleRuntime):
             try:
                 await self._flush_requests()
             except StoreError as exc:
-                self._emit(WorkerStopped(self.clock.now(), "request-log", exc.message))
+                self._write_failed("requests", exc.message)
 
     async def _findings_loop(self) -> None:
         while not self._closing.is_set():
@@ -299,11 +303,19 @@ class Runtime(ScheduleRuntime):
             return
         batch, self._requests_pending = self._requests_pending, []
         polls, self._polls_pending = self._polls_pending, {}
-        async with self._store.transaction() as conn:
-            if batch:
-                await request_rows.insert_requests(conn, batch)
-            if polls:
-                await game_rows.add_polls(conn, polls)
+        try:
+            await self._store.log_requests_and_polls(batch, polls)
+        except BaseException:
+            # Kept for the next flush (newest first to go if the database stays down), so a
+            # failed write loses nothing until the run ends, where what is left is named.
+            self._requests_pending = [*batch, *self._requests_pending][-REQUESTS_HELD_MAX:]
+            for pk, (n, at, ok) in polls.items():
+                later = self._polls_pending.get(pk)
+                if later is None:
+                    self._polls_pending[pk] = (n, at, ok)
+                else:
+                    self._polls_pending[pk] = (n + later[0], later[1], later[2] or ok)
+            raise
 
     async def _follow_loop(self) -> None:
         # Looks every FOLLOW_CHECK_S clock seconds, but wakes to beat every HEARTBEAT_S real

@@ -18,6 +18,7 @@ from mlbdash.ingest.scheduler.entries import (
     parse_schedule,
     stored_entry,
 )
+from mlbdash.ingest.store import StoreError
 from mlbdash.ingest.validator.service import validate_schedule
 
 
@@ -129,9 +130,22 @@ class ScheduleRuntime(VersionRuntime):
             self.scheduler.schedule_failed(job.key, now)
 
     def _job_crashed(self, job: Job, exc: BaseException) -> None:
-        """A bug in a job: recorded as a failed poll so the game keeps being polled."""
-        self._crashes += 1
+        """A bug in a job, or a write it could not make: recorded as a failed poll so the game
+        keeps being polled."""
         now = self.clock.now()
+        if isinstance(exc, StoreError):
+            # Not a bug: the database refused a write (disk full, locked...). What the job was
+            # writing (schedule rows, a state change, a game row) is named as not stored.
+            self._write_failed("schedule" if job.kind != FEED else "game rows", exc.message, lost=1)
+            if job.kind == FEED:
+                assert isinstance(job.key, int)
+                self._followers.pop(job.key, None)
+                self.scheduler.feed_failed(job.key, exc.message, now)
+            else:
+                assert isinstance(job.key, date)
+                self.scheduler.schedule_failed(job.key, now)
+            return
+        self._crashes += 1
         reason = f"internal error: {type(exc).__name__}: {exc}"
         if job.kind == FEED:
             assert isinstance(job.key, int)

@@ -9,7 +9,7 @@ from typing import Any
 
 from mlbdash.ingest.runtime.base import RuntimeBase
 from mlbdash.ingest.scheduler.summary import GameSummary, IngestSummary
-from mlbdash.ingest.store import reads
+from mlbdash.ingest.store import StoreError, reads
 from mlbdash.ingest.store.codec import parse_iso
 from mlbdash.mlb.timecode import timecode_instant
 
@@ -45,11 +45,18 @@ async def build_summary(
         counts = await reads.severity_counts(conn)
         versions = await reads.version_rows(conn, list(scheduler.tracks))
     findings = {s: counts.get(s, 0) for s in ("error", "warning", "info")}
+    # What the database durably holds of each game: versions, its final, its last timecode.
+    try:
+        records = {r.game_pk: r for r in await rt.store.list_games()}
+        read_error = None
+    except StoreError as exc:
+        records, read_error = {}, exc.message
     games = []
     for track in sorted(
         scheduler.tracks.values(), key=lambda t: (t.entry.game_time or now, t.game_pk)
     ):
         away, home = rt.labels(track.game_pk)
+        record = records.get(track.game_pk)
         games.append(
             GameSummary(
                 game_pk=track.game_pk,
@@ -60,14 +67,22 @@ async def build_summary(
                 detailed_state=track.status.detailed_state or track.status.lifecycle.value,
                 away_score=track.away_score,
                 home_score=track.home_score,
-                versions=track.versions,
-                final_stored=track.final_stored,
-                timecode=track.timecode,
+                versions=record.versions if record else 0,
+                final_stored=bool(record and record.final_stored),
+                timecode=record.last_timecode if record else None,
                 polls=track.polls,
                 full_updates=track.full_updates,
                 diff_updates=track.diff_updates,
+                archive="; ".join(track.archive_gaps) or None,
             )
         )
+    # The scheduler's view must agree with the database: a game it holds as stored that the
+    # database does not is not complete, whatever the run believed.
+    disagree = [
+        t.game_pk
+        for t in scheduler.tracks.values()
+        if t.final_stored and not (records.get(t.game_pk) and records[t.game_pk].final_stored)
+    ]
     by_date = scheduler.coverage_by_date()
     alerts = rt.monitor.alerts
     meter = scheduler.lateness
@@ -121,9 +136,17 @@ async def build_summary(
             "max_late_s": meter.late_s_max,
         },
         sla={d: rt.monitor.sla(d).to_dict() for d in rt.league_dates},
-        complete=scheduler.all_stored(),
+        complete=(
+            scheduler.all_stored() and not rt.unstored and not disagree and read_error is None
+        ),
         freshness=freshness(versions, started_at or now),
-        extra=_extra(scheduler.retired, crashes),
+        extra={
+            **_extra(scheduler.retired, crashes),
+            "write_failures": dict(sorted(rt.write_failures.items())),
+            "unstored": dict(sorted(rt.unstored.items())),
+            **({"database_read_error": read_error} if read_error else {}),
+            **({"not_in_database": disagree} if disagree else {}),
+        },
     )
 
 

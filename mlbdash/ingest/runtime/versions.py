@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlbdash.ingest.audit import AUDIT_RULE, GameAudit
 from mlbdash.ingest.errors import ApiError
 from mlbdash.ingest.events import FeedRefetched, PushChanged
-from mlbdash.ingest.follower import GameFollower, VersionKind
+from mlbdash.ingest.findings import Finding
+from mlbdash.ingest.follower import FollowUpdate, GameFollower, VersionKind
 from mlbdash.ingest.push import PushHub, PushNews
+from mlbdash.ingest.runtime.archive import ArchiveKeeper
 from mlbdash.ingest.runtime.base import CROSSREF_RULES, RuntimeBase
 from mlbdash.ingest.scheduler import FeedFacts, Phase
 from mlbdash.ingest.store import StoreError
@@ -25,8 +28,9 @@ from mlbdash.ingest.validator.crossref import (
     sample_for_merge_check,
 )
 from mlbdash.ingest.validator.review import validate_and_record
-from mlbdash.ingest.validator.service import FeedContext, check_version
-from mlbdash.mlb.facts import UNKNOWN_TEAM, version_facts
+from mlbdash.ingest.validator.rules import VERSION_GAP
+from mlbdash.ingest.validator.service import FeedContext, check_version, validate_feed
+from mlbdash.mlb.facts import UNKNOWN_TEAM, VersionFacts, version_facts
 from mlbdash.mlb.fields import names_for, select_fields
 
 # What the sampled merge check compares (a Final version is always compared whole): the
@@ -124,6 +128,7 @@ class VersionRuntime(RuntimeBase):
         if rechecking:
             self._rechecking.add(game_pk)
         refresh, track.refresh_asked = track.refresh_asked, False
+        follower: GameFollower | None = None
         try:
             follower = await self._follower(game_pk)
             result = await follower.update(refresh=refresh)
@@ -132,6 +137,7 @@ class VersionRuntime(RuntimeBase):
                 # The follower moved on to a version the store did not take: start again from
                 # what is stored, so the next poll fetches that version again.
                 self._followers.pop(game_pk, None)
+                self._write_failed("versions", exc.message)
             scheduler.feed_failed(game_pk, exc.message, self.clock.now())
             # No GameUpdated: that says a poll confirmed the stored version, and this one did
             # not (the failed request is in the request log and the monitor's counts).
@@ -143,6 +149,10 @@ class VersionRuntime(RuntimeBase):
             raise
         finally:
             self._rechecking.discard(game_pk)
+            if follower is not None and follower.from_start:
+                # Sticky: a follower made again after a failure starts from the present, but
+                # the game is still archived from its first version (the audit fills it).
+                self._from_start.add(game_pk)
         feed = follower.feed
         assert feed is not None
         summary = self._facts.get(game_pk)
@@ -173,6 +183,8 @@ class VersionRuntime(RuntimeBase):
             await self._record_transitions(changes)
         self._note_poll(game_pk, success=True)
         await self._push_follow(game_pk)
+        if self._wants_audit(game_pk, result):
+            await self._keep_archive(game_pk)
         if track.phase is not was and track.phase in (Phase.RECHECK, Phase.DONE):
             await self.store.upsert_game(
                 game_pk,
@@ -230,6 +242,67 @@ class VersionRuntime(RuntimeBase):
         if self._driver is not None:
             self._driver.wake()
 
+    def _wants_audit(self, game_pk: int, result: FollowUpdate) -> bool:
+        """After a poll: audit (and fill) the game's archive when it may have a gap.
+
+        The follower fills gaps as it brings the game up to date; what it could not get
+        (``gap_left``) is tried again here, as are open gaps, and a stored Final is audited
+        once (and again whenever a poll brings something new).
+        """
+        track = self.scheduler.tracks[game_pk]
+        if track.archive_gaps or result.gap_left > 0:
+            return True
+        if track.final_stored:
+            return bool(result.new_versions) or game_pk not in self._audited
+        return False
+
+    async def _keep_archive(self, game_pk: int) -> None:
+        """Fill what the archive lacks of this game, audit it, record the verdict."""
+        track = self.scheduler.tracks[game_pk]
+        keeper = ArchiveKeeper(self.store, self.client)
+
+        async def store_late(timecode: str, feed: dict[str, Any]) -> bool:
+            return await self._store_late_version(game_pk, timecode, feed)
+
+        audit, filled = await keeper.fill(
+            game_pk,
+            store_late,
+            final_stored=track.final_stored,
+            from_start=game_pk in self._from_start,
+        )
+        gaps = () if audit.clean else (audit.describe(),)
+        finding = [] if audit.clean else [_gap_finding(audit)]
+        await self._record_findings(
+            finding,
+            official_date=track.official_date,
+            game_pk=game_pk,
+            checked=(AUDIT_RULE,),
+        )
+        if audit.clean and track.final_stored:
+            self._audited.add(game_pk)
+        else:
+            self._audited.discard(game_pk)
+        async with self._state_lock:
+            self.scheduler.archive_audited(game_pk, gaps, self.clock.now())
+        if filled:
+            track.versions += filled
+            track.full_updates += filled
+
+    async def _store_late_version(self, game_pk: int, timecode: str, feed: dict[str, Any]) -> bool:
+        """Store a version older than the newest (filled in late) and validate it alone: it
+        is no one's "previous", and it resolves nothing the newer versions still raise."""
+        result = await self.store.store_version(
+            game_pk, timecode, "full", feed, None, game_fields(version_facts(feed))
+        )
+        if result.version_id is None:
+            return False
+        track = self.scheduler.tracks.get(game_pk)
+        found = validate_feed(feed, context=FeedContext(full=True))
+        await self._record_findings(
+            found, official_date=track.official_date if track else None, game_pk=game_pk
+        )
+        return True
+
     async def _store_version(
         self,
         game_pk: int,
@@ -250,6 +323,18 @@ class VersionRuntime(RuntimeBase):
         if result.version_id is None:
             return False
         self._facts[game_pk] = facts
+        self.write_error = None
+        try:
+            await self._validate_stored(game_pk, feed, kind, facts)
+        except StoreError as exc:
+            # The version is stored; what the validator found about it is not.
+            self._write_failed("findings", exc.message, lost=1)
+            raise
+        return True
+
+    async def _validate_stored(
+        self, game_pk: int, feed: dict[str, Any], kind: VersionKind, facts: VersionFacts
+    ) -> None:
         final = facts.is_final
         track = self.scheduler.tracks.get(game_pk)
         official = track.official_date if track else None
@@ -277,7 +362,6 @@ class VersionRuntime(RuntimeBase):
         if final and track is not None:
             self._crossref_pending.add(game_pk)
             await self._cross_reference(game_pk, feed)
-        return True
 
     async def _cross_reference(self, game_pk: int, feed: dict[str, Any]) -> None:
         """Schedule versus feed (teams, date, status, final score) once both say Final.
@@ -299,3 +383,17 @@ class VersionRuntime(RuntimeBase):
             game_pk=game_pk,
             checked=CROSSREF_RULES,
         )
+
+
+def _gap_finding(audit: GameAudit) -> Finding:
+    return Finding(
+        rule=VERSION_GAP.id,
+        severity=VERSION_GAP.severity,
+        category=VERSION_GAP.category,
+        game_pk=audit.game_pk,
+        timecode=None,
+        path="/timestamps",
+        expected=f"{audit.server - audit.not_archived} versions",
+        actual=f"{audit.stored} stored",
+        message=f"archive audit: {audit.describe(limit=20)}",
+    )

@@ -369,6 +369,21 @@ class Scheduler:
             self._settle(other, now)
         return changes
 
+    def archive_audited(self, game_pk: int, gaps: tuple[str, ...], now: datetime) -> None:
+        """The archive audit's verdict on a game: with gaps it is not complete and is polled
+        again like a final fetch (each poll tries to fill them); without, it settles."""
+        track = self.tracks[game_pk]
+        track.archive_gaps = gaps
+        if gaps and is_final(track.status.lifecycle) and track.final_stored:
+            track.audit_tries += 1
+            if track.audit_tries < self.policy.audit_tries:
+                # Tried again after a live game's interval, however the game was planned.
+                track.phase = Phase.FINISHING
+                track.next_poll_at = now + _s(self.policy.live_interval(track.wait_s))
+        elif not gaps:
+            track.audit_tries = 0
+        self._settle(track, now)
+
     def feed_failed(self, game_pk: int, reason: str, now: datetime) -> None:
         """A feed poll failed for good (after the client's retries): try again later."""
         track = self.tracks[game_pk]
@@ -460,8 +475,11 @@ class Scheduler:
         return track.status.lifecycle is Lifecycle.suspended
 
     def all_stored(self) -> bool:
-        """Every tracked game reached a terminal state with its final feed stored."""
-        return self.finished() and all(t.terminal for t in self.tracks.values())
+        """Every tracked game reached a terminal state with its final feed stored (and, for a
+        game that was played, audited with no gap)."""
+        return self.finished() and all(
+            t.terminal and not t.archive_gaps for t in self.tracks.values()
+        )
 
     # -- coverage ------------------------------------------------------------------------
 
@@ -490,7 +508,9 @@ class Scheduler:
             track.phase = Phase.GONE
             track.next_poll_at = None
         elif is_final(status.lifecycle):
-            if not track.final_stored:
+            if not track.final_stored or (
+                track.archive_gaps and track.audit_tries < self.policy.audit_tries
+            ):
                 if track.phase is not Phase.FINISHING:
                     track.next_poll_at = now
                 elif track.next_poll_at is None:

@@ -44,6 +44,8 @@ class DateCoverage:
 
 
 def _gap_reason(track: GameTrack) -> str:
+    if track.final_stored and track.archive_gaps:
+        return "archive audit: " + "; ".join(track.archive_gaps)
     if track.last_poll_ok is False and track.last_error:
         return f"last poll failed: {track.last_error}"
     if track.phase is Phase.WATCH:
@@ -70,7 +72,7 @@ def date_coverage(
             excluded += 1
             continue
         track = tracks.get(entry.game_pk)
-        if track is not None and track.final_stored:
+        if track is not None and track.complete:
             stored += 1
             continue
         status = track.status if track else entry.status

@@ -37,6 +37,10 @@ class Priority(IntEnum):
 
 
 class PollPolicy:
+    # Polls of a Final game in a row that try to fill the gaps the archive audit found before
+    # the game is left with them (named, a coverage gap, so the run ends incomplete).
+    audit_tries = 5
+
     def __init__(self, poll: PollSettings) -> None:
         self.poll = poll
 

@@ -110,6 +110,10 @@ class GameTrack:
     timecode: str | None = None  # last stored version
     last_stored_at: datetime | None = None
     final_stored: bool = False
+    # What the archive audit found missing or wrong (a short description per problem); a game
+    # is complete only when its final is stored and this is empty.
+    archive_gaps: tuple[str, ...] = ()
+    audit_tries: int = 0  # audits in a row that found gaps (given up after a few: see policy)
     rechecked: bool = False
     away_score: int | None = None
     home_score: int | None = None
@@ -128,6 +132,11 @@ class GameTrack:
     @property
     def terminal(self) -> bool:
         return self.phase in TERMINAL_PHASES
+
+    @property
+    def complete(self) -> bool:
+        """Final stored and audited with no gap."""
+        return self.final_stored and not self.archive_gaps
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,6 +139,7 @@ class GameSummary:
     polls: int
     full_updates: int
     diff_updates: int
+    archive: str | None = None  # the archive audit's gaps, None when it found none
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +160,7 @@ class IngestSummary:
     gaps: tuple[dict[str, Any], ...]
     degraded: dict[str, float]
     sla: dict[str, Any]
-    complete: bool  # every tracked game terminal with its final feed stored
+    complete: bool  # every game terminal, its final stored and audited; nothing left unstored
     # Seconds from a version's metaData.timeStamp to stored: versions, p50_s, p95_s, p99_s.
     freshness: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -194,6 +195,7 @@ class IngestSummary:
                     "polls": g.polls,
                     "full_updates": g.full_updates,
                     "diff_updates": g.diff_updates,
+                    "archive_gaps": g.archive,
                 }
                 for g in self.games
             ],

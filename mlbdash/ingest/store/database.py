@@ -327,6 +327,21 @@ class Store:
         async with self.read() as conn:
             return await findings_store.first_seen_on(conn, game_pk, timecode)
 
+    async def version_log(self, game_pk: int) -> list[feeds.LoggedVersion]:
+        """Every stored version of a game rebuilt in log order, each with what is wrong with
+        it (for the audit). Read in one transaction, rebuilt off the event loop."""
+        async with self.read() as conn:
+            rows = await feeds.read_version_log(conn, game_pk)
+        return await asyncio.to_thread(feeds.walk_version_log, rows)
+
+    async def games_with_versions(self) -> list[int]:
+        """The gamePks that have at least one stored version."""
+        async with self.read() as conn:
+            cursor = await conn.execute("SELECT DISTINCT game_pk FROM feed_versions ORDER BY 1")
+            rows = await cursor.fetchall()
+            await cursor.close()
+        return [int(r[0]) for r in rows]
+
     # -- schedule --------------------------------------------------------------------------
 
     async def upsert_schedule_games(self, entries: Sequence[schedule.ScheduleEntry]) -> int:
@@ -373,6 +388,21 @@ class Store:
         """Insert a batch of finished requests in one transaction."""
         async with self.transaction() as conn:
             return await requests.insert_requests(conn, events)
+
+    async def log_requests_and_polls(
+        self,
+        events: Sequence[RequestFinished],
+        polls: Mapping[int, tuple[int, datetime, datetime | None]],
+    ) -> None:
+        """The request log and the games' poll counters ((polls, last poll, last success) per
+        game) in one transaction: ingest writes them in batches."""
+        if not events and not polls:
+            return
+        async with self.transaction() as conn:
+            if events:
+                await requests.insert_requests(conn, events)
+            if polls:
+                await games.add_polls(conn, polls)
 
     async def flush_requests(self, buffer: requests.RequestBuffer) -> int:
         return await self.log_requests(buffer.take())

@@ -83,6 +83,11 @@ async def append_version(
     due = kind == "full" or abstract_final(feed)
     if not due:
         due = await _diffs_since_checkpoint(conn, game_pk) >= checkpoint_every
+    if not due:
+        # A diff's ops apply to the newest version stored before it; when the version just
+        # before it in the log is an older one filled in late, a rebuild in log order would
+        # apply them to the wrong feed, so this version gets its own checkpoint.
+        due = await _after_a_late_fill(conn, game_pk, version_id)
     if due:
         # ~20-30 ms for a 700 KB feed: off the event loop. The caller awaits us, so the feed
         # dict is not patched meanwhile.
@@ -94,6 +99,18 @@ async def append_version(
             (game_pk, timecode, version_id, blob, len(raw), stamp),
         )
     return AppendResult(version_id, checkpoint=due)
+
+
+async def _after_a_late_fill(conn: aiosqlite.Connection, game_pk: int, version_id: int) -> bool:
+    cursor = await conn.execute(
+        "SELECT (SELECT timecode FROM feed_versions WHERE game_pk = ?1 AND id < ?2 "
+        "ORDER BY id DESC LIMIT 1), "
+        "(SELECT MAX(timecode) FROM feed_versions WHERE game_pk = ?1 AND id < ?2)",
+        (game_pk, version_id),
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    return row is not None and row[0] != row[1]
 
 
 def _encode_checkpoint(feed: dict[str, Any], level: int) -> tuple[bytes, bytes]:
@@ -134,7 +151,12 @@ async def plan_rebuild(
 ) -> _RebuildPlan | None:
     """Fetch the checkpoint and diff blobs for a version (the latest when timecode is None)."""
     if timecode is None:
-        sql = "SELECT id, timecode FROM feed_versions WHERE game_pk = ? ORDER BY id DESC LIMIT 1"
+        # The newest version is the one with the latest timecode: a version filled in late
+        # is logged after newer ones.
+        sql = (
+            "SELECT id, timecode FROM feed_versions WHERE game_pk = ? "
+            "ORDER BY timecode DESC, id DESC LIMIT 1"
+        )
         args: tuple[object, ...] = (game_pk,)
     else:
         sql = "SELECT id, timecode FROM feed_versions WHERE game_pk = ? AND timecode = ?"
@@ -231,14 +253,49 @@ class VersionPayload:
 async def version_payload_rows(
     conn: aiosqlite.Connection, game_pk: int
 ) -> list[tuple[str, str, bytes | None, bytes | None]]:
-    """(timecode, kind, ops blob, checkpoint blob of a full version) per version, in log order."""
+    """(timecode, kind, ops blob, checkpoint blob of a full version) per version, in timecode
+    order: a version filled in late (always whole) sits where it belongs, and each diff follows
+    the version its blocks were made on."""
     cursor = await conn.execute(
         """
         SELECT v.timecode, v.kind, v.ops, c.feed
         FROM feed_versions v
         LEFT JOIN feed_checkpoints c ON c.version_id = v.id AND v.kind = 'full'
-        WHERE v.game_pk = ? ORDER BY v.id
+        WHERE v.game_pk = ? ORDER BY v.timecode, v.id
         """,
+        (game_pk,),
+    )
+    rows = await cursor.fetchall()
+    await cursor.close()
+    return [
+        (
+            str(r[0]),
+            str(r[1]),
+            None if r[2] is None else bytes(r[2]),
+            None if r[3] is None else bytes(r[3]),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedVersion:
+    """One stored version as the audit sees it: rebuilt in log order from the blobs."""
+
+    timecode: str
+    kind: VersionKind
+    final: bool  # the rebuilt feed says abstractGameState Final
+    problem: str | None  # why it does not rebuild to itself; None when it does
+
+
+async def read_version_log(
+    conn: aiosqlite.Connection, game_pk: int
+) -> list[tuple[str, str, bytes | None, bytes | None]]:
+    """(timecode, kind, ops blob, checkpoint blob) of every stored version, in log order."""
+    cursor = await conn.execute(
+        "SELECT v.timecode, v.kind, v.ops, c.feed FROM feed_versions v "
+        "LEFT JOIN feed_checkpoints c ON c.version_id = v.id "
+        "WHERE v.game_pk = ? ORDER BY v.id",
         (game_pk,),
     )
     rows = await cursor.fetchall()
@@ -284,3 +341,46 @@ async def version_blocks(conn: aiosqlite.Connection, game_pk: int, timecode: str
     row = await cursor.fetchone()
     await cursor.close()
     return None if row is None or row[0] is None else bytes(row[0])
+
+
+def walk_version_log(
+    rows: list[tuple[str, str, bytes | None, bytes | None]],
+) -> list[LoggedVersion]:
+    """Rebuild every version in log order (CPU only): each diff on the version before it in
+    the log, each checkpoint as stored; a version whose rebuilt feed does not carry its own
+    timecode, or that cannot be rebuilt at all, has a ``problem``."""
+    from mlbdash.mlb.patch import PatchError, apply_diff_blocks
+
+    out: list[LoggedVersion] = []
+    doc: Any = None
+    # A diff applies to the newest version logged before it (a version filled in late is
+    # older, whole, and no diff's base).
+    newest: tuple[str, Any] | None = None
+    for timecode, kind, ops, checkpoint in rows:
+        problem: str | None = None
+        late = newest is not None and timecode < newest[0]
+        if kind == "diff" and newest is not None:
+            doc = newest[1]
+        try:
+            if checkpoint is not None:
+                doc = gunzip_json(checkpoint)
+            elif kind == "diff" and ops is not None and isinstance(doc, dict):
+                doc = apply_diff_blocks(doc, gunzip_json(ops))
+            elif kind == "diff":
+                problem, doc = "a diff with no feed before it", None
+            else:
+                problem, doc = "a whole version without its checkpoint", None
+        except (PatchError, OSError, ValueError) as exc:
+            problem, doc = f"does not rebuild ({exc})", None
+        if problem is None and not isinstance(doc, dict):
+            problem, doc = "rebuilds to something that is not a feed", None
+        if problem is None and isinstance(doc, dict):
+            meta = doc.get("metaData")
+            stamp = meta.get("timeStamp") if isinstance(meta, dict) else None
+            if stamp != timecode:
+                problem = f"rebuilds to timeStamp {stamp}"
+        final = isinstance(doc, dict) and abstract_final(doc)
+        out.append(LoggedVersion(timecode, "diff" if kind == "diff" else "full", final, problem))
+        if not late:
+            newest = (timecode, doc)
+    return out

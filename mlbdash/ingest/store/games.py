@@ -146,9 +146,18 @@ async def record_version(
     )
     names = list(cols)
     counters = {"versions", "full_updates", "diff_updates"}
+    # A version older than the newest stored (one filled in late) is counted, but the game's
+    # state, score and last timecode stay those of the newest.
+    newer = "games.last_timecode IS NULL OR excluded.last_timecode >= games.last_timecode"
     updates = [
-        f"{n} = excluded.{n}" for n in names if n not in counters and not n.startswith("final_")
+        f"{n} = CASE WHEN {newer} THEN excluded.{n} ELSE games.{n} END"
+        for n in names
+        if n not in counters and not n.startswith("final_") and n != "last_timecode"
     ]
+    updates.append(
+        f"last_timecode = CASE WHEN {newer} THEN excluded.last_timecode "
+        "ELSE games.last_timecode END"
+    )
     updates += [f"{n} = {n} + excluded.{n}" for n in sorted(counters)]
     updates += [
         "final_stored = MAX(final_stored, excluded.final_stored)",

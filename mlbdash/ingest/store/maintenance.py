@@ -335,9 +335,14 @@ def _verify_versions(conn: sqlite3.Connection) -> VersionCheck:
                 (game_pk,),
             )
             doc: dict[str, Any] | None = None
+            # A diff applies to the newest version logged before it; an older version filled
+            # in late (always whole) is checked alone and is no diff's base.
+            newest: tuple[str, dict[str, Any] | None] | None = None
             for _id, timecode, kind, ops, checkpoint in rows:
                 versions += 1
                 where = f"game {game_pk} version {timecode}"
+                late = newest is not None and timecode < newest[0]
+                doc = newest[1] if newest is not None and kind == "diff" else doc
                 try:
                     if kind == "diff":
                         if doc is None:
@@ -361,6 +366,8 @@ def _verify_versions(conn: sqlite3.Connection) -> VersionCheck:
                 stamp = doc.get("metaData", {}).get("timeStamp")
                 if stamp is not None and stamp != timecode:
                     problems.append(f"{where}: rebuilt feed says timeStamp {stamp}")
+                if not late:
+                    newest = (timecode, doc)
     finally:
         conn.execute("ROLLBACK")
     return VersionCheck(versions, len(games), problems)

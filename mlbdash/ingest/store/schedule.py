@@ -152,6 +152,9 @@ class Coverage:
     expected_final: int
     final_stored: int
     missing: tuple[int, ...]
+    # Final stored but the archive audit found gaps (an open VERSION_GAP finding): counted
+    # with the missing, not as stored.
+    archive_gaps: tuple[int, ...] = ()
 
     @property
     def ratio(self) -> float:
@@ -164,7 +167,9 @@ async def coverage(conn: aiosqlite.Connection, official_date: date) -> Coverage:
         SELECT s.game_pk,
                s.coded_game_state IN ({", ".join("?" * len(NOT_PLAYED_CODES))}),
                s.abstract_game_state = 'Final',
-               COALESCE(g.final_stored, 0)
+               COALESCE(g.final_stored, 0),
+               EXISTS (SELECT 1 FROM findings f WHERE f.game_pk = s.game_pk
+                       AND f.rule = 'VERSION_GAP' AND f.status IN ('open', 'acknowledged'))
         FROM schedule_games s LEFT JOIN games g ON g.game_pk = s.game_pk
         WHERE s.official_date = ? ORDER BY s.game_pk
         """,
@@ -174,15 +179,20 @@ async def coverage(conn: aiosqlite.Connection, official_date: date) -> Coverage:
     await cursor.close()
     not_played = expected = stored = 0
     missing: list[int] = []
-    for game_pk, skipped, final, final_stored in rows:
+    gapped: list[int] = []
+    for game_pk, skipped, final, final_stored, gap in rows:
         if skipped:
             # Its Final feed, if any, belongs to the makeup date, not to this one.
             not_played += 1
             continue
         if final or final_stored:
             expected += 1
-            if final_stored:
+            if final_stored and not gap:
                 stored += 1
+            elif final_stored:
+                gapped.append(int(game_pk))
             else:
                 missing.append(int(game_pk))
-    return Coverage(official_date, len(rows), not_played, expected, stored, tuple(missing))
+    return Coverage(
+        official_date, len(rows), not_played, expected, stored, tuple(missing), tuple(gapped)
+    )

@@ -196,3 +196,10 @@ MERGE_DIVERGED = _rule(
     "cross-reference",
     "A feed built from diffPatch merges equals a fresh full fetch of the same timecode.",
 )
+VERSION_GAP = _rule(
+    "VERSION_GAP",
+    "error",
+    "cross-reference",
+    "Every version the server lists in a game's timestamps, from the first one stored on, is "
+    "stored and rebuilds to itself (the archive audit; the finding names the timecodes).",
+)

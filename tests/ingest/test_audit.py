@@ -1,0 +1,168 @@
+"""The archive audit: stored versions against the server's list, on a real game's versions.
+
+Versions come from the replay timeline of a real recorded final feed (feed_744914), stored
+through the Store as ingest stores them; the server's list is that timeline's timecodes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from conftest import fixture_path
+
+from mlbdash.ingest.audit import compare_versions
+from mlbdash.ingest.store import Store
+from mlbdash.mlb.clock import ManualClock
+from mlbdash.replay.data import read_json
+from mlbdash.replay.timeline import FinalTimeline
+
+GAME = 744914
+
+
+def _timeline() -> FinalTimeline:
+    return FinalTimeline(read_json(fixture_path("feed/feed_744914_final.json.gz")))
+
+
+async def _store_versions(
+    db: Path, timeline: FinalTimeline, indexes: list[int], *, full: set[int] = frozenset()
+) -> None:
+    """Store these versions in this order: the first whole, then diffs from the one before."""
+    async with Store.open(db, clock=ManualClock(), checkpoint_every=10) as store:
+        previous: int | None = None
+        for index in indexes:
+            feed = timeline.build(index)
+            if previous is None or index in full or index != previous + 1:
+                ops: list[Any] | None = None
+            else:
+                ops = [{"diff": timeline.diff_ops(previous)}]
+            await store.store_version(
+                GAME,
+                timeline.timecode(index),
+                "full" if ops is None else "diff",
+                feed,
+                ops,
+                {},
+            )
+            previous = index
+
+
+async def _audit(db: Path, server: list[str], *, final_stored: bool = False) -> Any:
+    async with Store.open(db, clock=ManualClock()) as store:
+        log = await store.version_log(GAME)
+    return compare_versions(GAME, server, log, final_stored=final_stored)
+
+
+async def test_a_complete_game_has_no_gaps(tmp_path: Path) -> None:
+    timeline = _timeline()
+    server = [timeline.timecode(i) for i in range(40)]
+    await _store_versions(tmp_path / "a.sqlite3", timeline, list(range(40)))
+    audit = await _audit(tmp_path / "a.sqlite3", server)
+    assert audit.clean, audit.describe()
+    assert (audit.server, audit.stored, audit.not_archived) == (40, 40, 0)
+
+
+async def test_a_deleted_version_is_missing(tmp_path: Path) -> None:
+    timeline = _timeline()
+    server = [timeline.timecode(i) for i in range(40)]
+    db = tmp_path / "a.sqlite3"
+    await _store_versions(db, timeline, list(range(40)))
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(
+            "DELETE FROM feed_versions WHERE game_pk = ? AND timecode = ?",
+            (GAME, timeline.timecode(13)),
+        )
+    conn.close()
+    audit = await _audit(db, server)
+    assert audit.missing == (timeline.timecode(13),)
+    assert not audit.clean and f"1 missing ({timeline.timecode(13)})" in audit.describe()
+
+
+async def test_extra_late_filled_and_earlier_versions(tmp_path: Path) -> None:
+    timeline = _timeline()
+    server = [timeline.timecode(i) for i in range(23)]
+    db = tmp_path / "a.sqlite3"
+    # Met at version 5; 12 and 13 filled in late (whole), after 14..20; 21 is not listed.
+    await _store_versions(db, timeline, [*range(5, 12), *range(14, 22), 12, 13, 22], full={12, 13})
+    audit = await _audit(db, server[:21] + server[22:])
+    assert audit.not_archived == 5  # before the first stored version: not a gap
+    assert audit.extra == (timeline.timecode(21),)
+    assert audit.missing == ()
+    assert audit.out_of_order == ()  # the late ones are whole versions: they rebuild
+    assert audit.unreadable == ()  # and the diff after them has its own checkpoint
+    async with Store.open(db, clock=ManualClock()) as store:
+        latest = await store.load_latest_feed(GAME)
+    assert latest is not None and latest[0] == timeline.timecode(22)
+
+
+async def test_a_diff_logged_after_a_newer_version_is_out_of_order(tmp_path: Path) -> None:
+    timeline = _timeline()
+    server = [timeline.timecode(i) for i in range(12)]
+    db = tmp_path / "a.sqlite3"
+    # 9 whole, late; then 10 as a diff on it: logged after 11, so out of log order.
+    await _store_versions(db, timeline, [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 9, 10], full={9})
+    audit = await _audit(db, server)
+    assert audit.out_of_order == (timeline.timecode(10),)
+    assert not audit.clean
+
+
+async def test_final_marked_but_not_stored(tmp_path: Path) -> None:
+    timeline = _timeline()
+    server = [timeline.timecode(i) for i in range(10)]
+    db = tmp_path / "a.sqlite3"
+    await _store_versions(db, timeline, list(range(10)))
+    audit = await _audit(db, server, final_stored=True)
+    assert audit.final is not None and not audit.clean
+    last = len(timeline.times) - 1
+    await _store_versions(db, timeline, [last], full={last})
+    audit = await _audit(db, [*server, timeline.timecode(last)], final_stored=True)
+    assert audit.final is None and audit.clean, audit.describe()
+
+
+def test_a_final_game_with_gaps_is_incomplete_tried_again_then_left_named() -> None:
+    from datetime import UTC, date, datetime
+
+    from mlbdash.config import PollSettings
+    from mlbdash.ingest.scheduler import FeedFacts, Phase, PollPolicy, Scheduler
+    from mlbdash.ingest.scheduler.states import ScheduleEntry
+    from mlbdash.mlb.status import classify_status
+
+    day = date(2024, 6, 11)
+    now = datetime(2024, 6, 12, 2, 0, tzinfo=UTC)
+    final = classify_status("Final", "F", "F", "Final")
+    sched = Scheduler(PollPolicy(PollSettings()), [day])
+    entry = ScheduleEntry(
+        game_pk=GAME,
+        schedule_date=day,
+        official_date=day,
+        game_time=datetime(2024, 6, 11, 23, 5, tzinfo=UTC),
+        status=final,
+        away="Away",
+        home="Home",
+    )
+    sched.apply_schedule(day, [entry], now)
+    facts = FeedFacts(status=final, wait_s=10, timecode="20240612_020000", update="full")
+    sched.feed_polled(GAME, facts, now)
+    track = sched.tracks[GAME]
+    assert track.final_stored and track.phase is Phase.RECHECK
+    assert sched.coverage() == 1.0
+    for attempt in range(1, sched.policy.audit_tries):
+        sched.archive_audited(GAME, ("2 missing (a, b)",), now)
+        assert track.phase is Phase.FINISHING and track.next_poll_at is not None, attempt
+        assert sched.coverage() == 0.0 and not sched.all_stored()
+        assert sched.coverage_by_date()[0].gaps[0].reason == "archive audit: 2 missing (a, b)"
+    sched.archive_audited(GAME, ("2 missing (a, b)",), now)
+    # Given up on for now: settled like any stored Final, still named, still a gap.
+    assert track.phase is not Phase.FINISHING
+    assert sched.coverage() == 0.0 and not sched.all_stored()
+    sched.archive_audited(GAME, (), now)
+    assert sched.coverage() == 1.0
+
+
+def test_the_audit_rule_is_a_registered_rule() -> None:
+    from mlbdash.ingest.audit import AUDIT_RULE
+    from mlbdash.ingest.validator.rules import RULES
+
+    assert RULES[AUDIT_RULE].severity == "error"
