@@ -29,7 +29,7 @@ from mlbdash.ingest.events import Event, GameStateChanged, IssueFound
 from mlbdash.ingest.runtime import Runtime
 from mlbdash.ingest.scheduler import TrackedDates
 from mlbdash.ingest.scheduler.summary import IngestSummary
-from mlbdash.mlb.dates import parse_api_date
+from mlbdash.mlb.dates import league_time, parse_api_date
 
 PROGRESS_EVERY_S = 1.0  # real seconds between status lines
 EPILOG = """\
@@ -217,7 +217,7 @@ class Progress:
             by_state = "schedule not read yet" if scheduler.schedule_pending() else "no games"
         ledger = self.rt.ledger
         text = (
-            f"{self.rt.clock.now():%H:%M:%S} | {by_state} | requests {ledger.total} "
+            f"{league_time(self.rt.clock.now())} | {by_state} | requests {ledger.total} "
             f"(errors {ledger.errors}) | error findings {self._errors} | "
             f"coverage {_percent(scheduler.coverage())}"
         )

@@ -24,6 +24,12 @@ LEAGUE_TIMEZONE = ZoneInfo("America/New_York")
 # (Tokyo, Seoul) starts earlier in ET than this; callers that must see it look at tomorrow too.
 LEAGUE_DAY_ROLLOVER = time(6, 0)
 
+
+def league_time(at: datetime) -> str:
+    """An instant as the league's clock shows it: ``20:18:44 ET``."""
+    return f"{at.astimezone(LEAGUE_TIMEZONE):%H:%M:%S} ET"
+
+
 _OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
 
 

@@ -78,3 +78,17 @@ async def test_a_read_schedule_with_no_games_says_so() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert "No games listed for" in _screen_text(app)
+
+
+async def test_header_names_a_failed_database_write_before_the_api() -> None:
+    source = Unreachable()
+    full = CheckRow(
+        "database_writable", "failing", "write failed: database or disk is full (versions)"
+    )
+    source.checks = (API, SCHEDULE, full)
+    app = MlbdashApp(source, clock=source.clock)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        lines = _screen_text(app).splitlines()
+        (header,) = [line for line in lines if " mlbdash " in line and "failing" in line]
+        assert "DATABASE write failed: database or disk is full" in header

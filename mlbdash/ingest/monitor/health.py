@@ -16,7 +16,7 @@ from typing import NamedTuple, Protocol
 
 from mlbdash.ingest.monitor.metrics import Metrics
 from mlbdash.mlb.clock import Clock
-from mlbdash.mlb.dates import LEAGUE_TIMEZONE
+from mlbdash.mlb.dates import league_time
 
 OK = "ok"
 DEGRADED = "degraded"
@@ -86,11 +86,6 @@ class HealthThresholds:
     disk_failing_bytes: int = 200 << 20
     disk_degraded_share: float = 0.05
     disk_failing_share: float = 0.01
-
-
-def league_time(at: datetime) -> str:
-    """An instant as the league's clock shows it: ``20:18:44 ET``."""
-    return f"{at.astimezone(LEAGUE_TIMEZONE):%H:%M:%S} ET"
 
 
 def worst(statuses: list[str]) -> str:
@@ -265,7 +260,8 @@ class Health:
             nxt = ""
             if worst_one.next_read_at is not None:
                 wait = max(0.0, (worst_one.next_read_at - now).total_seconds())
-                nxt = f"; next try in {wait:.0f}s"
+                # A due retry is under way (the client's own retries take seconds).
+                nxt = f"; next try in {wait:.0f}s" if wait >= 1 else "; trying again now"
             reason = (
                 f"{head}: {worst_one.last_error or 'failed'} "
                 f"(since {league_time(worst_one.failing_since)}, {tries}{nxt})"

@@ -41,7 +41,6 @@ from mlbdash.ingest.monitor.health import (
     LoopLagProbe,
     ScheduleSource,
     disk_usage_of,
-    league_time,
 )
 from mlbdash.ingest.monitor.metrics import BudgetProbe, Metrics
 from mlbdash.ingest.monitor.rollup import rollup_rows
@@ -60,6 +59,7 @@ from mlbdash.ingest.store import alerts as alert_rows
 from mlbdash.ingest.store import metrics as rollup_store
 from mlbdash.ingest.store.codec import iso
 from mlbdash.mlb.clock import Clock
+from mlbdash.mlb.dates import league_time
 
 CoverageSource = Callable[[], Iterable[GameCoverage]]
 DB_ERRORS = (StoreError, sqlite3.Error, OSError)

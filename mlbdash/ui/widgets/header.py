@@ -24,6 +24,15 @@ def api_trouble(checks: Iterable[CheckRow]) -> str | None:
     return None
 
 
+def store_trouble(checks: Iterable[CheckRow]) -> str | None:
+    """A write to the archive that failed (``database_writable`` failing, with its error); None
+    while the archive takes every write."""
+    for check in checks:
+        if check.name == "database_writable" and check.status == "failing":
+            return f"DATABASE {check.reason}"
+    return None
+
+
 class StatusHeader(TextLines):
     def show(
         self,
@@ -45,7 +54,8 @@ class StatusHeader(TextLines):
         line.append(f" {health} ", style=f"reverse {fmt.STATUS_STYLE.get(health, '')}")
         if stopped:
             line.append(f" {stopped}", style="red")
-        trouble = api_trouble(checks)
+        # A lost write matters more than a slow API: it is the archive itself.
+        trouble = store_trouble(checks) or api_trouble(checks)
         if trouble:
             line.append(f" {trouble}", style="red")
         line.append("  ")
