@@ -16,6 +16,16 @@ from zoneinfo import ZoneInfo
 # The league runs its calendar on Eastern time (schedules, standings, "today's games").
 LEAGUE_TIMEZONE = ZoneInfo("America/New_York")
 
+
+def clock_time(moment: datetime, clock: str = "league") -> str:
+    """``19:04:05 ET`` on the league's clock, or ``19:04:05 CEST`` on this computer's
+    (``[display] clock = "local"``): messages tell time as the screen does."""
+    if clock == "local":
+        local = moment.astimezone()
+        return f"{local:%H:%M:%S} {local:%Z}"
+    return f"{moment.astimezone(LEAGUE_TIMEZONE):%H:%M:%S} ET"
+
+
 # The league's "today" turns over at 06:00 Eastern, not at midnight: a West Coast game that
 # starts at 22:10 ET, or any game held up by rain, is still being played well after midnight
 # ET and must stay on today's slate until it ends (users complain when games vanish at

@@ -77,13 +77,17 @@ class MonitorSettings:
     max_game_s: float = 6 * 3600.0  # a game not final this long after first pitch is owed
     thresholds: HealthThresholds = field(default_factory=HealthThresholds)
     rules: tuple[AlertRule, ...] = field(default_factory=default_rules)
+    display_clock: str = "league"  # the zone alert messages tell time in ([display] clock)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MonitorSettings:
         """The monitor as the user configured it (``[alerts]`` in the settings)."""
         hold = settings.alerts.resolve_hold_s
         rules = default_rules(frozen_feed_s=settings.alerts.frozen_feed_s)
-        return cls(rules=tuple(replace(rule, clear_s=hold) for rule in rules))
+        return cls(
+            rules=tuple(replace(rule, clear_s=hold) for rule in rules),
+            display_clock=settings.display.clock,
+        )
 
 
 class Monitor:
@@ -304,6 +308,7 @@ class Monitor:
             worker_crashes=workers.crashes(now),
             database_error=self.database.last_error if self.database else None,
             frozen_games=self.metrics.games.frozen_games(),
+            display_clock=self.settings.display_clock,
         )
 
     def _sampled(self, now: datetime, inputs: RuleInputs) -> MetricsSampled:

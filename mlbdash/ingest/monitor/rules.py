@@ -13,6 +13,7 @@ from datetime import datetime
 
 from mlbdash.ingest.monitor.games import FINAL, LIVE_STATES, WONT_FINISH, FrozenGame, LiveGame
 from mlbdash.ingest.monitor.metrics import MetricsSnapshot
+from mlbdash.mlb.dates import clock_time
 
 WARNING = "warning"
 CRITICAL = "critical"
@@ -52,6 +53,7 @@ class RuleInputs:
     worker_crashes: dict[str, str]
     database_error: str | None
     frozen_games: Sequence[FrozenGame] = ()
+    display_clock: str = "league"  # ``league`` (ET) or ``local``: as times on screen
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +114,8 @@ def _budget_saturated(rule: AlertRule, x: RuleInputs) -> list[Condition]:
     snap = x.minute
     paused = snap.budget_paused_until
     if paused is not None and paused > x.now:
-        return [rule.condition(f"requests paused until {paused:%H:%M:%S} UTC after push-back")]
+        until = clock_time(paused, x.display_clock)
+        return [rule.condition(f"requests paused until {until} after push-back")]
     use = snap.budget_use
     if use is None or use < rule.threshold:
         return []

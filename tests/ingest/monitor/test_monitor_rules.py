@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from mlbdash.ingest.monitor.alerts import FIRING, PENDING, RESOLVED, AlertBook
 from mlbdash.ingest.monitor.games import LiveGame
@@ -142,7 +145,23 @@ def test_budget_saturated_by_use_or_pause() -> None:
     assert run.step(1, minute=replace(busy, budget_use=0.5)) == []
     paused = replace(quiet_snapshot(), budget_paused_until=run.now + timedelta(seconds=30))
     [(_, state, message)] = run.step(1, minute=paused)
-    assert state == PENDING and "paused until" in message
+    # In the one clock the screen shows (ET by default), never UTC.
+    assert state == PENDING and message == "requests paused until 00:02:31 ET after push-back"
+
+
+def test_budget_paused_message_follows_a_local_display_clock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        rule = RULES["budget_saturated"]
+        paused = replace(quiet_snapshot(), budget_paused_until=START + timedelta(seconds=30))
+        [condition] = rule.evaluate(inputs(START, minute=paused, display_clock="local"))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert condition.message == "requests paused until 06:00:30 CEST after push-back"
 
 
 def test_stale_live_game_is_per_game_and_uses_twice_the_wait() -> None:
