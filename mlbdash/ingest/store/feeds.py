@@ -265,6 +265,13 @@ async def version_payload_rows(
         """,
         (game_pk,),
     )
+    return await _version_blobs(cursor)
+
+
+async def _version_blobs(
+    cursor: aiosqlite.Cursor,
+) -> list[tuple[str, str, bytes | None, bytes | None]]:
+    """The (timecode, kind, ops blob, checkpoint blob) rows a version query selected."""
     rows = await cursor.fetchall()
     await cursor.close()
     return [
@@ -298,17 +305,7 @@ async def read_version_log(
         "WHERE v.game_pk = ? ORDER BY v.id",
         (game_pk,),
     )
-    rows = await cursor.fetchall()
-    await cursor.close()
-    return [
-        (
-            str(r[0]),
-            str(r[1]),
-            None if r[2] is None else bytes(r[2]),
-            None if r[3] is None else bytes(r[3]),
-        )
-        for r in rows
-    ]
+    return await _version_blobs(cursor)
 
 
 def decode_payloads(
