@@ -25,7 +25,8 @@ INGEST_LAYERS: tuple[tuple[str, ...], ...] = (
     ("store", "follower", "push"),
     ("client",),
     ("retry", "budget", "cache", "replay_clock", "causes"),
-    ("findings", "events", "errors", "views"),
+    ("findings", "events", "errors"),
+    ("views",),  # the records shown (a game's row): the GameUpdated event carries one
 )
 
 

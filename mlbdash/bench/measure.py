@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import math
 import statistics
 import time
 from collections.abc import Iterable, Mapping
@@ -20,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mlbdash.ingest.monitor.windows import percentile
 from mlbdash.ingest.store import files as db_files
 from mlbdash.mlb.timecode import parse_timecode
 
@@ -30,17 +30,6 @@ class Traffic:
     errors: int
     bytes_wire: int
     bytes_decoded: int
-
-
-def percentile(values: list[float], share: float) -> float | None:
-    """Nearest-rank percentile (share in 0..1); None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    # The smallest value with at least ``share`` of all values at or below it; the epsilon
-    # keeps 0.95 * 100 (95.00000000000001 in floating point) at rank 95.
-    rank = min(len(ordered), max(1, math.ceil(share * len(ordered) - 1e-9)))
-    return ordered[rank - 1]
 
 
 def _epoch(timecode: str) -> float | None:

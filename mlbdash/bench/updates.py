@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from mlbdash.bench.layout import BENCH_DATE, BenchLayout
-from mlbdash.bench.measure import percentile
 from mlbdash.config import PollSettings, Settings
+from mlbdash.ingest.monitor.windows import percentile
 from mlbdash.ingest.scheduler.tracked import TrackedDates
 from mlbdash.replay.demo import demo_data_path
 

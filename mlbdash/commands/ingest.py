@@ -29,6 +29,7 @@ from mlbdash.ingest.events import Event, GameStateChanged, IssueFound
 from mlbdash.ingest.runtime import Runtime
 from mlbdash.ingest.scheduler import TrackedDates
 from mlbdash.ingest.scheduler.summary import IngestSummary
+from mlbdash.ingest.views import api_trouble
 from mlbdash.mlb.dates import league_time, parse_api_date
 
 PROGRESS_EVERY_S = 1.0  # real seconds between status lines
@@ -224,19 +225,8 @@ class Progress:
         if self.rt.write_error is not None:
             failed = sum(self.rt.write_failures.values())
             text += f" | DATABASE WRITE FAILED ({failed}x): {self.rt.write_error}"
-        trouble = self.trouble()
+        trouble = api_trouble(self.rt.monitor.checks())
         return f"{text} | {trouble}" if trouble else text
-
-    def trouble(self) -> str | None:
-        """What stands in the way right now, cause included: a schedule that cannot be read,
-        else an API that does not answer."""
-        checks = {c.name: c for c in self.rt.monitor.checks()}
-        schedule, api = checks.get("schedule"), checks.get("api_reachable")
-        if schedule is not None and schedule.status != "ok":
-            return f"schedule {schedule.reason}"
-        if api is not None and api.status != "ok":
-            return f"API {api.reason}"
-        return None
 
     async def run(self) -> None:
         while True:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from mlbdash.ingest.views import GameRow
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -89,29 +91,19 @@ class PushChanged(Event):
 
 @dataclass(frozen=True, slots=True)
 class GameUpdated(Event):
-    """A new version of a game was stored (or a poll found nothing new: ``update`` 'none').
+    """A poll of a game's feed ended: a new version stored (``update`` 'full' or 'diff'), or
+    nothing new ('none').
 
-    Carries what the dashboard shows in a row, so no widget needs to read the feed.
+    Carries the game's whole row (the record the dashboard shows), so no widget needs to read
+    the feed and no one copies the row field by field.
     """
 
-    game_pk: int
-    official_date: str  # league date, YYYY-MM-DD
-    away: str  # team abbreviation or name
-    home: str
-    state: str  # Lifecycle value, e.g. "live"
-    detailed_state: str  # MLB's detailedState, e.g. "Delayed: Rain"
-    away_score: int | None
-    home_score: int | None
-    inning: int | None
-    inning_half: str | None  # "Top" / "Bottom" / "Middle" / "End"
-    outs: int | None
-    timecode: str | None  # metaData.timeStamp of the stored version
+    row: GameRow
     update: str  # "full", "diff" or "none"
-    versions: int  # versions stored so far
-    polls: int
-    diff_updates: int
-    full_updates: int
-    findings: int  # open findings for this game
+
+    @property
+    def game_pk(self) -> int:
+        return self.row.game_pk
 
 
 @dataclass(frozen=True, slots=True)

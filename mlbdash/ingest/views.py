@@ -6,9 +6,10 @@ the feed themselves. All are plain frozen dataclasses so tests can build them by
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from mlbdash.mlb.facts import InningLine, Linescore
 
@@ -18,33 +19,47 @@ __all__ = ["InningLine", "Linescore"]
 
 @dataclass(frozen=True, slots=True)
 class GameRow:
-    """One row of the games panel."""
+    """A game as mlbdash shows it: one record for the games panel, the ``GameUpdated`` event,
+    the dashboard's views, the run's summary and ``ingest --json`` (``as_dict``).
+
+    Built in one place (``scheduler.views.game_row``); the summary overrides what the
+    database durably holds (versions, final stored, last timecode, open findings).
+    """
 
     game_pk: int
-    official_date: str
-    away: str
+    official_date: str  # league date, YYYY-MM-DD
+    away: str  # team abbreviation (mlb.facts.team_label)
     home: str
-    state: str  # Lifecycle value
-    detailed_state: str
-    reason: str | None
-    away_score: int | None
-    home_score: int | None
-    inning: int | None
-    inning_half: str | None
-    outs: int | None
-    game_time: datetime | None  # scheduled first pitch, UTC
-    double_header: str | None  # N, Y, S
-    game_number: int | None
-    last_update_at: datetime | None  # when mlbdash last stored a version
-    timecode: str | None
-    polls: int
-    diff_updates: int
-    full_updates: int
-    versions: int
-    findings: int  # open findings
-    final_stored: bool
+    state: str  # Lifecycle value, e.g. "live"
+    detailed_state: str  # MLB's detailedState, e.g. "Delayed: Rain"
+    reason: str | None = None
+    away_score: int | None = None
+    home_score: int | None = None
+    inning: int | None = None
+    inning_half: str | None = None  # "Top" / "Bottom" / "Middle" / "End"
+    outs: int | None = None
+    game_time: datetime | None = None  # scheduled first pitch, UTC
+    double_header: str | None = None  # N, Y, S
+    game_number: int | None = None
+    last_update_at: datetime | None = None  # when mlbdash last stored a version
+    timecode: str | None = None  # metaData.timeStamp of the last stored version
+    polls: int = 0
+    diff_updates: int = 0
+    full_updates: int = 0
+    versions: int = 0  # versions stored so far
+    findings: int = 0  # open findings
+    final_stored: bool = False
     away_name: str = ""  # the club's name ("Boston Red Sox"), for the filter
     home_name: str = ""
+    archive_gaps: str | None = None  # the archive audit's gaps, None when it found none
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as JSON values (instants as ISO text), for ``ingest --json``."""
+        return {f.name: _json_value(getattr(self, f.name)) for f in fields(self)}
+
+
+def _json_value(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +129,28 @@ class CheckRow:
     name: str
     status: str  # ok, degraded, failing
     reason: str
+
+
+class NamedCheck(Protocol):
+    """A health check's result as any part holds it (``CheckRow``, the monitor's own)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+
+
+def api_trouble(checks: Iterable[NamedCheck]) -> str | None:
+    """What keeps the pipeline from the API, cause and since when included, for the dashboard's
+    header and the ``ingest`` progress line alike: the API itself (``api_reachable``) and a
+    schedule that cannot be read, each named while it is not ok (the API first, as the likelier
+    cause of both); None when both are fine."""
+    by_name = {check.name: check for check in checks}
+    named = (("API", by_name.get("api_reachable")), ("schedule", by_name.get("schedule")))
+    troubles = [f"{what} {c.reason}" for what, c in named if c is not None and c.status != "ok"]
+    return "; ".join(troubles) or None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from datetime import datetime, tzinfo
 
 from rich.text import Text
 
-from mlbdash.ingest.views import CheckRow, GameRow
+from mlbdash.ingest.views import AlertRow, CheckRow, GameRow
 from mlbdash.mlb.dates import LEAGUE_TIMEZONE
 from mlbdash.mlb.ordinals import ordinal
 
@@ -32,6 +32,7 @@ _STATE_STYLE = {
 }
 _HALF = {"top": "▲", "bottom": "▼", "middle": "mid ", "end": "end "}
 _STATUS_RANK = {"ok": 0, "degraded": 1, "failing": 2}
+_ALERT_STATUS = {"warning": "degraded", "critical": "failing"}
 
 
 def plain(value: object, style: str = "") -> Text:
@@ -113,13 +114,13 @@ def severity(value: str) -> Text:
     return Text(value, style=SEVERITY_STYLE.get(value, ""))
 
 
-def overall_health(checks: Iterable[CheckRow]) -> str:
-    """The worst check status; ``ok`` when nothing has reported yet."""
-    worst = "ok"
-    for check in checks:
-        if _STATUS_RANK.get(check.status, 0) > _STATUS_RANK[worst]:
-            worst = check.status
-    return worst
+def overall_health(checks: Iterable[CheckRow], alerts: Iterable[AlertRow] = ()) -> str:
+    """The worst check status, raised by a firing alert (a warning to ``degraded``, a critical
+    one to ``failing``): the header never says ``ok`` while an alert fires. ``ok`` when
+    nothing has reported yet."""
+    statuses = [check.status for check in checks]
+    statuses += [_ALERT_STATUS.get(a.severity, "degraded") for a in alerts if a.state == "firing"]
+    return max(statuses, key=lambda status: _STATUS_RANK.get(status, 0), default="ok")
 
 
 @dataclass(frozen=True)

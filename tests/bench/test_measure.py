@@ -8,15 +8,16 @@ from pathlib import Path
 import pytest
 
 from mlbdash.bench import measure
+from mlbdash.ingest.monitor.windows import percentile
 
 
 def test_percentile_is_nearest_rank() -> None:
     values = [float(v) for v in range(1, 101)]
-    assert measure.percentile(values, 0.50) == 50.0
-    assert measure.percentile(values, 0.95) == 95.0
-    assert measure.percentile(values, 0.99) == 99.0
-    assert measure.percentile([3.0], 0.99) == 3.0
-    assert measure.percentile([], 0.5) is None
+    assert percentile(values, 0.50) == 50.0
+    assert percentile(values, 0.95) == 95.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile([3.0], 0.99) == 3.0
+    assert percentile([], 0.5) is None
 
 
 def test_a_version_never_fetched_counts_until_a_later_one_is_stored() -> None:

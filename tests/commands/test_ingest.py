@@ -14,7 +14,8 @@ import pytest
 
 from mlbdash.cli import main
 from mlbdash.commands.ingest import write_summary
-from mlbdash.ingest.scheduler.summary import GameSummary, IngestSummary
+from mlbdash.ingest.scheduler.summary import IngestSummary
+from mlbdash.ingest.views import GameRow
 
 
 @pytest.fixture(autouse=True)
@@ -79,10 +80,10 @@ def test_unreadable_database_is_a_one_line_error(
 def _summary(complete: bool) -> IngestSummary:
     start = datetime(2026, 5, 1, 22, 30, tzinfo=UTC)
     games = (
-        GameSummary(662751, "2026-05-01", "CWS", "HOU", "final", "Final", 3, 4, 431, True,
-                    "20260502_021501", 356, 4, 427),
-        GameSummary(661333, "2026-05-01", "BOS", "NYY", "postponed", "Postponed: Rain", None,
-                    None, 0, False, None, 0, 0, 0),
+        GameRow(662751, "2026-05-01", "CWS", "HOU", "final", "Final", away_score=3,
+                home_score=4, versions=431, final_stored=True, timecode="20260502_021501",
+                polls=356, full_updates=4, diff_updates=427),
+        GameRow(661333, "2026-05-01", "BOS", "NYY", "postponed", "Postponed: Rain"),
     )  # fmt: skip
     return IngestSummary(
         started_at=start,

@@ -358,7 +358,7 @@ def test_a_poll_catching_up_on_versions_is_one_poll() -> None:
     ]
     events = ledger_events(JUNE11, first + catch_up, [live], versions, wait_s=10.0)
     updates = [e for e in events if isinstance(e, GameUpdated)]
-    assert [(u.update, u.timecode) for u in updates] == [
+    assert [(u.update, u.row.timecode) for u in updates] == [
         ("full", "20240612_041248"),
         ("diff", "20240612_041347"),
     ]

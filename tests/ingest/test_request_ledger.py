@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from mlbdash.ingest.events import GameUpdated, RequestFinished, ScheduleGameUpdated
 from mlbdash.ingest.scheduler.summary import RequestLedger
+from mlbdash.ingest.views import GameRow
 
 T0 = datetime(2026, 5, 1, 23, 0, tzinfo=UTC)
 
@@ -41,27 +42,8 @@ def test_series_count_wire_requests_and_average_their_latency() -> None:
 
 def _updated(second: int, update: str, versions: int, *, schedule: bool = False) -> GameUpdated:
     kind = ScheduleGameUpdated if schedule else GameUpdated
-    return kind(
-        T0 + timedelta(seconds=second),
-        1,
-        "2026-05-01",
-        "AWY",
-        "HOM",
-        "live",
-        "In Progress",
-        0,
-        0,
-        1,
-        "top",
-        0,
-        "20260501_230000",
-        update,
-        versions,
-        1,
-        0,
-        0,
-        0,
-    )
+    row = GameRow(1, "2026-05-01", "AWY", "HOM", "live", "In Progress", versions=versions, polls=1)
+    return kind(T0 + timedelta(seconds=second), row, update)
 
 
 def test_poll_history_says_what_each_poll_did() -> None:

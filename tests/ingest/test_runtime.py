@@ -67,7 +67,7 @@ async def test_a_game_followed_to_final_is_stored_validated_and_reported(
         assert (first.old, first.new, first.source) == (None, "live", "schedule")
         assert changes[-1].new == "final"
         updates = [e for e in events if isinstance(e, GameUpdated) and e.game_pk == GAME]
-        assert updates[-1].state == "final" and updates[-1].versions == game.versions
+        assert updates[-1].row.state == "final" and updates[-1].row.versions == game.versions
         requests = [e for e in events if isinstance(e, RequestFinished)]
         assert len(requests) == summary.requests["total"]
 

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, TabbedContent
 
 from mlbdash.errors import MlbdashError
 from mlbdash.ingest import events as ev
+from mlbdash.ingest.views import GameRow
 from mlbdash.ui.app import MlbdashApp
 from mlbdash.ui.screens.dashboard import DashboardScreen
 from mlbdash.ui.screens.detail import GameDetailScreen
@@ -337,24 +338,22 @@ async def test_events_update_rows_in_place_without_moving_the_cursor(
             source.emit(
                 ev.GameUpdated(
                     at=NOW,
-                    game_pk=746139,
-                    official_date="2024-06-11",
-                    away="TEX",
-                    home="LAD",
-                    state="live",
-                    detailed_state="In Progress",
-                    away_score=score,
-                    home_score=14,
-                    inning=7,
-                    inning_half="Bottom",
-                    outs=outs,
-                    timecode="20240612_041302",
+                    row=replace(
+                        source.games[746139],
+                        away_score=score,
+                        home_score=14,
+                        inning=7,
+                        inning_half="Bottom",
+                        outs=outs,
+                        timecode="20240612_041302",
+                        last_update_at=NOW,
+                        versions=179,
+                        polls=191,
+                        diff_updates=177,
+                        full_updates=2,
+                        findings=2,
+                    ),
                     update="diff",
-                    versions=179,
-                    polls=191,
-                    diff_updates=177,
-                    full_updates=2,
-                    findings=2,
                 )
             )
         await pilot.pause()
@@ -407,27 +406,8 @@ async def test_a_game_leaving_the_filter_leaves_the_table(
 
 
 def _new_game(pk: int, official_date: str) -> ev.GameUpdated:
-    return ev.GameUpdated(
-        at=NOW,
-        game_pk=pk,
-        official_date=official_date,
-        away="SEA",
-        home="OAK",
-        state="scheduled",
-        detailed_state="Scheduled",
-        away_score=None,
-        home_score=None,
-        inning=None,
-        inning_half=None,
-        outs=None,
-        timecode=None,
-        update="none",
-        versions=0,
-        polls=1,
-        diff_updates=0,
-        full_updates=0,
-        findings=0,
-    )
+    row = GameRow(pk, official_date, "SEA", "OAK", "scheduled", "Scheduled", polls=1)
+    return ev.GameUpdated(at=NOW, row=row, update="none")
 
 
 async def test_cursor_stays_on_top_until_moved_then_follows_its_game(

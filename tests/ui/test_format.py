@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mlbdash.ingest.views import CheckRow
+from mlbdash.ingest.views import AlertRow, CheckRow
 from mlbdash.ui import format as fmt
 
 from .fakes import NOW, FakeSource
@@ -46,6 +46,20 @@ def test_overall_health_is_the_worst_check() -> None:
     checks = [CheckRow("api", "ok", ""), CheckRow("disk", "degraded", "")]
     assert fmt.overall_health(checks) == "degraded"
     assert fmt.overall_health([*checks, CheckRow("db", "failing", "")]) == "failing"
+
+
+def _alert(severity: str, state: str) -> AlertRow:
+    return AlertRow(1, "stale_game", "746139", severity, state, "no new version", NOW, False, None)
+
+
+def test_overall_health_is_not_ok_while_an_alert_fires() -> None:
+    ok = [CheckRow("api_reachable", "ok", "")]
+    assert fmt.overall_health(ok, [_alert("warning", "pending")]) == "ok"
+    assert fmt.overall_health(ok, [_alert("warning", "resolved")]) == "ok"
+    assert fmt.overall_health(ok, [_alert("warning", "firing")]) == "degraded"
+    assert fmt.overall_health(ok, [_alert("critical", "firing")]) == "failing"
+    failing = [CheckRow("database_writable", "failing", "")]
+    assert fmt.overall_health(failing, [_alert("warning", "firing")]) == "failing"
 
 
 def test_league_dates_and_clock_labels() -> None:

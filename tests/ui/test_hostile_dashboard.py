@@ -66,7 +66,8 @@ async def test_dashboard_and_detail_show_escapes_as_text(tmp_path: Path) -> None
                     await pilot.pause()
                 await settle(pilot)
                 screen = painted(pilot)
-                assert f"{SHOWN_CLEAR}Chicago White So" in screen
+                # The row the last GameUpdated carried: the feed's (hostile) abbreviations.
+                assert f"CWS{SHOWN_CLEAR} @ " in screen
                 assert f"Final\\r{MARKUP}" in screen
                 assert_terminal_safe(screen)
                 await pilot.press("enter")

@@ -9,6 +9,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from mlbdash.ingest import events as ev
+from mlbdash.ingest.views import GameRow
 from mlbdash.ui.app import MlbdashApp
 from mlbdash.ui.widgets.keyed import selected_key, sync_rows
 
@@ -63,27 +64,11 @@ async def test_a_reorder_rebuilds_but_restores_the_cursor_by_key() -> None:
 
 
 def _game(pk: int, outs: int) -> ev.GameUpdated:
-    return ev.GameUpdated(
-        at=AT,
-        game_pk=pk,
-        official_date="2024-07-01",
-        away="HOU",
-        home="TOR",
-        state="live",
-        detailed_state="In Progress",
-        away_score=3,
-        home_score=1,
-        inning=9,
-        inning_half="Bottom",
-        outs=outs,
-        timecode=None,
-        update="diff",
-        versions=1,
-        polls=1,
-        diff_updates=1,
-        full_updates=0,
-        findings=0,
-    )
+    row = GameRow(
+        pk, "2024-07-01", "HOU", "TOR", "live", "In Progress", away_score=3, home_score=1,
+        inning=9, inning_half="Bottom", outs=outs, versions=1, polls=1, diff_updates=1,
+    )  # fmt: skip
+    return ev.GameUpdated(at=AT, row=row, update="diff")
 
 
 def test_high_rate_messages_collapse_to_the_latest() -> None:

@@ -132,14 +132,15 @@ class GameLedger:
         return None
 
     def _updated(self, event: GameUpdated) -> float | None:
-        game = self.book(event.game_pk)
-        game.official_date = event.official_date
+        row = event.row
+        game = self.book(row.game_pk)
+        game.official_date = row.official_date
         game.polls_ok += 1
         self._count_frozen(game, event.at)
-        if event.timecode is not None and event.timecode != game.timecode:
-            game.timecode = event.timecode
+        if row.timecode is not None and row.timecode != game.timecode:
+            game.timecode = row.timecode
             game.frozen_s = 0.0
-        stamped = timecode_instant(event.timecode)
+        stamped = timecode_instant(row.timecode)
         lag: float | None = None
         if event.update != "none" and stamped is not None:
             lag = max(0.0, (event.at - stamped).total_seconds())
@@ -147,8 +148,8 @@ class GameLedger:
         if game.state in LIVE_STATES and game.live_anchor is not None:
             self._close(game, event.at, stamped if event.update != "none" else None)
             game.live_anchor = event.at
-        self._set_state(game, event.state, event.at)
-        if event.state == FINAL:
+        self._set_state(game, row.state, event.at)
+        if row.state == FINAL:
             game.final_stored = True
         return lag
 

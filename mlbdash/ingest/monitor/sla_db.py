@@ -33,6 +33,7 @@ from mlbdash.ingest.monitor.sla import SlaReport, sla_report
 from mlbdash.ingest.store import reads
 from mlbdash.ingest.store.codec import parse_iso
 from mlbdash.ingest.store.schedule import NOT_PLAYED_CODES, Coverage, coverage
+from mlbdash.ingest.views import GameRow
 from mlbdash.mlb.dates import LEAGUE_DAY_ROLLOVER, LEAGUE_TIMEZONE, league_today
 from mlbdash.mlb.status import Lifecycle
 
@@ -189,24 +190,16 @@ def _update(
     # display fields (teams, score, counters) are not rebuilt.
     return GameUpdated(
         at=at,
-        game_pk=game_pk,
-        official_date=day,
-        away="",
-        home="",
-        state=state,
-        detailed_state="",
-        away_score=None,
-        home_score=None,
-        inning=None,
-        inning_half=None,
-        outs=None,
-        timecode=version.timecode if version else None,
+        row=GameRow(
+            game_pk=game_pk,
+            official_date=day,
+            away="",
+            home="",
+            state=state,
+            detailed_state="",
+            timecode=version.timecode if version else None,
+        ),
         update=version.kind if version else "none",
-        versions=0,
-        polls=0,
-        diff_updates=0,
-        full_updates=0,
-        findings=0,
     )
 
 

@@ -89,6 +89,17 @@ class Distribution:
     p99: float
 
 
+def percentile(values: Iterable[float], share: float) -> float | None:
+    """Nearest-rank percentile (share in 0..1); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    # The smallest value with at least ``share`` of all values at or below it; the epsilon
+    # keeps 0.95 * 100 (95.00000000000001 in floating point) at rank 95.
+    rank = min(len(ordered), max(1, math.ceil(share * len(ordered) - 1e-9)))
+    return ordered[rank - 1]
+
+
 def summarize(sets: Iterable[SampleSet]) -> Distribution | None:
     """Merge bucket samples into one distribution; None when nothing was seen.
 

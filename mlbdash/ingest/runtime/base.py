@@ -285,31 +285,9 @@ class RuntimeBase:
     ) -> None:
         """The row of a game: after a successful poll (``GameUpdated``), or after a schedule
         read changed it (``ScheduleGameUpdated``, which the monitor does not count as a poll)."""
-        track = self.scheduler.tracks[game_pk]
-        away, home = self.labels(game_pk)
-        self._emit(
-            kind(
-                at=self.clock.now(),
-                game_pk=game_pk,
-                official_date=track.official_date.isoformat(),
-                away=away,
-                home=home,
-                state=track.status.lifecycle.value,
-                detailed_state=track.status.detailed_state or track.status.lifecycle.value,
-                away_score=track.away_score,
-                home_score=track.home_score,
-                inning=track.inning,
-                inning_half=track.inning_half,
-                outs=track.outs,
-                timecode=track.timecode,
-                update=update,
-                versions=track.versions,
-                polls=track.polls,
-                diff_updates=track.diff_updates,
-                full_updates=track.full_updates,
-                findings=self._views.open_findings(game_pk) if self._views else 0,
-            )
-        )
+        assert self._views is not None
+        row = self._views.game_row(self.scheduler.tracks[game_pk])
+        self._emit(kind(at=self.clock.now(), row=row, update=update))
 
     async def _record_transitions(self, changes: list[Transition]) -> None:
         scheduler = self.scheduler

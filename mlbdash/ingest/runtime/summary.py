@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from mlbdash.ingest.monitor.windows import percentile
 from mlbdash.ingest.runtime.base import RuntimeBase
-from mlbdash.ingest.scheduler.summary import GameSummary, IngestSummary
+from mlbdash.ingest.scheduler.summary import IngestSummary
+from mlbdash.ingest.scheduler.views import game_row
 from mlbdash.ingest.store import StoreError, reads
+from mlbdash.ingest.store import findings as finding_rows
 from mlbdash.ingest.store.codec import parse_iso
 from mlbdash.mlb.timecode import timecode_instant
 
@@ -25,12 +28,10 @@ def freshness(rows: Iterable[Any], since: datetime) -> dict[str, Any]:
         if made is None or stored is None or made < since:
             continue
         lags.append(max(0.0, (stored - made).total_seconds()))
-    lags.sort()
 
-    def rank(q: float) -> float | None:
-        if not lags:
-            return None
-        return round(lags[max(0, math.ceil(q * len(lags)) - 1)], 3)
+    def rank(share: float) -> float | None:
+        value = percentile(lags, share)
+        return None if value is None else round(value, 3)
 
     return {"versions": len(lags), "p50_s": rank(0.5), "p95_s": rank(0.95), "p99_s": rank(0.99)}
 
@@ -43,6 +44,7 @@ async def build_summary(
     now = rt.clock.now()
     async with rt.store.read() as conn:
         counts = await reads.severity_counts(conn)
+        open_by_game = await finding_rows.open_counts(conn)
         versions = await reads.version_rows(conn, list(scheduler.tracks))
     findings = {s: counts.get(s, 0) for s in ("error", "warning", "info")}
     # What the database durably holds of each game: versions, its final, its last timecode.
@@ -55,25 +57,15 @@ async def build_summary(
     for track in sorted(
         scheduler.tracks.values(), key=lambda t: (t.entry.game_time or now, t.game_pk)
     ):
-        away, home = rt.labels(track.game_pk)
         record = records.get(track.game_pk)
+        row = game_row(track, rt.labels(track.game_pk), open_by_game.get(track.game_pk, 0))
+        # What the database holds wins over what the run believes.
         games.append(
-            GameSummary(
-                game_pk=track.game_pk,
-                official_date=track.official_date.isoformat(),
-                away=away,
-                home=home,
-                state=track.status.lifecycle.value,
-                detailed_state=track.status.detailed_state or track.status.lifecycle.value,
-                away_score=track.away_score,
-                home_score=track.home_score,
+            replace(
+                row,
                 versions=record.versions if record else 0,
                 final_stored=bool(record and record.final_stored),
                 timecode=record.last_timecode if record else None,
-                polls=track.polls,
-                full_updates=track.full_updates,
-                diff_updates=track.diff_updates,
-                archive="; ".join(track.archive_gaps) or None,
             )
         )
     # The scheduler's view must agree with the database: a game it holds as stored that the

@@ -10,7 +10,7 @@ from typing import Any
 
 from mlbdash.ingest.events import GameUpdated, RequestFinished, ScheduleGameUpdated
 from mlbdash.ingest.monitor.games import game_pk_in_url
-from mlbdash.ingest.views import PollRecord
+from mlbdash.ingest.views import GameRow, PollRecord
 
 POLL_HISTORY = 50  # per game, for the detail screen
 STOP_SIGNALS = {"interrupted": int(signal.SIGINT), "terminated": int(signal.SIGTERM)}
@@ -77,11 +77,11 @@ class RequestLedger:
         if isinstance(event, ScheduleGameUpdated):
             return  # a schedule read, not a poll of the feed
         before = self._versions.get(event.game_pk, 0)
-        self._versions[event.game_pk] = event.versions
+        self._versions[event.game_pk] = event.row.versions
         ring = self._polls.get(event.game_pk)
         if not ring or ring[-1].update is not None:
             return
-        new = max(0, event.versions - before)
+        new = max(0, event.row.versions - before)
         if event.update == "diff":
             update = f"diff, {new} version{'' if new == 1 else 's'}"
         elif event.update == "full":
@@ -124,25 +124,6 @@ class RequestLedger:
 
 
 @dataclass(frozen=True, slots=True)
-class GameSummary:
-    game_pk: int
-    official_date: str
-    away: str
-    home: str
-    state: str
-    detailed_state: str
-    away_score: int | None
-    home_score: int | None
-    versions: int
-    final_stored: bool
-    timecode: str | None
-    polls: int
-    full_updates: int
-    diff_updates: int
-    archive: str | None = None  # the archive audit's gaps, None when it found none
-
-
-@dataclass(frozen=True, slots=True)
 class IngestSummary:
     """The end-of-run report; ``as_dict`` is the ``ingest --json`` object."""
 
@@ -150,7 +131,7 @@ class IngestSummary:
     stopped_at: datetime
     stop_reason: str  # done, duration, interrupted, terminated, stopped
     dates: tuple[str, ...]
-    games: tuple[GameSummary, ...]
+    games: tuple[GameRow, ...]  # versions, final and timecode as the database holds them
     requests: dict[str, Any]
     updates: dict[str, int]
     findings: dict[str, int]
@@ -179,26 +160,7 @@ class IngestSummary:
             "stopped_at": self.stopped_at.isoformat(),
             "stop_reason": self.stop_reason,
             "dates": list(self.dates),
-            "games": [
-                {
-                    "game_pk": g.game_pk,
-                    "official_date": g.official_date,
-                    "away": g.away,
-                    "home": g.home,
-                    "state": g.state,
-                    "detailed_state": g.detailed_state,
-                    "away_score": g.away_score,
-                    "home_score": g.home_score,
-                    "versions": g.versions,
-                    "final_stored": g.final_stored,
-                    "timecode": g.timecode,
-                    "polls": g.polls,
-                    "full_updates": g.full_updates,
-                    "diff_updates": g.diff_updates,
-                    "archive_gaps": g.archive,
-                }
-                for g in self.games
-            ],
+            "games": [g.as_dict() for g in self.games],
             "requests": self.requests,
             "updates": self.updates,
             "findings": self.findings,

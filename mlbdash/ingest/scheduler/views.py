@@ -79,35 +79,7 @@ class ViewBuilder:
         self._findings = tuple(finding_row(r) for r in records)
 
     def game_row(self, track: GameTrack) -> GameRow:
-        entry = track.entry
-        away, home = self.rt.labels(track.game_pk)
-        return GameRow(
-            game_pk=track.game_pk,
-            official_date=track.official_date.isoformat(),
-            away=away,
-            home=home,
-            state=track.status.lifecycle.value,
-            detailed_state=track.status.detailed_state or track.status.lifecycle.value,
-            reason=track.status.reason,
-            away_score=track.away_score,
-            home_score=track.home_score,
-            inning=track.inning,
-            inning_half=track.inning_half,
-            outs=track.outs,
-            game_time=entry.game_time,
-            double_header=entry.double_header,
-            game_number=entry.game_number,
-            last_update_at=track.last_stored_at,
-            timecode=track.timecode,
-            polls=track.polls,
-            diff_updates=track.diff_updates,
-            full_updates=track.full_updates,
-            versions=track.versions,
-            findings=self.open_findings(track.game_pk),
-            final_stored=track.final_stored,
-            away_name=entry.away_name or "",
-            home_name=entry.home_name or "",
-        )
+        return game_row(track, self.rt.labels(track.game_pk), self.open_findings(track.game_pk))
 
     def snapshot(self) -> DashboardSnapshot:
         rt = self.rt
@@ -178,6 +150,40 @@ class ViewBuilder:
             feed=feed,
             versions=version_marks(versions, records),
         )
+
+
+def game_row(track: GameTrack, labels: tuple[str, str], findings: int) -> GameRow:
+    """The one place a game's row is made from its track (see ``GameRow``): ``labels`` are
+    (away, home) as shown, ``findings`` its open findings."""
+    entry, status = track.entry, track.status
+    return GameRow(
+        game_pk=track.game_pk,
+        official_date=track.official_date.isoformat(),
+        away=labels[0],
+        home=labels[1],
+        state=status.lifecycle.value,
+        detailed_state=status.detailed_state or status.lifecycle.value,
+        reason=status.reason,
+        away_score=track.away_score,
+        home_score=track.home_score,
+        inning=track.inning,
+        inning_half=track.inning_half,
+        outs=track.outs,
+        game_time=entry.game_time,
+        double_header=entry.double_header,
+        game_number=entry.game_number,
+        last_update_at=track.last_stored_at,
+        timecode=track.timecode,
+        polls=track.polls,
+        diff_updates=track.diff_updates,
+        full_updates=track.full_updates,
+        versions=track.versions,
+        findings=findings,
+        final_stored=track.final_stored,
+        away_name=entry.away_name or "",
+        home_name=entry.home_name or "",
+        archive_gaps="; ".join(track.archive_gaps) or None,
+    )
 
 
 def version_marks(

@@ -22,14 +22,21 @@ from textual.widgets import Footer, Input, Static
 
 from mlbdash.errors import MlbdashError
 from mlbdash.ingest import events as ev
-from mlbdash.ingest.views import AlertRow, BudgetView, CheckRow, FindingRow, GameRow
+from mlbdash.ingest.views import (
+    AlertRow,
+    BudgetView,
+    CheckRow,
+    FindingRow,
+    GameRow,
+    api_trouble,
+)
 from mlbdash.mlb.clock import Clock
 from mlbdash.ui import format as fmt
 from mlbdash.ui.screens.detail import GameDetailScreen
 from mlbdash.ui.screens.dialogs import ConfirmDialog, ExportDialog
 from mlbdash.ui.source import DashboardSource
 from mlbdash.ui.widgets.games import SORTS, GamesTable
-from mlbdash.ui.widgets.header import StatusHeader, api_trouble
+from mlbdash.ui.widgets.header import StatusHeader
 from mlbdash.ui.widgets.panels import HealthPanel, RateLimitPanel, ValidationPanel
 
 # Below STACKED_WIDTH the side panels move under the games; below NARROW_WIDTH secondary
@@ -45,35 +52,6 @@ GAMES_REFRESH_S = 0.25
 # reason, check reasons that age). Each full repaint costs a frame of rendering.
 RECONCILE_EVERY_S = 10.0
 SILENCE_FOR = timedelta(hours=1)  # clock time, like the alert rules
-
-
-def _row_from_event(event: ev.GameUpdated) -> GameRow:
-    """A row for a game the dashboard has not seen yet (the next snapshot fills the rest)."""
-    return GameRow(
-        game_pk=event.game_pk,
-        official_date=event.official_date,
-        away=event.away,
-        home=event.home,
-        state=event.state,
-        detailed_state=event.detailed_state,
-        reason=None,
-        away_score=event.away_score,
-        home_score=event.home_score,
-        inning=event.inning,
-        inning_half=event.inning_half,
-        outs=event.outs,
-        game_time=None,
-        double_header=None,
-        game_number=None,
-        last_update_at=event.at if event.update != "none" else None,
-        timecode=event.timecode,
-        polls=event.polls,
-        diff_updates=event.diff_updates,
-        full_updates=event.full_updates,
-        versions=event.versions,
-        findings=event.findings,
-        final_stored=False,
-    )
 
 
 class DashboardScreen(Screen[None]):
@@ -193,28 +171,8 @@ class DashboardScreen(Screen[None]):
         self._paint(self._paint_header, self._paint_validation, self._paint_health)
 
     def apply_game_updated(self, event: ev.GameUpdated) -> None:
-        old = self._games.get(event.game_pk)
-        if old is None:
-            new = _row_from_event(event)
-        else:
-            new = replace(
-                old,
-                state=event.state,
-                detailed_state=event.detailed_state,
-                away_score=event.away_score,
-                home_score=event.home_score,
-                inning=event.inning,
-                inning_half=event.inning_half,
-                outs=event.outs,
-                timecode=event.timecode,
-                polls=event.polls,
-                diff_updates=event.diff_updates,
-                full_updates=event.full_updates,
-                versions=event.versions,
-                findings=event.findings,
-                last_update_at=event.at if event.update != "none" else old.last_update_at,
-            )
-        self._set_game(old, new)
+        # The event carries the game's whole row, made where the snapshot's rows are made.
+        self._set_game(self._games.get(event.game_pk), event.row)
 
     def _set_game(self, old: GameRow | None, new: GameRow) -> None:
         self._games[new.game_pk] = new
@@ -333,6 +291,7 @@ class DashboardScreen(Screen[None]):
             league_dates=self._league_dates,
             api_url=self._api_url,
             checks=self._checks.values(),
+            alerts=self._alerts,
             now=self._clock.now(),
             speed=self._clock.speed,
             stopped=self.stopped,

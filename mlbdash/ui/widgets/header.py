@@ -7,21 +7,9 @@ from datetime import datetime
 
 from rich.text import Text
 
-from mlbdash.ingest.views import CheckRow
+from mlbdash.ingest.views import AlertRow, CheckRow, api_trouble
 from mlbdash.ui import format as fmt
 from mlbdash.ui.widgets.lines import TextLines
-
-
-def api_trouble(checks: Iterable[CheckRow]) -> str | None:
-    """What keeps the pipeline from the API, cause and since when included: the API itself
-    (``api_reachable``), else a schedule that cannot be read; None when both are fine."""
-    by_name = {check.name: check for check in checks}
-    api, schedule = by_name.get("api_reachable"), by_name.get("schedule")
-    if api is not None and api.status != "ok":
-        return f"API {api.reason}"
-    if schedule is not None and schedule.status != "ok":
-        return f"schedule {schedule.reason}"
-    return None
 
 
 def store_trouble(checks: Iterable[CheckRow]) -> str | None:
@@ -40,13 +28,14 @@ class StatusHeader(TextLines):
         league_dates: Iterable[object],
         api_url: str,
         checks: Iterable[CheckRow],
+        alerts: Iterable[AlertRow] = (),
         now: datetime,
         speed: float,
         stopped: str | None = None,
         clock: fmt.DisplayClock = fmt.LEAGUE_CLOCK,
     ) -> None:
         checks = list(checks)
-        health = "failing" if stopped else fmt.overall_health(checks)
+        health = "failing" if stopped else fmt.overall_health(checks, alerts)
         # Most important first, so a narrow terminal cuts the API address, not the health.
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" mlbdash ", style="bold reverse")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from mlbdash.ingest.events import GameUpdated, RequestFinished
+from mlbdash.ingest.views import GameRow
 
 
 def request(
@@ -47,8 +48,7 @@ def game_updated(
     official_date: str = "2024-06-11",
 ) -> GameUpdated:
     """A stored version stamped ``lag_s`` before ``at`` (or an unchanged poll)."""
-    return GameUpdated(
-        at=at,
+    row = GameRow(
         game_pk=game_pk,
         official_date=official_date,
         away="CHC",
@@ -61,10 +61,9 @@ def game_updated(
         inning_half="Bottom",
         outs=1,
         timecode=timecode(at - timedelta(seconds=lag_s)),
-        update=update,
         versions=10,
         polls=20,
         diff_updates=8,
         full_updates=2,
-        findings=0,
     )
+    return GameUpdated(at=at, row=row, update=update)

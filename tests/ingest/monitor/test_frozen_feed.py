@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from monitor_helpers import game_updated
 
 from mlbdash.config import Settings
-from mlbdash.ingest.events import AlertChanged, Event, GameStateChanged, GameUpdated
+from mlbdash.ingest.events import AlertChanged, Event, GameStateChanged
 from mlbdash.ingest.monitor import FIRING, PENDING, RESOLVED, Monitor, MonitorSettings
 from mlbdash.mlb.clock import ManualClock
 
@@ -41,10 +41,8 @@ class Game:
         if moved:
             self.timecode = self.clock.now().strftime("%Y%m%d_%H%M%S")
         update = "diff" if moved else "none"
-        event: GameUpdated = replace(
-            game_updated(self.clock.now(), game_pk=GAME, state=state, update=update),
-            timecode=self.timecode,
-        )
+        event = game_updated(self.clock.now(), game_pk=GAME, state=state, update=update)
+        event = replace(event, row=replace(event.row, timecode=self.timecode))
         self.monitor.handle(event)
 
     async def play(self, seconds: float, *, state: str = "live", polls: bool = True) -> None:
