@@ -33,7 +33,7 @@ from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.errors import ApiError, BadResponse
 from mlbdash.ingest.events import EventSink, FeedRefetched, discard
 from mlbdash.mlb.clock import Clock
-from mlbdash.mlb.patch import PatchError, apply_diff_blocks, last_block_timecode
+from mlbdash.mlb.patch import PatchError, RetypedValue, apply_diff_blocks, last_block_timecode
 from mlbdash.mlb.timecode import feed_timecode
 
 VersionKind = Literal["full", "diff"]
@@ -43,6 +43,10 @@ StoreVersion = Callable[[str, VersionKind, dict[str, Any], list[Any] | None], Aw
 # Check a diff-merged version against the server before it is stored: (timecode, merged feed)
 # -> the whole feed to store in its place when the merge diverged, else None.
 MergeVerifier = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+# Read a whole feed before it is kept: where it differs from what the models read ("marks";
+# empty when it reads as expected). A mark not confirmed before is a doubt about the copy.
+VersionVet = Callable[[dict[str, Any]], frozenset[str]]
+SettleOutcome = Literal["replaced", "confirmed", "unsettled"]
 
 # A gap longer than this many versions is not filled step by step (the cost would be out of
 # proportion); the whole feed is stored and the gap reported.
@@ -52,6 +56,23 @@ MAX_BACKFILL = 2000
 # present: stepping through hundreds of past versions of every game live when ingest starts
 # would hold up the polls that keep the live ones fresh.
 HISTORY_MAX_VERSIONS = 40
+# A whole feed that looks drifted is fetched again by its timecode at most this many times.
+SETTLE_FETCHES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A version whose served copy looked drifted, fetched again by its timecode.
+
+    ``replaced``: the server's copy differed and was kept instead (the served one was a bad
+    answer); ``confirmed``: the server serves it that way (real drift is persistent), the
+    served copy is kept and its marks no longer count as doubts for this game; ``unsettled``:
+    no copy could be confirmed (requests failed or every copy differed), the served one is kept.
+    """
+
+    timecode: str
+    outcome: SettleOutcome
+    marks: tuple[str, ...]  # what looked drifted in the copy served first
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +90,7 @@ class FollowUpdate:
     diff_versions: int = 0  # new versions stored by applying a diff block
     blocks_applied: int = 0
     unfilled: tuple[str, ...] = ()  # timecodes of the gap that could not be got this time
+    settled: tuple[Settled, ...] = ()  # versions fetched again because they looked drifted
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +127,7 @@ class _Tally:
     full: int = 0
     diff: int = 0
     unfilled: list[str] = field(default_factory=list)
+    settled: list[Settled] = field(default_factory=list)
 
     def result(self, timecode: str | None) -> FollowUpdate:
         kind: UpdateKind = "full" if self.whole else "diff" if self.blocks else "none"
@@ -120,6 +143,7 @@ class _Tally:
             diff_versions=self.diff,
             blocks_applied=self.blocks,
             unfilled=tuple(self.unfilled),
+            settled=tuple(self.settled),
         )
 
 
@@ -137,10 +161,15 @@ class GameFollower:
         feed: dict[str, Any] | None = None,
         history: bool = False,
         merge_check: MergeVerifier | None = None,
+        vet: VersionVet | None = None,
     ) -> None:
         """``feed``: the last stored version, to resume from (the next update asks diffPatch).
         ``history``: start a game never seen before from its first version when it has not
-        gone far yet (HISTORY_MAX_VERSIONS); only with a ``store_version``."""
+        gone far yet (HISTORY_MAX_VERSIONS); only with a ``store_version``.
+        ``vet``: read each whole feed before it is kept; one with marks not seen confirmed
+        is fetched again by its timecode and the server's copy kept (``FollowUpdate.settled``).
+        Diff blocks are applied with ``check_types``: one that turns a number into a string
+        (or back) is a doubt, like a patch that does not apply."""
         self.client = client
         self.game_pk = game_pk
         self._store = store_version
@@ -153,6 +182,9 @@ class GameFollower:
         # server lists then belongs in the archive (the runtime's audit counts them all).
         self.from_start = False
         self._merge_check = merge_check
+        self._vet = vet
+        # Marks the server confirmed by serving the same copy again: persistent drift, kept.
+        self._confirmed: frozenset[str] = frozenset()
         self._tally = _Tally()
         self._lock = asyncio.Lock()
 
@@ -247,7 +279,10 @@ class GameFollower:
         expected = last_block_timecode([block])
         try:
             # In place: a 700 KB feed is never copied per version. On failure it is dropped.
-            patched = apply_diff_blocks(self._feed, [block])
+            patched = apply_diff_blocks(self._feed, [block], check_types=self._vet is not None)
+        except RetypedValue as exc:
+            self._feed = None
+            return f"drift in a diff block: {exc}"
         except PatchError as exc:
             self._feed = None
             return f"patch failed: {exc}"
@@ -262,6 +297,7 @@ class GameFollower:
             if full is not None:
                 # The merge went wrong somewhere: the server's whole feed for this version is
                 # what is kept (as a full version, so later diffs build on it).
+                full = await self._vetted(landed, full)
                 self._feed = full
                 await self._keep(landed, "full", full, None)
                 return None
@@ -282,11 +318,60 @@ class GameFollower:
             # diffPatch's whole-feed answer is the feed minus its constant copyright line;
             # kept, so a stored version is what feed/live serves for that timecode.
             feed = {"copyright": previous["copyright"], **feed}
+        feed = await self._vetted(timecode, feed)
         self._feed = feed
         self._tally.whole = True
         if whole.reason is not None:
             self._tally.reason = whole.reason
         await self._keep(timecode, "full", feed, None)
+
+    async def _vetted(self, timecode: str, served: dict[str, Any]) -> dict[str, Any]:
+        """The copy of a whole feed to keep: ``served`` unless it looks drifted (marks not
+        confirmed before) and the server's own copy for its timecode, fetched again, differs.
+
+        Only a doubt costs requests (SETTLE_FETCHES at most). The first copy fetched that
+        reads with no new marks is the server's own and replaces the served one; a served copy
+        that comes back alike (but for the copyright line) twice is how the server serves it
+        (real drift is served the same every time): ``confirmed``, kept, and its marks no
+        longer doubted for this game. Failing both, the served copy is kept, ``unsettled``.
+        """
+        if self._vet is None:
+            return served
+        marks = self._vet(served) - self._confirmed
+        if not marks:
+            return served
+        kept = served
+        outcome: SettleOutcome = "unsettled"
+        alike = 0
+        for _ in range(SETTLE_FETCHES):
+            try:
+                fetched = await self.client.feed(self.game_pk, timecode=timecode)
+            except ApiError:
+                break
+            self._tally.bytes_wire += fetched.bytes_wire
+            copy = fetched.data
+            if feed_timecode(copy) != timecode:
+                break  # the server does not serve past versions: nothing to compare with
+            if _same_content(served, copy):
+                alike += 1
+                if alike == 2:
+                    outcome = "confirmed"
+                    break
+            elif not (self._vet(copy) - self._confirmed):
+                kept, outcome = copy, "replaced"
+                break
+        if outcome == "confirmed":
+            self._confirmed |= marks
+        self._tally.settled.append(Settled(timecode, outcome, tuple(sorted(marks))))
+        shown = ", ".join(sorted(marks)[:3]) + (" ..." if len(marks) > 3 else "")
+        self._sink(
+            FeedRefetched(
+                at=self._clock.now(),
+                game_pk=self.game_pk,
+                reason=f"version {timecode} looked drifted ({shown}): {outcome}",
+            )
+        )
+        return kept
 
     async def _keep(
         self, timecode: str, kind: VersionKind, feed: dict[str, Any], ops: list[Any] | None
@@ -374,3 +459,11 @@ class GameFollower:
             return False  # the server did not give that version
         await self._adopt(_Whole(fetched.data, fetched.url, fetched.bytes_wire))
         return True
+
+
+def _same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two copies of one version alike but for the copyright line (diffPatch's whole answer
+    has none)."""
+    return {k: v for k, v in a.items() if k != "copyright"} == {
+        k: v for k, v in b.items() if k != "copyright"
+    }

@@ -36,6 +36,12 @@ class DiffShapeError(PatchError):
     """A diffPatch answer in none of the three known shapes."""
 
 
+class RetypedValue(PatchError):
+    """An op that puts a string where a number was, or a number where a string was: how a
+    number sent as a string (schema drift) shows in a patch. Raised only when asked
+    (``check_types``): a follower doubts such a block, a rebuild of stored ops never does."""
+
+
 def classify_diff_answer(body: object) -> DiffAnswerShape:
     """Say which of the three real shapes a diffPatch answer has.
 
@@ -79,10 +85,14 @@ def copy_json(value: Any) -> Any:
     return value
 
 
-def apply_diff_blocks(doc: dict[str, Any], blocks: list[Any]) -> dict[str, Any]:
+def apply_diff_blocks(
+    doc: dict[str, Any], blocks: list[Any], *, check_types: bool = False
+) -> dict[str, Any]:
     """Apply every op of every block, oldest first, to ``doc`` in place and return it.
 
     The return value is the patched document (the same object unless an op replaced the root).
+    ``check_types``: raise ``RetypedValue`` for an add or replace that turns a number held at
+    that place (or by the item before it in a list) into a string, or a string into a number.
     """
     root: Any = doc
     for block in blocks:
@@ -91,9 +101,9 @@ def apply_diff_blocks(doc: dict[str, Any], blocks: list[Any]) -> dict[str, Any]:
             raise PatchError("diff block without a 'diff' list")
         for index, op in enumerate(ops):
             try:
-                root = _apply_op(root, op)
+                root = _apply_op(root, op, check_types)
             except PatchError as exc:
-                raise PatchError(f"op {index} {_describe(op)}: {exc}") from None
+                raise type(exc)(f"op {index} {_describe(op)}: {exc}") from None
     if not isinstance(root, dict):
         raise PatchError("patched document is no longer an object")
     return root
@@ -144,15 +154,31 @@ def _get(root: Any, pointer: object) -> Any:
     return _walk(root, _split(pointer))
 
 
-def _add(root: Any, tokens: list[str], value: Any, *, replace: bool) -> Any:
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _retyped(old: Any, new: Any) -> bool:
+    return (_number(old) and isinstance(new, str)) or (isinstance(old, str) and _number(new))
+
+
+def _add(root: Any, tokens: list[str], value: Any, *, replace: bool, check: bool = False) -> Any:
     if not tokens:
         return value
     parent = _walk(root, tokens[:-1])
     leaf = tokens[-1]
     if isinstance(parent, dict):
+        if check and leaf in parent and _retyped(parent[leaf], value):
+            raise RetypedValue(f"{type(parent[leaf]).__name__} became {type(value).__name__}")
         parent[leaf] = value
     elif isinstance(parent, list):
         index = _index(leaf, len(parent), allow_end=True)
+        if check and parent:
+            # A list holds one kind of value: compare with the item replaced, or its neighbour.
+            near = index if (replace and index < len(parent)) or index == 0 else index - 1
+            held = parent[min(near, len(parent) - 1)]
+            if _retyped(held, value):
+                raise RetypedValue(f"{type(held).__name__} became {type(value).__name__}")
         if index >= len(parent):
             parent.append(value)  # MLB quirk: an index past the end means "append"
         elif replace:
@@ -197,7 +223,7 @@ def _pop(root: Any, tokens: list[str]) -> Any:
     raise PatchError(f"parent is a {type(parent).__name__}")
 
 
-def _apply_op(root: Any, op: Any) -> Any:
+def _apply_op(root: Any, op: Any, check_types: bool = False) -> Any:
     if not isinstance(op, dict):
         raise PatchError("op is not an object")
     kind = op.get("op")
@@ -205,7 +231,8 @@ def _apply_op(root: Any, op: Any) -> Any:
     if kind in ("add", "replace"):
         if "value" not in op:
             raise PatchError("no value")
-        return _add(root, tokens, copy_json(op["value"]), replace=kind == "replace")
+        value = copy_json(op["value"])
+        return _add(root, tokens, value, replace=kind == "replace", check=check_types)
     if kind == "remove":
         return _remove(root, tokens)
     if kind == "copy":

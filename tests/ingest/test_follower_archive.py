@@ -9,9 +9,10 @@ stored version, a patch that does not apply.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ from mlbdash.ingest.budget import RequestBudget
 from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.errors import NotFound
 from mlbdash.ingest.events import Event, FeedRefetched
-from mlbdash.ingest.follower import HISTORY_MAX_VERSIONS, GameFollower, VersionKind
+from mlbdash.ingest.follower import HISTORY_MAX_VERSIONS, GameFollower, Settled, VersionKind
+from mlbdash.ingest.validator.service import feed_model_check
 from mlbdash.mlb.clock import ManualClock
 from mlbdash.replay.server import ReplayServer, start_replay_server
 
@@ -281,3 +283,119 @@ async def test_a_version_that_cannot_be_got_is_named(
         assert result.unfilled == (gap[0],) and result.gap_left == 1
         assert gap[0] not in archive.timecodes
         assert archive.timecodes[-len(gap) + 1 :] == gap[1:]  # the rest, and the present
+
+
+class ServedCopies:
+    """The client, with each whole feed passed through ``serve(n, feed)`` (n counts feed/live
+    answers from 1) and each diffPatch answer through ``serve_diff`` before the follower sees
+    it: a server whose answers drift (replay's ``drift`` fault, scripted)."""
+
+    def __init__(
+        self,
+        client: MlbApiClient,
+        serve: Callable[[int, dict[str, Any]], dict[str, Any]],
+        serve_diff: Callable[[list[Any]], list[Any]] = lambda blocks: blocks,
+    ) -> None:
+        self._client = client
+        self._serve = serve
+        self._serve_diff = serve_diff
+        self.feeds = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    async def feed(self, game_pk: int, timecode: str | None = None, **kw: Any) -> Any:
+        fetched = await self._client.feed(game_pk, timecode, **kw)
+        self.feeds += 1
+        return dataclasses.replace(fetched, data=self._serve(self.feeds, fetched.data))
+
+    async def diff_patch(self, *args: Any) -> Any:
+        fetched = await self._client.diff_patch(*args)
+        answer = fetched.data
+        blocks = self._serve_diff(answer.blocks) if answer.shape == "blocks" else answer.blocks
+        return dataclasses.replace(fetched, data=dataclasses.replace(answer, blocks=blocks))
+
+
+def _vet(feed: dict[str, Any]) -> frozenset[str]:
+    return feed_model_check(feed).marks
+
+
+def _without_link(feed: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in feed.items() if k != "link"}
+
+
+def _weather_renamed(feed: dict[str, Any]) -> dict[str, Any]:
+    game = dict(feed["gameData"])
+    game["weatherV2"] = game.pop("weather")
+    return {**feed, "gameData": game}
+
+
+async def test_a_drifted_whole_feed_is_fetched_again_and_the_servers_copy_kept(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    server, clock = replay
+    archive = Archive()
+    async with _client(server, clock) as client:
+        await _to_first_pitch(clock, client, 20 * 60)
+        drifting = ServedCopies(client, lambda n, feed: _without_link(feed) if n == 1 else feed)
+        follower = GameFollower(drifting, GAME, archive.store, clock=clock, vet=_vet)  # type: ignore[arg-type]
+        result = await follower.update()
+        (timecode,) = archive.timecodes
+        assert result.settled == (Settled(timecode, "replaced", ("missing /link",)),)
+        assert archive.feeds[timecode] == (await client.feed(GAME, timecode=timecode)).data
+        assert drifting.feeds == 2  # the one served and the one fetched again
+        # Sound answers cost nothing more: steady polling asks no whole feed.
+        for _ in range(10):
+            await clock.advance(10)
+            assert (await follower.update()).settled == ()
+        assert drifting.feeds == 2 and len(archive.timecodes) > 1
+
+
+async def test_drift_the_server_serves_every_time_is_kept_and_not_doubted_again(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    server, clock = replay
+    archive = Archive()
+    async with _client(server, clock) as client:
+        await _to_first_pitch(clock, client, 20 * 60)
+        drifting = ServedCopies(client, lambda n, feed: _weather_renamed(feed))
+        follower = GameFollower(drifting, GAME, archive.store, clock=clock, vet=_vet)  # type: ignore[arg-type]
+        first = await follower.update()
+        (timecode,) = archive.timecodes
+        assert [(s.timecode, s.outcome) for s in first.settled] == [(timecode, "confirmed")]
+        assert "weatherV2" in archive.feeds[timecode]["gameData"]  # kept as the server serves it
+        assert drifting.feeds == 3  # served, then twice alike
+        await clock.advance(60)
+        again = await follower.update(refresh=True)
+        assert again.settled == () and drifting.feeds == 4  # the same drift: no doubt
+
+
+async def test_a_number_sent_as_a_string_in_a_diff_block_is_not_stored(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    server, clock = replay
+    archive = Archive()
+    retyped: list[str] = []
+
+    def number_as_string(blocks: list[Any]) -> list[Any]:
+        if retyped:
+            return blocks
+        out = json.loads(json.dumps(blocks))
+        ops = [op for block in out for op in block["diff"]]
+        op = next(op for op in ops if op["op"] == "replace" and type(op.get("value")) is int)
+        op["value"] = str(op["value"])
+        retyped.append(op["path"])
+        return out
+
+    async with _client(server, clock) as client:
+        await _to_first_pitch(clock, client, 20 * 60)
+        drifting = ServedCopies(client, lambda n, feed: feed, number_as_string)
+        follower = GameFollower(drifting, GAME, archive.store, clock=clock, vet=_vet)  # type: ignore[arg-type]
+        await follower.update()
+        await clock.advance(120)
+        result = await follower.update()
+        assert retyped, "no numeric replace op in the answer"
+        assert result.refetch_reason is not None
+        assert result.refetch_reason.startswith("drift in a diff block"), result.refetch_reason
+        for timecode in archive.timecodes:
+            assert archive.feeds[timecode] == (await client.feed(GAME, timecode=timecode)).data

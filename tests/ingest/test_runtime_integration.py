@@ -58,8 +58,8 @@ async def test_a_diverged_merge_is_replaced_by_the_full_feed_and_recorded(
     tampered: list[str] = []
     original = follower_module.apply_diff_blocks
 
-    def apply_wrongly(feed: dict[str, Any], blocks: list[Any]) -> dict[str, Any]:
-        patched = original(feed, blocks)
+    def apply_wrongly(feed: dict[str, Any], blocks: list[Any], **kw: bool) -> dict[str, Any]:
+        patched = original(feed, blocks, **kw)
         timecode = feed_timecode(patched)
         if not tampered and timecode and sample_for_merge_check(GAME, timecode, RATE):
             patched["liveData"]["linescore"]["teams"]["home"]["hits"] = 99

@@ -12,6 +12,7 @@ import pytest
 from mlbdash.mlb.patch import (
     DiffShapeError,
     PatchError,
+    RetypedValue,
     apply_diff_blocks,
     classify_diff_answer,
     copy_json,
@@ -175,3 +176,27 @@ def test_copy_json_copies_nested_containers() -> None:
     value = {"a": [{"b": 1}]}
     copied = copy_json(value)
     assert copied == value and copied["a"][0] is not value["a"][0]
+
+
+def test_check_types_doubts_a_number_sent_as_a_string_and_nothing_else() -> None:
+    doc = {"outs": 1, "name": "Ohtani", "pitchIndex": [0, 1], "innings": []}
+    retyped = [
+        {"op": "replace", "path": "/outs", "value": "2"},
+        {"op": "add", "path": "/name", "value": 7},
+        {"op": "add", "path": "/pitchIndex/2", "value": "2"},
+        {"op": "replace", "path": "/pitchIndex/0", "value": "0"},
+    ]
+    for op in retyped:
+        with pytest.raises(RetypedValue):
+            apply_diff_blocks(json.loads(json.dumps(doc)), [{"diff": [op]}], check_types=True)
+        # A rebuild of stored ops applies what was stored, whatever it holds.
+        apply_diff_blocks(json.loads(json.dumps(doc)), [{"diff": [op]}])
+    fine = [
+        {"op": "replace", "path": "/outs", "value": 2},
+        {"op": "add", "path": "/pitchIndex/2", "value": 2},
+        {"op": "add", "path": "/innings/0", "value": {"num": 1}},
+        {"op": "add", "path": "/new", "value": "7"},
+        {"op": "replace", "path": "/name", "value": None},
+    ]
+    patched = apply_diff_blocks(doc, [{"diff": fine}], check_types=True)
+    assert patched["pitchIndex"] == [0, 1, 2] and patched["name"] is None

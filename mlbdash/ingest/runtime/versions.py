@@ -12,7 +12,7 @@ from mlbdash.ingest.audit import AUDIT_RULE, GameAudit
 from mlbdash.ingest.errors import ApiError
 from mlbdash.ingest.events import FeedRefetched, PushChanged
 from mlbdash.ingest.findings import Finding
-from mlbdash.ingest.follower import FollowUpdate, GameFollower, VersionKind
+from mlbdash.ingest.follower import FollowUpdate, GameFollower, Settled, VersionKind
 from mlbdash.ingest.push import PushHub, PushNews
 from mlbdash.ingest.runtime.archive import ArchiveKeeper
 from mlbdash.ingest.runtime.base import CROSSREF_RULES, RuntimeBase
@@ -27,9 +27,15 @@ from mlbdash.ingest.validator.crossref import (
     compare_merged_vs_full,
     sample_for_merge_check,
 )
+from mlbdash.ingest.validator.drift import ModelCheck, settled_finding
 from mlbdash.ingest.validator.review import validate_and_record
 from mlbdash.ingest.validator.rules import VERSION_GAP
-from mlbdash.ingest.validator.service import FeedContext, check_version, validate_feed
+from mlbdash.ingest.validator.service import (
+    FeedContext,
+    check_version,
+    feed_model_check,
+    validate_feed,
+)
 from mlbdash.mlb.facts import UNKNOWN_TEAM, VersionFacts, version_facts
 from mlbdash.mlb.fields import names_for, select_fields
 
@@ -52,10 +58,21 @@ class VersionRuntime(RuntimeBase):
             stored = await self.store.load_latest_feed(game_pk)
             feed = stored[1] if stored else None
 
+            # The model parse of the whole feed last vetted, handed on to its validation so a
+            # whole feed is parsed once (a full parse costs tens of milliseconds).
+            vetted: dict[int, ModelCheck] = {}
+
+            def vet(feed: dict[str, Any]) -> frozenset[str]:
+                check = feed_model_check(feed)
+                vetted.clear()
+                vetted[id(feed)] = check
+                return check.marks
+
             async def store_version(
                 timecode: str, kind: VersionKind, feed: dict[str, Any], ops: list[Any] | None
             ) -> bool:
-                return await self._store_version(game_pk, timecode, kind, feed, ops)
+                model = vetted.pop(id(feed), None) if kind == "full" else None
+                return await self._store_version(game_pk, timecode, kind, feed, ops, model)
 
             async def merge_check(timecode: str, merged: dict[str, Any]) -> dict[str, Any] | None:
                 return await self._check_merge(game_pk, timecode, merged)
@@ -73,6 +90,7 @@ class VersionRuntime(RuntimeBase):
                 feed=feed,
                 history=self.history and track.phase is Phase.FOLLOW,
                 merge_check=merge_check,
+                vet=vet,
             )
             self._followers[game_pk] = follower
         return follower
@@ -103,6 +121,25 @@ class VersionRuntime(RuntimeBase):
         check = compare_merged_vs_full(merged, fetched.data)
         if check.correction is None:
             return None
+        # Two answers for one version disagree: one of them is wrong. A second copy from the
+        # server settles which (a bad answer is not served twice alike).
+        try:
+            again = await self.client.feed(game_pk, timecode=timecode)
+        except ApiError:
+            return None  # unsettled: the merged version is kept, as when a fetch fails
+        check = compare_merged_vs_full(merged, again.data)
+        if check.correction is None:
+            self._emit(
+                FeedRefetched(
+                    at=self.clock.now(),
+                    game_pk=game_pk,
+                    reason=f"merge check at {timecode}: the server's first copy differed, "
+                    "its second equals the merged version (kept)",
+                )
+            )
+            return None
+        # Both copies differ from the merge: the second is kept (the first may be a bad one).
+        fetched = again
         track = self.scheduler.tracks.get(game_pk)
         await self._record_findings(
             list(check.findings), official_date=track.official_date if track else None
@@ -132,6 +169,7 @@ class VersionRuntime(RuntimeBase):
         try:
             follower = await self._follower(game_pk)
             result = await follower.update(refresh=refresh)
+            await self._record_settled(game_pk, result.settled)
         except (ApiError, StoreError) as exc:
             if isinstance(exc, StoreError):
                 # The follower moved on to a version the store did not take: start again from
@@ -288,6 +326,26 @@ class VersionRuntime(RuntimeBase):
             track.versions += filled
             track.full_updates += filled
 
+    async def _record_settled(self, game_pk: int, settled: tuple[Settled, ...]) -> None:
+        """What became of the whole feeds that looked drifted: a finding each (a replaced
+        copy's is resolved at once: the archive holds the server's own copy)."""
+        if not settled:
+            return
+        found = [settled_finding(game_pk, s.timecode, s.outcome, s.marks) for s in settled]
+        track = self.scheduler.tracks.get(game_pk)
+        await self._record_findings(found, official_date=track.official_date if track else None)
+        replaced = {
+            f.fingerprint for f, s in zip(found, settled, strict=True) if s.outcome == "replaced"
+        }
+        if not replaced:
+            return
+        async with self.store.transaction() as conn:
+            for row in await finding_rows.list_findings(conn, game_pk=game_pk):
+                if row.fingerprint in replaced and row.status != "resolved":
+                    await finding_rows.set_status(
+                        conn, row.id, "resolved", correction=CORRECTED_BY_REFETCH
+                    )
+
     async def _store_late_version(self, game_pk: int, timecode: str, feed: dict[str, Any]) -> bool:
         """Store a version older than the newest (filled in late) and validate it alone: it
         is no one's "previous", and it resolves nothing the newer versions still raise."""
@@ -310,6 +368,7 @@ class VersionRuntime(RuntimeBase):
         kind: VersionKind,
         feed: dict[str, Any],
         ops: list[Any] | None,
+        model: ModelCheck | None = None,
     ) -> bool:
         """Store one version and validate it; False when it was already stored.
 
@@ -325,7 +384,7 @@ class VersionRuntime(RuntimeBase):
         self._facts[game_pk] = facts
         self.write_error = None
         try:
-            await self._validate_stored(game_pk, feed, kind, facts)
+            await self._validate_stored(game_pk, feed, kind, facts, model)
         except StoreError as exc:
             # The version is stored; what the validator found about it is not.
             self._write_failed("findings", exc.message, lost=1)
@@ -333,12 +392,19 @@ class VersionRuntime(RuntimeBase):
         return True
 
     async def _validate_stored(
-        self, game_pk: int, feed: dict[str, Any], kind: VersionKind, facts: VersionFacts
+        self,
+        game_pk: int,
+        feed: dict[str, Any],
+        kind: VersionKind,
+        facts: VersionFacts,
+        model: ModelCheck | None = None,
     ) -> None:
         final = facts.is_final
         track = self.scheduler.tracks.get(game_pk)
         official = track.official_date if track else None
-        context = FeedContext(previous=self._previous.get(game_pk), full=kind == "full")
+        context = FeedContext(
+            previous=self._previous.get(game_pk), full=kind == "full", model=model
+        )
         check = check_version(feed, context=context)
         if not check.findings and game_pk in self._clean:
             # Sound, and nothing of this game's is open that it could resolve: no write.

@@ -9,6 +9,7 @@ per response, never fatal.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from mlbdash.ingest.findings import Finding
@@ -52,10 +53,31 @@ def _feed(body: Mapping[str, Any]) -> list[Finding]:
 
 def feed_findings(body: Mapping[str, Any], parts: FeedParts) -> list[Finding]:
     """``model_findings`` of a feed whose parts the caller has already read."""
+    return feed_model_check(body, parts).findings
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCheck:
+    """A whole feed read through the models: its findings, and ``marks``, one per place where
+    it differs from what the models read (``"<kind> <path>"``, paths generalised as in
+    ``mlb.drift``; a top-level part every whole feed has and this one lacks is one too).
+    Empty marks: the feed reads as expected."""
+
+    findings: list[Finding]
+    marks: frozenset[str]
+
+
+# The parts of a whole feed besides ``copyright`` (which diffPatch's whole answer lacks).
+_FEED_TOP = ("gamePk", "link", "metaData", "gameData", "liveData")
+
+
+def feed_model_check(body: Mapping[str, Any], parts: FeedParts) -> ModelCheck:
+    """One model parse of a whole feed: the findings of ``feed_findings`` and the marks."""
+    absent = frozenset(f"missing /{key}" for key in _FEED_TOP if key not in body)
     try:
         parsed = parse_tolerant(LiveFeed, body)
     except ShapeError as exc:
-        return [_shape(parts.game_pk, parts.timecode, str(exc))]
+        return ModelCheck([_shape(parts.game_pk, parts.timecode, str(exc))], absent | {"shape"})
     status = as_dict(as_dict(body.get("gameData")).get("status"))
     lifecycle = classify_status(
         _s(status.get("abstractGameState")),
@@ -65,9 +87,12 @@ def feed_findings(body: Mapping[str, Any], parts: FeedParts) -> list[Finding]:
     ).lifecycle
     required = FEED_REQUIRED if lifecycle in _UNDER_WAY else _PREGAME_REQUIRED
     missing = missing_fields(parsed.model, required)
-    return _findings(
-        "feed", parts.game_pk, parts.timecode, required, missing, parsed.invalid, parsed.model
+    unknown = unknown_fields(parsed.model)
+    findings = _findings(
+        "feed", parts.game_pk, parts.timecode, required, missing, parsed.invalid, unknown
     )
+    marks = {f"{f.kind} {f.path}" for f in (*missing, *parsed.invalid, *unknown)}
+    return ModelCheck(findings, absent | marks)
 
 
 # Before first pitch a feed has no runs or plays yet; these it must still have.
@@ -95,7 +120,13 @@ def _schedule(body: Mapping[str, Any]) -> list[Finding]:
         for p in SCHEDULE_GAME_REQUIRED
     )
     return _findings(
-        "schedule", None, None, required_all, _dedup(missing), parsed.invalid, parsed.model
+        "schedule",
+        None,
+        None,
+        required_all,
+        _dedup(missing),
+        parsed.invalid,
+        unknown_fields(parsed.model),
     )
 
 
@@ -110,7 +141,7 @@ def _findings(
     required: tuple[str, ...],
     missing: list[DriftField],
     invalid: list[DriftField],
-    model: Any,
+    unknown: list[DriftField],
 ) -> list[Finding]:
     out: list[Finding] = []
     for field in missing:
@@ -140,7 +171,7 @@ def _findings(
             )
         else:
             drifted.append(field)
-    drifted.extend(unknown_fields(model))
+    drifted.extend(unknown)
     if drifted:
         names = ", ".join(f"{d.path} ({d.kind} {d.type_name})" for d in drifted[:_LISTED])
         more = f" and {len(drifted) - _LISTED} more" if len(drifted) > _LISTED else ""
@@ -170,3 +201,29 @@ def _shape(game_pk: int | None, timecode: str | None, reason: str) -> Finding:
 
 def _s(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+_SETTLED = {
+    "confirmed": (R.DRIFT_CONFIRMED, "served the same when fetched again: kept as served"),
+    "replaced": (R.SERVED_COPY_REPLACED, "the server's copy differed: stored instead"),
+    "unsettled": (R.SERVED_COPY_UNSETTLED, "no copy confirmed: the one first served is kept"),
+}
+
+
+def settled_finding(game_pk: int, timecode: str, outcome: str, marks: tuple[str, ...]) -> Finding:
+    """What became of a whole feed that looked drifted (``GameFollower`` fetched it again):
+    one finding per game and first drifted place, its occurrences counting the versions."""
+    rule, said = _SETTLED[outcome]
+    first = marks[0] if marks else "shape /"
+    path = first.partition(" ")[2] or "/"
+    names = ", ".join(marks[:_LISTED]) + (
+        f" and {len(marks) - _LISTED} more" if len(marks) > _LISTED else ""
+    )
+    return rule.finding(
+        game_pk=game_pk,
+        timecode=timecode,
+        path=path,
+        expected="the server's own copy",
+        actual=outcome,
+        message=f"version {timecode} looked drifted ({names}): {said}",
+    )

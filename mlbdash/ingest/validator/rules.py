@@ -125,6 +125,27 @@ FIELDS_DRIFTED = _rule(
     "drift",
     "The response has the fields the models know (new, vanished or retyped fields listed).",
 )
+DRIFT_CONFIRMED = _rule(
+    "DRIFT_CONFIRMED",
+    "info",
+    "drift",
+    "A whole feed that looked drifted, fetched again by its timecode, came back the same: the "
+    "server serves it that way, so it is stored as served.",
+)
+SERVED_COPY_REPLACED = _rule(
+    "SERVED_COPY_REPLACED",
+    "warning",
+    "drift",
+    "A whole feed that looked drifted, fetched again by its timecode, came back different: "
+    "the server's own copy is stored instead of the one first served.",
+)
+SERVED_COPY_UNSETTLED = _rule(
+    "SERVED_COPY_UNSETTLED",
+    "warning",
+    "drift",
+    "A whole feed that looked drifted could not be confirmed by fetching it again (no two "
+    "copies agreed, or the requests failed): the copy first served is stored.",
+)
 
 # --- consistency of one schedule response -----------------------------------------------------
 SCHEDULE_TOTALS_MATCH = _rule(

@@ -32,6 +32,8 @@ class FeedContext:
 
     previous: crossref.VersionSummary | None = None
     full: bool = False
+    model: drift_check.ModelCheck | None = None
+    """The feed's model parse when the caller already made it (``feed_model_check``)."""
 
 
 # Which rules a validate_feed call evaluated: findings of these rules that are not raised
@@ -68,6 +70,13 @@ def check_version(feed: Mapping[str, Any], *, context: FeedContext | None = None
     )
 
 
+def feed_model_check(feed: Mapping[str, Any]) -> drift_check.ModelCheck:
+    """The model parse of a whole feed (tens of milliseconds): the findings a full
+    ``validate_feed`` adds and the marks of where it differs from what the models read; pass
+    it on as ``FeedContext.model`` so the same feed is not parsed twice."""
+    return drift_check.feed_model_check(feed, consistency.FeedParts.of(feed))
+
+
 def validate_feed(feed: Mapping[str, Any], *, context: FeedContext | None = None) -> list[Finding]:
     """Every finding on one version of a live feed; [] when it is sound."""
     return _findings(feed, consistency.FeedParts.of(feed), context or FeedContext())
@@ -91,7 +100,8 @@ def _findings(
     if ctx.full:
         # The fast field checks already name these paths; one finding per problem is enough.
         fast = {f.path for f in out if f.rule == R.SCHEMA_INVALID.id}
-        out.extend(f for f in drift_check.feed_findings(feed, parts) if f.path not in fast)
+        model = ctx.model or drift_check.feed_model_check(feed, parts)
+        out.extend(f for f in model.findings if f.path not in fast)
     return _unique(out)
 
 
