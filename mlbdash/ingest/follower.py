@@ -25,6 +25,7 @@ stays usable: if the merged feed was dropped, the next update starts with a whol
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -47,6 +48,21 @@ MergeVerifier = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any] | None]
 # empty when it reads as expected). A mark not confirmed before is a doubt about the copy.
 VersionVet = Callable[[dict[str, Any]], frozenset[str]]
 SettleOutcome = Literal["replaced", "confirmed", "unsettled"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCopies:
+    """How a follower reads back a stored version and puts the server's own content in its
+    place: given, each diff block stored is checked against the copy the server serves again
+    at the next poll (asked from the version before it), and fixed when the first was bad."""
+
+    load: Callable[[str], Awaitable[dict[str, Any] | None]]
+    replace: Callable[[str, dict[str, Any]], Awaitable[None]]
+    # Resuming: the newest stored versions made from a block each, not yet served twice
+    # (their timecodes and blocks, oldest first), and the stored version before them.
+    unchecked: tuple[tuple[str, Any], ...] = ()
+    before: str | None = None
+
 
 # A gap longer than this many versions is not filled step by step (the cost would be out of
 # proportion); the whole feed is stored and the gap reported.
@@ -162,6 +178,7 @@ class GameFollower:
         history: bool = False,
         merge_check: MergeVerifier | None = None,
         vet: VersionVet | None = None,
+        stored: StoredCopies | None = None,
     ) -> None:
         """``feed``: the last stored version, to resume from (the next update asks diffPatch).
         ``history``: start a game never seen before from its first version when it has not
@@ -169,7 +186,8 @@ class GameFollower:
         ``vet``: read each whole feed before it is kept; one with marks not seen confirmed
         is fetched again by its timecode and the server's copy kept (``FollowUpdate.settled``).
         Diff blocks are applied with ``check_types``: one that turns a number into a string
-        (or back) is a doubt, like a patch that does not apply."""
+        (or back) is a doubt, like a patch that does not apply.
+        ``stored``: every diff block is seen twice (``_check_again``); only with a store."""
         self.client = client
         self.game_pk = game_pk
         self._store = store_version
@@ -185,6 +203,14 @@ class GameFollower:
         self._vet = vet
         # Marks the server confirmed by serving the same copy again: persistent drift, kept.
         self._confirmed: frozenset[str] = frozenset()
+        self._stored = stored if store_version is not None else None
+        # Diff blocks stored but served once, oldest first, and the version before the first:
+        # the next diffPatch is asked from there, so the server serves each of them again.
+        self._pending: list[tuple[str, Any]] = []
+        self._before_pending: str | None = None
+        if self._stored is not None and feed is not None and self._stored.unchecked:
+            self._pending = list(self._stored.unchecked)
+            self._before_pending = self._stored.before
         self._tally = _Tally()
         self._lock = asyncio.Lock()
 
@@ -233,6 +259,8 @@ class GameFollower:
         start = self.timecode
         if self._feed is None or start is None:
             return await self._fetch_whole(None)
+        if self._pending and self._before_pending is not None:
+            start = self._before_pending
         try:
             fetched = await self.client.diff_patch(self.game_pk, start)
         except BadResponse as exc:
@@ -243,9 +271,106 @@ class GameFollower:
             if pk != self.game_pk:
                 return await self._fetch_whole(f"diffPatch sent the whole feed of game {pk}")
             return _Whole(answer.feed, fetched.url, fetched.bytes_wire)
-        return _Blocks(answer.blocks, fetched.bytes_wire)
+        blocks = answer.blocks
+        if self._pending:
+            blocks = await self._check_again(blocks)
+        return _Blocks(blocks, fetched.bytes_wire)
+
+    async def _check_again(self, blocks: list[Any]) -> list[Any]:
+        """Compare the blocks served again with those stored; the new blocks, to apply.
+
+        Two copies of one version's block that differ mean one answer was bad (drift); a
+        third copy (diffPatch from the version before to that one) settles which. When it is
+        the stored one, that version and those stored after it are rebuilt from the version
+        before with the server's blocks and replaced in the store (``Settled`` "replaced").
+        A copy not served again stays unchecked: the follower never stops on a doubt.
+        """
+        current = self._pending[-1][0] if self._pending else self.timecode
+        again: dict[str, Any] = {}
+        new: list[Any] = []
+        for block in blocks:
+            timecode = last_block_timecode([block])
+            if timecode is not None and current is not None and timecode <= current:
+                again[timecode] = block
+            else:
+                new.append(block)
+        pending, self._pending = self._pending, []
+        before = self._before_pending
+        for index, (timecode, stored) in enumerate(pending):
+            served = again.get(timecode)
+            if served is not None and served != stored and before is not None:
+                later = [(t, again.get(t, b)) for t, b in pending[index + 1 :]]
+                await self._settle_block(before, timecode, stored, served, later)
+                break
+            before = timecode
+        return new
+
+    async def _settle_block(
+        self,
+        before: str,
+        timecode: str,
+        stored: Any,
+        served: Any,
+        later: list[tuple[str, Any]],
+    ) -> None:
+        """Decide between two copies of one version's block (see ``_check_again``)."""
+        assert self._stored is not None
+        where = _first_difference(stored, served)
+        outcome: SettleOutcome = "unsettled"
+        third: list[Any] = []
+        for _ in range(SETTLE_FETCHES):
+            try:
+                fetched = await self.client.diff_patch(self.game_pk, before, timecode)
+            except ApiError:
+                break
+            self._tally.bytes_wire += fetched.bytes_wire
+            third = fetched.data.blocks
+            if third in ([stored], [served]):
+                break
+        if third == [stored]:
+            # The copy served again was the bad one: what is stored stands.
+            self._sink(
+                FeedRefetched(
+                    at=self._clock.now(),
+                    game_pk=self.game_pk,
+                    reason=f"diff block of {timecode} served unlike before at {where}: "
+                    "a third copy equals the stored one (kept)",
+                )
+            )
+            return
+        if third == [served]:
+            feed = await self._stored.load(before)
+            if feed is not None and feed_timecode(feed) == before:
+                try:
+                    for version, block in [(timecode, served), *later]:
+                        feed = apply_diff_blocks(feed, [block], check_types=True)
+                        if feed_timecode(feed) != version:
+                            raise PatchError(f"landed on {feed_timecode(feed)}, not {version}")
+                        await self._stored.replace(version, feed)
+                except PatchError:
+                    pass  # the stored versions stand; said below as unsettled
+                else:
+                    self._feed = feed
+                    outcome = "replaced"
+        self._tally.settled.append(Settled(timecode, outcome, (f"block {where}",)))
+        self._sink(
+            FeedRefetched(
+                at=self._clock.now(),
+                game_pk=self.game_pk,
+                reason=f"diff block of {timecode} served unlike before at {where}: {outcome}",
+            )
+        )
 
     async def _fetch_whole(self, reason: str | None) -> _Whole:
+        if reason is not None and self._pending and self._before_pending is not None:
+            # The answer that would have served the stored blocks again is not usable: they
+            # are asked again on their own, so a bad one is still found (a doubt's cost).
+            with contextlib.suppress(ApiError):
+                again = await self.client.diff_patch(
+                    self.game_pk, self._before_pending, self._pending[-1][0]
+                )
+                self._tally.bytes_wire += again.bytes_wire
+                await self._check_again(again.data.blocks)
         if reason is not None:
             self._feed = None
             self._sink(FeedRefetched(at=self._clock.now(), game_pk=self.game_pk, reason=reason))
@@ -271,11 +396,12 @@ class GameFollower:
         since, newest = self._last_stored, feed_timecode(answer.feed)
         if self._store is not None and since is not None and newest is not None and newest > since:
             await self._fill_gap(since, newest)
-        await self._adopt(answer)
+        await self._adopt(answer, doubted=answer.reason is not None)
 
     async def _apply_block(self, block: Any) -> str | None:
         """Apply one block and hand its version over; why it failed, or None."""
         assert self._feed is not None
+        before = feed_timecode(self._feed)
         expected = last_block_timecode([block])
         try:
             # In place: a 700 KB feed is never copied per version. On failure it is dropped.
@@ -299,12 +425,17 @@ class GameFollower:
                 # what is kept (as a full version, so later diffs build on it).
                 full = await self._vetted(landed, full)
                 self._feed = full
+                self._pending = []
                 await self._keep(landed, "full", full, None)
                 return None
         await self._keep(landed, "diff", patched, [block])
+        if self._stored is not None:
+            if not self._pending:
+                self._before_pending = before
+            self._pending.append((landed, block))
         return None
 
-    async def _adopt(self, whole: _Whole) -> None:
+    async def _adopt(self, whole: _Whole, *, doubted: bool = False) -> None:
         """Take a whole feed as the current version and hand it over."""
         feed = whole.feed
         pk = feed.get("gamePk")
@@ -318,31 +449,35 @@ class GameFollower:
             # diffPatch's whole-feed answer is the feed minus its constant copyright line;
             # kept, so a stored version is what feed/live serves for that timecode.
             feed = {"copyright": previous["copyright"], **feed}
-        feed = await self._vetted(timecode, feed)
+        feed = await self._vetted(timecode, feed, doubted=doubted)
         self._feed = feed
+        self._pending = []
         self._tally.whole = True
         if whole.reason is not None:
             self._tally.reason = whole.reason
         await self._keep(timecode, "full", feed, None)
 
-    async def _vetted(self, timecode: str, served: dict[str, Any]) -> dict[str, Any]:
-        """The copy of a whole feed to keep: ``served`` unless it looks drifted (marks not
-        confirmed before) and the server's own copy for its timecode, fetched again, differs.
+    async def _vetted(
+        self, timecode: str, served: dict[str, Any], *, doubted: bool = False
+    ) -> dict[str, Any]:
+        """The copy of a whole feed to keep: ``served`` unless the server's own copy for its
+        timecode, fetched again, says otherwise. Asked only on a doubt: the feed reads with
+        drift marks not confirmed before, or it was fetched because of a doubt (``doubted``: a
+        bad answer came before it, and a drift the models cannot see, a field dropped, would
+        otherwise go unnoticed and be carried by every diff after it).
 
-        Only a doubt costs requests (SETTLE_FETCHES at most). The first copy fetched that
-        reads with no new marks is the server's own and replaces the served one; a served copy
-        that comes back alike (but for the copyright line) twice is how the server serves it
-        (real drift is served the same every time): ``confirmed``, kept, and its marks no
-        longer doubted for this game. Failing both, the served copy is kept, ``unsettled``.
+        Copies are compared whole (but the copyright line), SETTLE_FETCHES at most: a copy
+        the server gives twice is its own (the served one, three times when it has marks:
+        ``confirmed``, real drift is served the same every time, kept and not doubted again);
+        a copy with no new marks replaces a marked one at once (``replaced``). Failing both
+        the served copy is kept, ``unsettled``. Each outcome is in ``FollowUpdate.settled``.
         """
-        if self._vet is None:
+        marks = self._vet(served) - self._confirmed if self._vet is not None else frozenset()
+        if not marks and not (doubted and self._vet is not None):
             return served
-        marks = self._vet(served) - self._confirmed
-        if not marks:
-            return served
+        copies, seen = [served], [1]
         kept = served
-        outcome: SettleOutcome = "unsettled"
-        alike = 0
+        outcome: SettleOutcome | None = "unsettled"
         for _ in range(SETTLE_FETCHES):
             try:
                 fetched = await self.client.feed(self.game_pk, timecode=timecode)
@@ -352,23 +487,32 @@ class GameFollower:
             copy = fetched.data
             if feed_timecode(copy) != timecode:
                 break  # the server does not serve past versions: nothing to compare with
-            if _same_content(served, copy):
-                alike += 1
-                if alike == 2:
-                    outcome = "confirmed"
+            index = next((i for i, c in enumerate(copies) if _same_content(c, copy)), None)
+            if index is None:
+                copies.append(copy)
+                seen.append(1)
+                index = len(copies) - 1
+                if marks and self._vet is not None and not (self._vet(copy) - self._confirmed):
+                    kept, outcome = copy, "replaced"
                     break
-            elif not (self._vet(copy) - self._confirmed):
-                kept, outcome = copy, "replaced"
+            else:
+                seen[index] += 1
+            if seen[index] >= (3 if index == 0 and marks else 2):
+                kept = copies[index]
+                outcome = "replaced" if index else "confirmed" if marks else None
                 break
         if outcome == "confirmed":
             self._confirmed |= marks
-        self._tally.settled.append(Settled(timecode, outcome, tuple(sorted(marks))))
-        shown = ", ".join(sorted(marks)[:3]) + (" ..." if len(marks) > 3 else "")
+        if outcome is None:
+            return kept  # a doubted copy the server gave again: nothing to say
+        shown = sorted(marks) or ["served unlike the server's second copy"]
+        self._tally.settled.append(Settled(timecode, outcome, tuple(shown)))
+        listed = ", ".join(shown[:3]) + (" ..." if len(shown) > 3 else "")
         self._sink(
             FeedRefetched(
                 at=self._clock.now(),
                 game_pk=self.game_pk,
-                reason=f"version {timecode} looked drifted ({shown}): {outcome}",
+                reason=f"version {timecode} fetched again ({listed}): {outcome}",
             )
         )
         return kept
@@ -427,8 +571,11 @@ class GameFollower:
 
     async def _step(self, current: str, target: str) -> bool:
         """One diffPatch step from the version in hand to ``target``; whether it landed."""
+        start = current
+        if self._pending and self._before_pending is not None:
+            start = self._before_pending  # the stored block served again (see _check_again)
         try:
-            fetched = await self.client.diff_patch(self.game_pk, current, target)
+            fetched = await self.client.diff_patch(self.game_pk, start, target)
         except ApiError:
             return False
         self._tally.bytes_wire += fetched.bytes_wire
@@ -442,7 +589,8 @@ class GameFollower:
             return True
         if answer.shape != "blocks" or not answer.blocks:
             return False
-        for block in answer.blocks:
+        blocks = await self._check_again(answer.blocks) if self._pending else answer.blocks
+        for block in blocks:
             doubt = await self._apply_block(block)
             if doubt is not None:
                 self._sink(FeedRefetched(at=self._clock.now(), game_pk=self.game_pk, reason=doubt))
@@ -457,7 +605,8 @@ class GameFollower:
             return False
         if feed_timecode(fetched.data) != target:
             return False  # the server did not give that version
-        await self._adopt(_Whole(fetched.data, fetched.url, fetched.bytes_wire))
+        # Fetched after a doubt: compared with a second copy before it is kept.
+        await self._adopt(_Whole(fetched.data, fetched.url, fetched.bytes_wire), doubted=True)
         return True
 
 
@@ -467,3 +616,14 @@ def _same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return {k: v for k, v in a.items() if k != "copyright"} == {
         k: v for k, v in b.items() if k != "copyright"
     }
+
+
+def _first_difference(a: Any, b: Any) -> str:
+    """The path of the first op that differs between two copies of a block ("/" if none)."""
+    ops_a = a.get("diff", []) if isinstance(a, dict) else []
+    ops_b = b.get("diff", []) if isinstance(b, dict) else []
+    for op_a, op_b in zip(ops_a, ops_b, strict=False):
+        if op_a != op_b:
+            path = op_a.get("path") if isinstance(op_a, dict) else None
+            return path if isinstance(path, str) else "/"
+    return "/"

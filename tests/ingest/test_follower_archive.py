@@ -24,7 +24,13 @@ from mlbdash.ingest.budget import RequestBudget
 from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.errors import NotFound
 from mlbdash.ingest.events import Event, FeedRefetched
-from mlbdash.ingest.follower import HISTORY_MAX_VERSIONS, GameFollower, Settled, VersionKind
+from mlbdash.ingest.follower import (
+    HISTORY_MAX_VERSIONS,
+    GameFollower,
+    Settled,
+    StoredCopies,
+    VersionKind,
+)
 from mlbdash.ingest.validator.service import feed_model_check
 from mlbdash.mlb.clock import ManualClock
 from mlbdash.replay.server import ReplayServer, start_replay_server
@@ -399,3 +405,55 @@ async def test_a_number_sent_as_a_string_in_a_diff_block_is_not_stored(
         assert result.refetch_reason.startswith("drift in a diff block"), result.refetch_reason
         for timecode in archive.timecodes:
             assert archive.feeds[timecode] == (await client.feed(GAME, timecode=timecode)).data
+
+
+async def test_a_diff_block_served_with_a_field_dropped_is_found_and_replaced(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    """A drift no model check can see (a field dropped inside an added play event): the next
+    poll serves the block again, the copies differ, a third copy settles it, and the stored
+    versions are rebuilt from the version before with the server's block."""
+    server, clock = replay
+    archive = Archive()
+    dropped: list[str] = []
+
+    def drop_a_field(blocks: list[Any]) -> list[Any]:
+        if dropped:
+            return blocks
+        out = json.loads(json.dumps(blocks))
+        for block in out:
+            for op in block["diff"]:
+                if op["op"] == "add" and isinstance(op.get("value"), dict) and op["value"]:
+                    key = sorted(op["value"])[0]
+                    del op["value"][key]
+                    dropped.append(f"{op['path']}/{key}")
+                    return out
+        return out
+
+    async def load(timecode: str) -> dict[str, Any] | None:
+        return json.loads(json.dumps(archive.feeds[timecode]))
+
+    async def replace(timecode: str, feed: dict[str, Any]) -> None:
+        archive.feeds[timecode] = json.loads(json.dumps(feed))
+
+    async with _client(server, clock) as client:
+        await _to_first_pitch(clock, client, 20 * 60)
+        drifting = ServedCopies(client, lambda n, feed: feed, drop_a_field)
+        follower = GameFollower(
+            drifting,  # type: ignore[arg-type]
+            GAME,
+            archive.store,
+            clock=clock,
+            vet=_vet,
+            stored=StoredCopies(load, replace),
+        )
+        await follower.update()
+        settled: list[Settled] = []
+        for _ in range(12):
+            await clock.advance(10)
+            settled.extend((await follower.update()).settled)
+        assert dropped, "no add op with an object value in the answers"
+        assert [s.outcome for s in settled] == ["replaced"]
+        for timecode in archive.timecodes:
+            assert archive.feeds[timecode] == (await client.feed(GAME, timecode=timecode)).data
+        assert follower.feed == archive.feeds[archive.timecodes[-1]]

@@ -12,7 +12,13 @@ from mlbdash.ingest.audit import AUDIT_RULE, GameAudit
 from mlbdash.ingest.errors import ApiError
 from mlbdash.ingest.events import FeedRefetched, PushChanged
 from mlbdash.ingest.findings import Finding
-from mlbdash.ingest.follower import FollowUpdate, GameFollower, Settled, VersionKind
+from mlbdash.ingest.follower import (
+    FollowUpdate,
+    GameFollower,
+    Settled,
+    StoredCopies,
+    VersionKind,
+)
 from mlbdash.ingest.push import PushHub, PushNews
 from mlbdash.ingest.runtime.archive import ArchiveKeeper
 from mlbdash.ingest.runtime.base import CROSSREF_RULES, RuntimeBase
@@ -38,6 +44,11 @@ from mlbdash.ingest.validator.service import (
 )
 from mlbdash.mlb.facts import UNKNOWN_TEAM, VersionFacts, version_facts
 from mlbdash.mlb.fields import names_for, select_fields
+from mlbdash.mlb.timecode import feed_timecode
+
+# Resuming a game: how many of its newest stored diff versions are checked against the
+# server's copy of their blocks at the next poll (see GameFollower, StoredCopies).
+UNCHECKED_TAIL = 3
 
 # What the sampled merge check compares (a Final version is always compared whole): the
 # version's own metadata, the status, the line score and the play under way.
@@ -77,6 +88,16 @@ class VersionRuntime(RuntimeBase):
             async def merge_check(timecode: str, merged: dict[str, Any]) -> dict[str, Any] | None:
                 return await self._check_merge(game_pk, timecode, merged)
 
+            async def load(timecode: str) -> dict[str, Any] | None:
+                return await self.store.load_version(game_pk, timecode)
+
+            async def replace(timecode: str, feed: dict[str, Any]) -> None:
+                facts = version_facts(feed)
+                await self.store.replace_version(game_pk, timecode, feed, game_fields(facts))
+                held = self._facts.get(game_pk)
+                if held is not None and held.timecode == timecode:
+                    self._facts[game_pk] = facts
+
             # A game met while it is being played is archived from its first version; one met
             # already over gets its final feed only (a past date's history costs hundreds of
             # requests per game and nobody was watching it live).
@@ -91,9 +112,38 @@ class VersionRuntime(RuntimeBase):
                 history=self.history and track.phase is Phase.FOLLOW,
                 merge_check=merge_check,
                 vet=vet,
+                stored=StoredCopies(load, replace, *await self._unchecked(game_pk, feed)),
             )
             self._followers[game_pk] = follower
         return follower
+
+    async def _unchecked(
+        self, game_pk: int, feed: dict[str, Any] | None
+    ) -> tuple[tuple[tuple[str, Any], ...], str | None]:
+        """Resuming from a stored feed: its newest versions stored from one diff block each
+        (UNCHECKED_TAIL at most, the ones a poll may not have seen served again before the
+        follower was dropped or the process stopped) and the version before them."""
+        if feed is None:
+            return (), None
+        tail = (await self.store.list_versions(game_pk))[-(UNCHECKED_TAIL + 1) :]
+        newest = feed_timecode(feed)
+        if not tail or tail[-1].timecode != newest:
+            return (), None
+        unchecked: list[tuple[str, Any]] = []
+        before: str | None = None
+        for info in reversed(tail):
+            blocks = await self.store.version_blocks(game_pk, info.timecode)
+            if (
+                info.kind != "diff"
+                or blocks is None
+                or len(blocks) != 1
+                or len(unchecked) == UNCHECKED_TAIL
+                or (unchecked and info.timecode >= unchecked[0][0])
+            ):
+                before = info.timecode
+                break
+            unchecked.insert(0, (info.timecode, blocks[0]))
+        return (tuple(unchecked), before) if before is not None else ((), None)
 
     async def _check_merge(
         self, game_pk: int, timecode: str, merged: dict[str, Any]

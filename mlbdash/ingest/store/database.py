@@ -283,6 +283,32 @@ class Store:
             )
         return result
 
+    async def replace_version(
+        self,
+        game_pk: int,
+        timecode: str,
+        feed: dict[str, Any],
+        game_fields: Mapping[str, object],
+    ) -> bool:
+        """Replace a stored version's content with ``feed`` (the server's own copy of a
+        version first stored from a bad answer): one transaction; False when not stored."""
+        now = self.clock.now()
+        async with self.transaction() as conn:
+            was = await feeds.replace_version(
+                conn,
+                game_pk=game_pk,
+                timecode=timecode,
+                feed=feed,
+                now=now,
+                level=self.compress_level,
+            )
+            if was is None:
+                return False
+            await games.record_replaced(
+                conn, game_pk, game_fields, timecode=timecode, was=was, now=now
+            )
+        return True
+
     async def load_latest_feed(self, game_pk: int) -> tuple[str, dict[str, Any]] | None:
         """The newest stored version of a game as (timecode, feed), or None if none is stored."""
         async with self.read() as conn:

@@ -101,6 +101,40 @@ async def append_version(
     return AppendResult(version_id, checkpoint=due)
 
 
+async def replace_version(
+    conn: aiosqlite.Connection,
+    *,
+    game_pk: int,
+    timecode: str,
+    feed: dict[str, Any],
+    now: datetime,
+    level: int,
+) -> VersionKind | None:
+    """Make a stored version a whole one holding ``feed``, inside the caller's transaction:
+    its row becomes 'full' and its checkpoint is ``feed``, so it and the diffs after it
+    rebuild from the right content. The kind it had, or None when it is not stored."""
+    cursor = await conn.execute(
+        "SELECT id, kind FROM feed_versions WHERE game_pk = ? AND timecode = ?",
+        (game_pk, timecode),
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    if row is None:
+        return None
+    version_id, kind = int(row[0]), str(row[1])
+    await conn.execute(
+        "UPDATE feed_versions SET kind = 'full', ops = NULL WHERE id = ?", (version_id,)
+    )
+    raw, blob = await asyncio.to_thread(_encode_checkpoint, feed, level)
+    await conn.execute(
+        "INSERT INTO feed_checkpoints (game_pk, timecode, version_id, feed, json_bytes, stored_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (game_pk, timecode) DO UPDATE SET "
+        "feed = excluded.feed, json_bytes = excluded.json_bytes, stored_at = excluded.stored_at",
+        (game_pk, timecode, version_id, blob, len(raw), iso(now)),
+    )
+    return "full" if kind == "full" else "diff"
+
+
 async def _after_a_late_fill(conn: aiosqlite.Connection, game_pk: int, version_id: int) -> bool:
     cursor = await conn.execute(
         "SELECT (SELECT timecode FROM feed_versions WHERE game_pk = ?1 AND id < ?2 "

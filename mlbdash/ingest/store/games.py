@@ -170,6 +170,32 @@ async def record_version(
     )
 
 
+async def record_replaced(
+    conn: aiosqlite.Connection,
+    game_pk: int,
+    values: Mapping[str, object],
+    *,
+    timecode: str,
+    was: str,
+    now: datetime,
+) -> None:
+    """A stored version made whole again (``feeds.replace_version``): counted as a full
+    update from now on, and, when it is the newest, the game's columns are its own."""
+    if was == "diff":
+        await conn.execute(
+            "UPDATE games SET full_updates = full_updates + 1, diff_updates = diff_updates - 1 "
+            "WHERE game_pk = ?",
+            (game_pk,),
+        )
+    cols = _checked(values)
+    cols["updated_at"] = iso(now)
+    sets = ", ".join(f"{name} = ?" for name in cols)
+    await conn.execute(
+        f"UPDATE games SET {sets} WHERE game_pk = ? AND last_timecode = ?",
+        (*cols.values(), game_pk, timecode),
+    )
+
+
 async def record_poll(
     conn: aiosqlite.Connection, game_pk: int, *, at: datetime, success: bool
 ) -> None:

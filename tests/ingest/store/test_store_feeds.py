@@ -155,3 +155,35 @@ async def test_checkpoint_is_compressed_compact_json(tmp_path: Path) -> None:
     [(stored, raw)] = sqlite_rows(path, "SELECT length(feed), json_bytes FROM feed_checkpoints")
     assert 600_000 < raw < 700_000
     assert stored < raw / 4
+
+
+async def test_a_replaced_version_rebuilds_to_its_new_content_and_so_do_the_diffs_after(
+    tmp_path: Path,
+) -> None:
+    feed = load_fixture(BASE)
+    stamps = ["20240612_041250", "20240612_041251"]
+    path = tmp_path / "db.sqlite3"
+    async with Store.open(path, clock=ManualClock(START)) as store:
+        await store.store_version(746139, "20240612_041248", "full", feed, None, {})
+        for outs, stamp in enumerate(stamps, start=1):
+            block = tick_block(stamp, outs)
+            feed = apply_diff_blocks(feed, block)
+            await store.store_version(746139, stamp, "diff", feed, block, {"outs": outs})
+        # The first diff was stored from a bad answer; the server's own copy goes in its place.
+        right = await store.load_version(746139, stamps[0])
+        assert right is not None
+        right["liveData"]["linescore"]["balls"] = 3
+        assert await store.replace_version(746139, stamps[0], right, {"outs": 1})
+        assert not await store.replace_version(746139, "20240612_999999", right, {})
+        assert await store.load_version(746139, stamps[0]) == right
+        after = await store.load_version(746139, stamps[1])
+        assert after is not None and after["liveData"]["linescore"]["balls"] == 3
+        assert after["liveData"]["linescore"]["outs"] == 2
+        game = await store.get_game(746139)
+    assert game is not None
+    assert (game.versions, game.full_updates, game.diff_updates) == (3, 2, 1)
+    assert sqlite_rows(path, "SELECT kind FROM feed_versions ORDER BY id") == [
+        ("full",),
+        ("full",),
+        ("diff",),
+    ]
