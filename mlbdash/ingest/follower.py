@@ -457,6 +457,17 @@ class GameFollower:
             self._tally.reason = whole.reason
         await self._keep(timecode, "full", feed, None)
 
+    async def settle(
+        self, timecode: str, served: dict[str, Any]
+    ) -> tuple[dict[str, Any], tuple[Settled, ...]]:
+        """A whole feed fetched by its timecode outside an update (the runtime filling the
+        archive late, after the follower could not): the copy to store, compared with a
+        second one as after any doubt, and what was found (for the caller to record)."""
+        async with self._lock:
+            self._tally = _Tally()
+            kept = await self._vetted(timecode, served, doubted=True)
+            return kept, tuple(self._tally.settled)
+
     async def _vetted(
         self, timecode: str, served: dict[str, Any], *, doubted: bool = False
     ) -> dict[str, Any]:

@@ -349,7 +349,14 @@ class VersionRuntime(RuntimeBase):
         track = self.scheduler.tracks[game_pk]
         keeper = ArchiveKeeper(self.store, self.client)
 
+        follower = self._followers.get(game_pk)
+
         async def store_late(timecode: str, feed: dict[str, Any]) -> bool:
+            if follower is not None:
+                # Fetched because the follower could not get it: a doubt, so compared with a
+                # second copy before it is stored, like the follower's own.
+                feed, settled = await follower.settle(timecode, feed)
+                await self._record_settled(game_pk, settled)
             return await self._store_late_version(game_pk, timecode, feed)
 
         audit, filled = await keeper.fill(
