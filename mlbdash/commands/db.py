@@ -183,6 +183,13 @@ def write_audit(report: AuditReport, out: TextIO) -> None:
         )
     clean = sum(1 for g in report.games if g.clean)
     out.write(f"\n{clean} of {len(report.games)} games complete; {report.gaps} gaps\n")
+    met = sum(1 for g in report.games if g.not_archived)
+    if met:
+        # Not gaps, but a user asking for the whole game should know they are not there.
+        out.write(
+            f"{report.not_archived} earlier versions of {met} game{'s' * (met > 1)} not archived: "
+            "met mid-game, archived from then on (EARLIER column)\n"
+        )
 
 
 def write_report(report: CheckReport, out: TextIO) -> None:

@@ -37,6 +37,7 @@ class GameAudit:
     unreadable: tuple[tuple[str, str], ...] = ()  # (timecode, why)
     final: str | None = None  # what is wrong with the stored Final
     not_archived: int = 0  # listed before the first stored version
+    archived_from: str | None = None  # the first stored version, when earlier ones are not
     error: str | None = None  # the server could not be asked: nothing was compared
 
     @property
@@ -71,7 +72,14 @@ class GameAudit:
                 parts.append(f"{len(codes)} {name} ({', '.join(codes[:limit])}{more})")
         if self.final is not None:
             parts.append(self.final)
-        return "; ".join(parts) or "complete"
+        if not parts:
+            parts.append(
+                f"complete from {self.archived_from} on" if self.not_archived else "complete"
+            )
+        if self.not_archived:
+            # By design, not a gap: a game met mid-game is archived from then on.
+            parts.append(f"{self.not_archived} earlier versions not archived (met mid-game)")
+        return "; ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +92,7 @@ class GameAudit:
             "unreadable": [{"timecode": t, "reason": r} for t, r in self.unreadable],
             "final": self.final,
             "not_archived": self.not_archived,
+            "archived_from": self.archived_from,
             "error": self.error,
             "gaps": self.gaps,
         }
@@ -138,6 +147,7 @@ def compare_versions(
         unreadable=unreadable,
         final=final,
         not_archived=not_archived,
+        archived_from=first if not_archived and stored else None,
     )
 
 
@@ -170,9 +180,16 @@ class AuditReport:
     def gaps(self) -> int:
         return sum(g.gaps for g in self.games)
 
+    @property
+    def not_archived(self) -> int:
+        """Versions listed before their game's first stored one (games met mid-game)."""
+        return sum(g.not_archived for g in self.games)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "games": [g.as_dict() for g in self.games],
             "gaps": self.gaps,
             "complete": self.gaps == 0,
+            "not_archived": self.not_archived,
+            "games_met_mid_game": sum(1 for g in self.games if g.not_archived),
         }

@@ -6,13 +6,16 @@ through the Store as ingest stores them; the server's list is that timeline's ti
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from conftest import fixture_path
 
-from mlbdash.ingest.audit import compare_versions
+from mlbdash.commands.db import write_audit
+from mlbdash.ingest.audit import AuditReport, compare_versions
 from mlbdash.ingest.store import Store
 from mlbdash.mlb.clock import ManualClock
 from mlbdash.replay.data import read_json
@@ -88,6 +91,19 @@ async def test_extra_late_filled_and_earlier_versions(tmp_path: Path) -> None:
     await _store_versions(db, timeline, [*range(5, 12), *range(14, 22), 12, 13, 22], full={12, 13})
     audit = await _audit(db, server[:21] + server[22:])
     assert audit.not_archived == 5  # before the first stored version: not a gap
+    assert audit.archived_from == timeline.timecode(5)
+    # Said, not only counted: the row a user reads and the JSON both name them.
+    assert audit.describe() == (
+        f"1 extra ({timeline.timecode(21)}); 5 earlier versions not archived (met mid-game)"
+    )
+    assert audit.as_dict()["archived_from"] == timeline.timecode(5)
+    report = AuditReport((audit,))
+    assert (report.as_dict()["not_archived"], report.as_dict()["games_met_mid_game"]) == (5, 1)
+    text = io.StringIO()
+    write_audit(report, text)
+    assert "5 earlier versions of 1 game not archived: met mid-game" in text.getvalue()
+    clean = dataclasses.replace(audit, extra=())
+    assert clean.describe().startswith(f"complete from {timeline.timecode(5)} on; 5 earlier")
     assert audit.extra == (timeline.timecode(21),)
     assert audit.missing == ()
     assert audit.out_of_order == ()  # the late ones are whole versions: they rebuild
