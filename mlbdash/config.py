@@ -66,6 +66,12 @@ class AlertSettings(BaseModel):
         description="An alert resolves only after its condition has stayed away this long; "
         "if it comes back sooner, it is the same incident",
     )
+    rate_window_s: float = Field(
+        300.0,
+        ge=10,
+        allow_inf_nan=False,
+        description="How far back the throttled and error_rate alerts count responses",
+    )
 
 
 class DisplaySettings(BaseModel):

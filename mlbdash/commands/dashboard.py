@@ -139,7 +139,7 @@ async def _start_demo(
 ) -> Settings:
     """Serve the bundled slate on 127.0.0.1 and point the settings at it."""
     from mlbdash.mlb.dates import league_today
-    from mlbdash.replay.demo import FROZEN_FEED_S, demo_server_options
+    from mlbdash.replay.demo import DEMO_ALERTS, demo_server_options
     from mlbdash.replay.server import ReplayServer, start_replay_server
 
     day = league_date or league_today(datetime.now(UTC))
@@ -149,8 +149,8 @@ async def _start_demo(
         )
     except OSError as exc:
         raise UsageError(f"cannot start the demo server: {exc.strerror or exc}") from None
-    # The demo's frozen feed should fire its alert within two minutes, not after 15 of play.
-    alerts = settings.alerts.model_copy(update={"frozen_feed_s": FROZEN_FEED_S})
+    # The demo's alerts should fire and resolve within minutes, not quarter hours.
+    alerts = settings.alerts.model_copy(update=DEMO_ALERTS)
     update: dict[str, Any] = {"api_url": server.base_url, "alerts": alerts}
     if settings.db_path is None:
         # A demo must not mix replayed games into the real archive.

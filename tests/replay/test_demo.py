@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from mlbdash.config import AlertSettings
 from mlbdash.ingest.validator.consistency import check_feed
 from mlbdash.replay.data import load_data
 from mlbdash.replay.demo import (
+    DEMO_ALERTS,
     DRIFT_GAME,
     FROZEN_GAME,
     SCORING_GAME,
@@ -94,3 +96,15 @@ def test_plan_throttles_the_api_and_freezes_one_feed() -> None:
     assert options.faults.retry_after > 1
     frozen = World(options).games[FROZEN_GAME].timeline
     assert frozen is not None and len(frozen.times) == 1, "a snapshot that never advances"
+
+
+def test_demo_alert_settings_let_the_throttled_alert_resolve_within_three_minutes() -> None:
+    """The dashboard's demo settings: the last 429 leaves the rate window and the hold has
+    passed before 3:00 (with the live defaults, 300 + 300 s, it would be 12 minutes in)."""
+    alerts = AlertSettings.model_validate(DEMO_ALERTS)
+    (window,) = demo_server_options(date(2027, 4, 1)).faults.throttles
+    assert isinstance(window.start, timedelta)
+    last_429 = window.start + window.duration
+    resolved = last_429 + timedelta(seconds=alerts.rate_window_s + alerts.resolve_hold_s)
+    assert resolved <= timedelta(minutes=3)
+    assert AlertSettings().rate_window_s == AlertSettings().resolve_hold_s == 300.0

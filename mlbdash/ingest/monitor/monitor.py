@@ -78,6 +78,7 @@ class MonitorSettings:
     thresholds: HealthThresholds = field(default_factory=HealthThresholds)
     rules: tuple[AlertRule, ...] = field(default_factory=default_rules)
     display_clock: str = "league"  # the zone alert messages tell time in ([display] clock)
+    rate_window_s: float = 300.0  # the throttled and error_rate rules' look-back
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MonitorSettings:
@@ -87,6 +88,7 @@ class MonitorSettings:
         return cls(
             rules=tuple(replace(rule, clear_s=hold) for rule in rules),
             display_clock=settings.display.clock,
+            rate_window_s=settings.alerts.rate_window_s,
         )
 
 
@@ -299,7 +301,7 @@ class Monitor:
             api_down_s=down,
             api_failure=api.last_failure,
             minute=self.metrics.snapshot(60.0, detail=False),
-            five_minutes=self.metrics.snapshot(300.0, detail=False),
+            lookback=self.metrics.snapshot(self.settings.rate_window_s, detail=False),
             live_games=self.metrics.games.live_games(now),
             wait_s=self.settings.wait_s,
             coverage=self.coverage_games(),

@@ -44,7 +44,7 @@ class RuleInputs:
     api_down_s: float  # seconds the API has been failing with no success since (0 if fine)
     api_failure: str | None
     minute: MetricsSnapshot  # last 60 s
-    five_minutes: MetricsSnapshot  # last 300 s
+    lookback: MetricsSnapshot  # the rate rules' window ([alerts] rate_window_s, 300 s)
     live_games: Sequence[LiveGame]
     wait_s: float
     coverage: Sequence[GameCoverage]
@@ -88,6 +88,13 @@ class AlertRule:
         return Condition(self.name, key, self.severity, message)
 
 
+def window_span(seconds: float) -> str:
+    """A look-back as people say it: ``5 min``, ``30 s``."""
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"
+
+
 def _api_unreachable(rule: AlertRule, x: RuleInputs) -> list[Condition]:
     if x.api_down_s < rule.threshold:
         return []
@@ -95,19 +102,21 @@ def _api_unreachable(rule: AlertRule, x: RuleInputs) -> list[Condition]:
 
 
 def _error_rate(rule: AlertRule, x: RuleInputs) -> list[Condition]:
-    snap = x.five_minutes
+    snap = x.lookback
     if snap.wire_requests < 20 or snap.error_rate < rule.threshold:
         return []
+    span = window_span(snap.window_s)
     return [
-        rule.condition(f"{snap.error_rate:.0%} of {snap.wire_requests} requests failed in 5 min")
+        rule.condition(f"{snap.error_rate:.0%} of {snap.wire_requests} requests failed in {span}")
     ]
 
 
 def _throttled(rule: AlertRule, x: RuleInputs) -> list[Condition]:
-    n = x.five_minutes.throttled
+    n = x.lookback.throttled
     if n < rule.threshold:
         return []
-    return [rule.condition(f"{n} responses were 429 Too Many Requests in 5 min")]
+    span = window_span(x.lookback.window_s)
+    return [rule.condition(f"{n} responses were 429 Too Many Requests in {span}")]
 
 
 def _budget_saturated(rule: AlertRule, x: RuleInputs) -> list[Condition]:
@@ -225,10 +234,10 @@ def default_rules(*, frozen_feed_s: float = 900.0) -> tuple[AlertRule, ...]:
             WARNING,
             0.10,
             60.0,
-            "share of failed requests over 5 min (at least 20 requests)",
+            "share of failed requests over the rate window (at least 20 requests)",
             _error_rate,
         ),
-        AlertRule("throttled", WARNING, 5.0, 0.0, "429 responses in the last 5 min", _throttled),
+        AlertRule("throttled", WARNING, 5.0, 0.0, "429 responses in the rate window", _throttled),
         AlertRule(
             "budget_saturated",
             WARNING,

@@ -25,7 +25,7 @@ def _inputs(now: datetime, since_poll_s: float) -> RuleInputs:
         api_down_s=0.0,
         api_failure=None,
         minute=quiet,
-        five_minutes=quiet,
+        lookback=quiet,
         live_games=(LiveGame(746139, "2024-06-11", since_poll_s, None),),
         wait_s=10.0,
         coverage=(),

@@ -36,7 +36,7 @@ def inputs(now: datetime, **changes: object) -> RuleInputs:
         api_down_s=0.0,
         api_failure=None,
         minute=quiet_snapshot(),
-        five_minutes=replace(quiet_snapshot(), window_s=300.0),
+        lookback=replace(quiet_snapshot(), window_s=300.0),
         live_games=(),
         wait_s=10.0,
         coverage=(),
@@ -100,21 +100,21 @@ def test_api_unreachable() -> None:
 
 def test_error_rate_needs_its_for_duration() -> None:
     run = Run("error_rate")
-    bad = replace(quiet_snapshot(), wire_requests=100, errors=20, error_rate=0.2)
+    bad = replace(quiet_snapshot(), wire_requests=100, errors=20, error_rate=0.2, window_s=300.0)
     few = replace(bad, wire_requests=10, errors=5, error_rate=0.5)
-    assert run.step(0, five_minutes=few) == []  # under 20 requests: not judged
-    assert [s for _, s, _ in run.step(0, five_minutes=bad)] == [PENDING]
-    assert [s for _, s, _ in run.step(59, five_minutes=bad)] == [PENDING]
-    [(_, state, message)] = run.step(1, five_minutes=bad)
+    assert run.step(0, lookback=few) == []  # under 20 requests: not judged
+    assert [s for _, s, _ in run.step(0, lookback=bad)] == [PENDING]
+    assert [s for _, s, _ in run.step(59, lookback=bad)] == [PENDING]
+    [(_, state, message)] = run.step(1, lookback=bad)
     assert state == FIRING and message == "20% of 100 requests failed in 5 min"
-    assert run.step(1, five_minutes=replace(bad, errors=5, error_rate=0.05)) == []
+    assert run.step(1, lookback=replace(bad, errors=5, error_rate=0.05)) == []
     assert run.events == [("", PENDING), ("", FIRING), ("", RESOLVED)]
 
 
 def test_error_rate_that_clears_while_pending_never_fires() -> None:
     run = Run("error_rate")
     bad = replace(quiet_snapshot(), wire_requests=100, errors=20, error_rate=0.2)
-    run.step(0, five_minutes=bad)
+    run.step(0, lookback=bad)
     run.step(30)
     assert run.events == [("", PENDING), ("", RESOLVED)]
     assert run.book.history()[0].fired_at is None
@@ -122,8 +122,8 @@ def test_error_rate_that_clears_while_pending_never_fires() -> None:
 
 def test_throttled() -> None:
     run = Run("throttled")
-    assert run.step(0, five_minutes=replace(quiet_snapshot(), throttled=4)) == []
-    [(_, state, message)] = run.step(1, five_minutes=replace(quiet_snapshot(), throttled=5))
+    assert run.step(0, lookback=replace(quiet_snapshot(), throttled=4)) == []
+    [(_, state, message)] = run.step(1, lookback=replace(quiet_snapshot(), throttled=5))
     assert state == FIRING and "5 responses were 429" in message
     assert run.step(300) == []
 

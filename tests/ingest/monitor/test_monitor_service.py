@@ -10,6 +10,7 @@ from pathlib import Path
 from conftest import load_fixture
 from monitor_helpers import game_updated, request
 
+from mlbdash.config import Settings
 from mlbdash.ingest.events import (
     AlertChanged,
     Event,
@@ -18,7 +19,7 @@ from mlbdash.ingest.events import (
     WorkerHeartbeat,
     WorkerStopped,
 )
-from mlbdash.ingest.monitor import FIRING, RESOLVED, Monitor
+from mlbdash.ingest.monitor import FIRING, PENDING, RESOLVED, Monitor, MonitorSettings
 from mlbdash.ingest.store import ScheduleEntry, Store
 from mlbdash.ingest.store import alerts as alert_rows
 from mlbdash.ingest.store import metrics as rollup_rows
@@ -264,3 +265,25 @@ async def test_episodes_opened_before_restore_never_overwrite_stored_ones(tmp_pa
         "b": (2, "b crashed: boom"),
         "c": (3, "c crashed: bang"),
     }
+
+
+async def test_throttled_counts_429s_over_the_rate_window_setting() -> None:
+    """``[alerts] rate_window_s`` (the demo's 30 s): five 429s fire ``throttled`` and name the
+    window; once they are older than the window and the hold has passed, it resolves."""
+    clock = ManualClock(START)
+    sink = Sink()
+    settings = Settings.model_validate({"alerts": {"rate_window_s": 30, "resolve_hold_s": 15}})
+    monitor = Monitor(clock, sink, settings=MonitorSettings.from_settings(settings))
+    for _ in range(5):
+        monitor.handle(request(clock.now(), status=429))
+    await step(monitor, clock, 1)
+    assert sink.alerts() == [("throttled", "", PENDING), ("throttled", "", FIRING)]
+    firing = sink.of(AlertChanged)[-1]
+    assert isinstance(firing, AlertChanged)
+    assert firing.message == "5 responses were 429 Too Many Requests in 30 s"
+    await step(monitor, clock, 29)  # the 429s are 30 s old: still in the window
+    assert sink.alerts()[-1] == ("throttled", "", FIRING)
+    for _ in range(16):  # out of the window, then the 15 s hold
+        await step(monitor, clock, 1)
+    assert sink.alerts()[-1] == ("throttled", "", RESOLVED)
+    assert Settings().alerts.rate_window_s == 300.0  # live default: five minutes
