@@ -1,13 +1,13 @@
 """The request budget: how fast mlbdash may ask the MLB, shared by every request of a process.
 
-A leaky bucket (aiolimiter) allows ``rate_per_s`` requests a second with bursts of ``burst``.
-When the server pushes back (429, or 503 with Retry-After) every caller pauses until the
-Retry-After moment and the rate halves (not below ``min_rate_per_s``); each quiet
-``recovery_period_s`` after that gives back ``recovery_step`` of the nominal rate.
+A leaky bucket allows ``rate_per_s`` requests a second with bursts of ``burst``. When the server
+pushes back (429, or 503 with Retry-After) every caller pauses until the Retry-After moment and
+the rate halves (not below ``min_rate_per_s``); each quiet ``recovery_period_s`` after that gives
+back ``recovery_step`` of the nominal rate.
 
-aiolimiter has no documented way to change a limiter's rate (``max_rate``/``time_period`` are
-read into private fields at construction), so a new limiter replaces the old one on each change.
-Callers already queued inside the old limiter finish at the old pace; new callers use the new one.
+The bucket runs on the injected clock (its seconds divided by the clock's speed, so the rate is
+per real second as before), not on the event loop's time: aiolimiter, used until now, meters
+loop time only, so a test on a ManualClock waited real seconds for every slot past the burst.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from aiolimiter import AsyncLimiter
 
 from mlbdash.ingest.events import BudgetChanged, EventSink, discard
 from mlbdash.mlb.clock import Clock, SystemClock
@@ -72,7 +70,7 @@ class RequestBudget:
         self._max_concurrency = max_concurrency
         self._semaphore: asyncio.Semaphore | None = None
         self._rate = self.nominal_rate_per_s
-        self._limiter: AsyncLimiter | None = None
+        self._bucket = _LeakyBucket(self._clock, self.burst, self._rate)
         self._paused_until: datetime | None = None
         self._last_change: float | None = None  # clock.monotonic() of the last shrink or step
         self._last_shrink: float | None = None
@@ -115,7 +113,7 @@ class RequestBudget:
                     self._semaphore = asyncio.Semaphore(self._max_concurrency)
                 await self._semaphore.acquire()
                 acquired_semaphore = True
-            await self._current_limiter().acquire()
+            await self._bucket.acquire()
         except BaseException:
             if acquired_semaphore and self._semaphore is not None:
                 self._semaphore.release()
@@ -191,10 +189,42 @@ class RequestBudget:
     def _set_rate(self, rate: float) -> None:
         if rate != self._rate:
             self._rate = rate
-            self._limiter = None
+            # Callers already waiting take the new rate at their next look at the bucket.
+            self._bucket.resize(self._effective_burst(), rate)
 
-    def _current_limiter(self) -> AsyncLimiter:
-        if self._limiter is None:
-            burst = self._effective_burst()
-            self._limiter = AsyncLimiter(burst, time_period=burst / self._rate)
-        return self._limiter
+
+class _LeakyBucket:
+    """``capacity`` slots that drain at ``rate_per_s``; a caller takes one, waiting while full.
+
+    Seconds are the clock's divided by its speed (real seconds on a replay clock); waits go
+    through the clock's ``sleep``, so a ManualClock makes them instant and exact.
+    """
+
+    def __init__(self, clock: Clock, capacity: int, rate_per_s: float) -> None:
+        self._clock = clock
+        self._capacity = float(capacity)
+        self._rate = rate_per_s
+        self._level = 0.0
+        self._at = self._seconds()
+
+    def resize(self, capacity: int, rate_per_s: float) -> None:
+        self._leak()
+        self._capacity = float(capacity)
+        self._rate = rate_per_s
+
+    async def acquire(self) -> None:
+        while True:
+            self._leak()
+            over = self._level + 1.0 - self._capacity
+            if over <= 1e-9:
+                self._level += 1.0
+                return
+            await self._clock.sleep(over / self._rate * self._clock.speed)
+
+    def _seconds(self) -> float:
+        return self._clock.monotonic() / self._clock.speed
+
+    def _leak(self) -> None:
+        now = self._seconds()
+        self._level = max(0.0, self._level - (now - self._at) * self._rate)
+        self._at = now

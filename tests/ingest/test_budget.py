@@ -114,15 +114,46 @@ async def test_max_concurrency_queues_extra_callers() -> None:
     assert budget.snapshot().in_use == 0
 
 
-async def test_rate_limit_spaces_requests_past_the_burst() -> None:
-    # Real loop time: aiolimiter meters the server's real seconds. 2 slots of burst at 200/s.
-    budget = RequestBudget(200.0, 2, clock=ManualClock())
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    for _ in range(6):
+async def test_rate_limit_spaces_requests_past_the_burst_on_the_clock() -> None:
+    # 2 slots of burst at 4/s: the first two at once, then one every quarter second of the
+    # clock's time (a ManualClock: no real waiting).
+    clock = ManualClock()
+    budget = RequestBudget(4.0, 2, clock=clock)
+    entered: list[float] = []
+
+    async def caller() -> None:
         async with budget.slot():
-            pass
-    assert loop.time() - started >= 3 / 200
+            entered.append(clock.monotonic())
+
+    tasks = [asyncio.create_task(caller()) for _ in range(5)]
+    await settle()
+    assert entered == [0.0, 0.0]
+    for _ in range(3):
+        await clock.advance(0.25)
+        await settle()
+    assert entered == [0.0, 0.0, 0.25, 0.5, 0.75]
+    await asyncio.gather(*tasks)
+
+
+async def test_the_bucket_counts_real_seconds_on_a_replay_clock() -> None:
+    # At speed 600, 1 request per real second is one per 600 clock seconds.
+    clock = ManualClock()
+    clock.speed = 600.0  # type: ignore[misc]
+    budget = RequestBudget(1.0, 1, clock=clock)
+    entered: list[float] = []
+
+    async def caller() -> None:
+        async with budget.slot():
+            entered.append(clock.monotonic())
+
+    tasks = [asyncio.create_task(caller()) for _ in range(2)]
+    await settle()
+    await clock.advance(599)
+    await settle()
+    assert entered == [0.0]
+    await clock.advance(1)
+    await asyncio.gather(*tasks)
+    assert entered == [0.0, 600.0]
 
 
 def test_the_budget_from_settings_counts_in_the_clocks_seconds() -> None:
