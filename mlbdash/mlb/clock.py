@@ -92,6 +92,10 @@ class ManualClock:
         self._elapsed = 0.0
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
+        # Which task waits on which sleep, so a test can tell work parked on this clock (a
+        # retry or budget wait) from work still running, and step time only when all is parked.
+        self._sleeping: dict[asyncio.Future[None], asyncio.Task[object] | None] = {}
+        self._new_sleeper: list[asyncio.Future[None]] = []
 
     def now(self) -> datetime:
         return self._now
@@ -109,7 +113,30 @@ class ManualClock:
             return
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._sleepers, (self._elapsed + seconds, next(self._seq), fut))
-        await fut
+        self._sleeping[fut] = asyncio.current_task()
+        for waiter in self._new_sleeper:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._new_sleeper.clear()
+        try:
+            await fut
+        finally:
+            self._sleeping.pop(fut, None)
+
+    def parks(self, task: asyncio.Task[object]) -> bool:
+        """Whether ``task`` is waiting on this clock (it moves again only when time does)."""
+        return any(t is task for fut, t in self._sleeping.items() if not fut.done())
+
+    def next_deadline(self) -> float | None:
+        """The ``monotonic()`` moment the next sleeper wakes at, or None with no sleeper."""
+        pending = [deadline for deadline, _, fut in self._sleepers if not fut.done()]
+        return min(pending, default=None)
+
+    def next_sleeper(self) -> asyncio.Future[None]:
+        """Resolves when the next task starts waiting on this clock."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._new_sleeper.append(waiter)
+        return waiter
 
     async def advance(self, seconds: float) -> None:
         """Move time forward, waking every sleeper whose deadline falls inside the step."""
