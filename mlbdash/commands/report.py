@@ -26,7 +26,8 @@ what it shows:
   the SLA (poll success >= 99%, live freshness >= 99%: share of live game time in which the
   stored version was within two wait intervals of the server's, coverage = 100%) with pass
   or miss; findings by rule and review status; alerts fired during the league day; requests
-  and bytes of the league day (06:00 ET to 06:00 ET).
+  and bytes of the league day (06:00 ET to 06:00 ET). Times are on the [display] clock
+  (Eastern by default, or this computer's zone with clock = "local"); JSON gives UTC instants.
 
 default date:
   the most recent league date, not after today's, with a game that got under way (else the
@@ -63,7 +64,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(settings_flags(args, "db_path"))
-    return write_report(settings.resolved_db_path(), args.date, args.format)
+    return write_report(
+        settings.resolved_db_path(), args.date, args.format, display=settings.display.clock
+    )
 
 
 def write_report(
@@ -73,8 +76,10 @@ def write_report(
     *,
     clock: Clock | None = None,
     out: TextIO | None = None,
+    display: str = "league",
 ) -> int:
     """Print the report of ``official_date`` (None: the default date); returns the exit code.
+    Times are on the ``display`` clock (``[display] clock``).
 
     Raises UsageError (exit 2) when there is no database at ``db_path`` or it cannot be read
     as one, MlbdashError (exit 1) when the database holds nothing for the date.
@@ -84,7 +89,7 @@ def write_report(
     if not db_path.is_file():
         # Checked first: opening would create an empty database at a mistyped path.
         raise UsageError(f"no database at {db_path}; give --db")
-    text, day = asyncio.run(_report(db_path, official_date, fmt, clock or SystemClock()))
+    text, day = asyncio.run(_report(db_path, official_date, fmt, clock or SystemClock(), display))
     if text is None:
         raise MlbdashError(f"nothing tracked for {day} in {db_path}: no schedule or games stored")
     (out or sys.stdout).write(text)
@@ -92,7 +97,7 @@ def write_report(
 
 
 async def _report(
-    db_path: Path, official_date: date | None, fmt: str, clock: Clock
+    db_path: Path, official_date: date | None, fmt: str, clock: Clock, display: str
 ) -> tuple[str | None, date]:
     from mlbdash.ingest.report import build_report, default_date, render
     from mlbdash.ingest.store import Store, StoreError
@@ -105,4 +110,4 @@ async def _report(
         raise UsageError(str(exc)) from None
     if not report.tracked and not report.off_day:
         return None, day
-    return render(report, fmt), day
+    return render(report, fmt, display), day

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -223,7 +224,11 @@ def test_markdown_tables_paste_into_a_channel(db: Path) -> None:
     assert "| poll success | 96.6% | >= 99.0% | MISSED | 920 of 952 polls ok |" in lines
     assert "| coverage | 33.3% | >= 100.0% | MISSED | 1 of 3 finals stored |" in lines
     assert "| LINESCORE_RUNS_SUM | error | 1 | 1 | 1 | 0 | 0 | 0 |" in lines
-    assert "| error_rate | - | critical | 2024-07-01 21:41Z | 21:45:00Z | 4m 00s | yes |" in lines
+    # On the display clock (ET by default), as the dashboard tells time; JSON keeps UTC.
+    assert (
+        "| error_rate | - | critical | 2024-07-01 17:41 ET | 17:45:00 ET | 4m 00s | yes |" in lines
+    )
+    assert lines[2] == "league day 2024-07-01 06:00 ET to 2024-07-02 06:00 ET  "
     # Every table row of a table has as many cells as its heading.
     header = lines.index("| outcome | game | matchup | score | state | final stored | note |")
     assert lines[header + 1] == "| --- | ---: | --- | --- | --- | --- | --- |"
@@ -391,3 +396,18 @@ def test_a_game_on_two_dates_counts_what_happened_on_each() -> None:
     assert [e.at for e in june12] == [day_two, day_two + timedelta(seconds=30)]
     # Without the split, a game listed once keeps all of its polls.
     assert len(ledger_events(JUNE11, polls, [], [], wait_s=10.0)) == 3
+
+
+def test_text_tells_time_on_the_local_clock_when_set(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        text = render(asyncio.run(report_of(db, JULY1)), "text", "local")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert "league day 2024-07-01 12:00 CEST to 2024-07-02 12:00 CEST (06:00 to 06:00 ET)" in text
+    assert "2024-07-01 23:41 CEST" in text and "23:45:00 CEST" in text
+    assert " ET" not in text.replace("06:00 to 06:00 ET", "")

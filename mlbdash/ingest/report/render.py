@@ -17,18 +17,22 @@ from mlbdash.ingest.report.model import (
     RequestLine,
 )
 from mlbdash.ingest.store.findings import STATUSES
+from mlbdash.mlb.dates import LEAGUE_TIMEZONE, clock_time
 
 FORMATS: tuple[str, ...] = ("text", "markdown", "json")
 
 
-def render(report: DailyReport, fmt: str) -> str:
-    """The report in ``fmt`` (one of FORMATS), ending with a newline."""
+def render(report: DailyReport, fmt: str, clock: str = "league") -> str:
+    """The report in ``fmt`` (one of FORMATS), ending with a newline.
+
+    Text and markdown tell time on ``clock`` (``[display] clock``: ``league`` for Eastern,
+    ``local`` for this computer's zone), as the dashboard does; JSON keeps UTC instants."""
     if fmt == "json":
         return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
-        return render_markdown(report)
+        return render_markdown(report, clock)
     if fmt == "text":
-        return render_text(report)
+        return render_text(report, clock)
     raise ValueError(f"unknown report format {fmt!r}; one of {', '.join(FORMATS)}")
 
 
@@ -159,20 +163,26 @@ def _result(value: float | None, goal: float) -> str:
     return "met" if value >= goal else "MISSED"
 
 
-def _when(at: datetime | None) -> str:
-    return "-" if at is None else at.strftime("%Y-%m-%d %H:%MZ")
+def _zoned(at: datetime, clock: str) -> tuple[datetime, str]:
+    if clock == "local":
+        local = at.astimezone()
+        return local, local.tzname() or ""
+    return at.astimezone(LEAGUE_TIMEZONE), "ET"
 
 
-def _clock(at: datetime | None) -> str:
-    return "-" if at is None else at.strftime("%H:%M:%SZ")
+def _when(at: datetime | None, clock: str) -> str:
+    if at is None:
+        return "-"
+    zoned, zone = _zoned(at, clock)
+    return f"{zoned:%Y-%m-%d %H:%M} {zone}"
 
 
-def _resolved(a: AlertLine) -> str:
+def _resolved(a: AlertLine, clock: str) -> str:
     if a.resolved_at is None:
         return "still firing"
-    if a.resolved_at.date() == a.fired_at.date():
-        return _clock(a.resolved_at)
-    return _when(a.resolved_at)
+    if _zoned(a.resolved_at, clock)[0].date() == _zoned(a.fired_at, clock)[0].date():
+        return clock_time(a.resolved_at, clock)
+    return _when(a.resolved_at, clock)
 
 
 def _duration(seconds: float) -> str:
@@ -283,14 +293,14 @@ def _status_rows(report: DailyReport) -> list[list[str]]:
     ]
 
 
-def _alert_rows(report: DailyReport) -> list[list[str]]:
+def _alert_rows(report: DailyReport, clock: str) -> list[list[str]]:
     return [
         [
             a.rule,
             a.key or "-",
             a.severity,
-            _when(a.fired_at),
-            _resolved(a),
+            _when(a.fired_at, clock),
+            _resolved(a, clock),
             _duration(a.duration_s),
             "yes" if a.acknowledged else "no",
         ]
@@ -339,11 +349,14 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {words or word + 's'}"
 
 
-def _dates(report: DailyReport) -> list[str]:
+def _dates(report: DailyReport, clock: str) -> list[str]:
+    start, end = _when(report.window_start, clock), _when(report.window_end, clock)
+    as_of, generated = _when(report.sla.as_of, clock), _when(report.generated_at, clock)
+    # On the local clock the league day's bounds need saying in the league's own terms too.
+    bounds = "" if clock == "league" else " (06:00 to 06:00 ET)"
     return [
-        f"league day {_when(report.window_start)} to {_when(report.window_end)} "
-        "(06:00 to 06:00 ET)",
-        f"measured up to {_when(report.sla.as_of)}; generated {_when(report.generated_at)}",
+        f"league day {start} to {end}{bounds}",
+        f"measured up to {as_of}; generated {generated}",
     ]
 
 
@@ -386,8 +399,9 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  
     return out
 
 
-def render_text(report: DailyReport) -> str:
-    lines = [f"mlbdash daily report for {report.official_date.isoformat()}", *_dates(report), ""]
+def render_text(report: DailyReport, clock: str = "league") -> str:
+    title = f"mlbdash daily report for {report.official_date.isoformat()}"
+    lines = [title, *_dates(report, clock), ""]
     headline = _headline(report)
     if headline is not None:
         return "\n".join([*lines, headline]) + "\n"
@@ -403,7 +417,7 @@ def render_text(report: DailyReport) -> str:
         lines += _table(STATUS_HEAD, _status_rows(report))
     lines += ["", summary[3]]
     if report.alerts:
-        lines += _table(ALERT_HEAD, _alert_rows(report))
+        lines += _table(ALERT_HEAD, _alert_rows(report, clock))
     lines += ["", summary[4]]
     if report.requests_by_kind:
         lines += _table(REQUEST_HEAD, _request_rows(report))
@@ -424,9 +438,9 @@ def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return ["| " + " | ".join(_cell(c) for c in row) + " |" for row in (names, rule, *rows)]
 
 
-def render_markdown(report: DailyReport) -> str:
+def render_markdown(report: DailyReport, clock: str = "league") -> str:
     lines = [f"## mlbdash daily report: {report.official_date.isoformat()}", ""]
-    lines += [f"{line}  " for line in _dates(report)] + [""]
+    lines += [f"{line}  " for line in _dates(report, clock)] + [""]
     headline = _headline(report)
     if headline is not None:
         return "\n".join([*lines, headline]) + "\n"
@@ -442,7 +456,7 @@ def render_markdown(report: DailyReport) -> str:
         lines += [*_md_table(STATUS_HEAD, _status_rows(report)), ""]
     lines += [f"### {summary[3]}", ""]
     if report.alerts:
-        lines += [*_md_table(ALERT_HEAD, _alert_rows(report)), ""]
+        lines += [*_md_table(ALERT_HEAD, _alert_rows(report, clock)), ""]
     lines += ["### Requests", "", summary[4], ""]
     if report.requests_by_kind:
         lines += [*_md_table(REQUEST_HEAD, _request_rows(report)), ""]
