@@ -100,6 +100,7 @@ class GameUpdated(Event):
 
     row: GameRow
     update: str  # "full", "diff" or "none"
+    operations: int = 0  # diffPatch operations this poll applied (0: whole feed or nothing new)
 
     @property
     def game_pk(self) -> int:

@@ -105,6 +105,7 @@ class FollowUpdate:
     full_versions: int = 0  # new versions stored from a whole feed
     diff_versions: int = 0  # new versions stored by applying a diff block
     blocks_applied: int = 0
+    operations: int = 0  # operations of the blocks applied
     unfilled: tuple[str, ...] = ()  # timecodes of the gap that could not be got this time
     settled: tuple[Settled, ...] = ()  # versions fetched again because they looked drifted
 
@@ -136,6 +137,7 @@ class _Tally:
 
     whole: bool = False
     blocks: int = 0
+    operations: int = 0
     bytes_wire: int = 0
     reason: str | None = None
     backfilled: int = 0
@@ -158,6 +160,7 @@ class _Tally:
             full_versions=self.full,
             diff_versions=self.diff,
             blocks_applied=self.blocks,
+            operations=self.operations,
             unfilled=tuple(self.unfilled),
             settled=tuple(self.settled),
         )
@@ -418,6 +421,7 @@ class GameFollower:
             return f"timeStamp {landed} after patching, expected {expected}"
         self._feed = patched
         self._tally.blocks += 1
+        self._tally.operations += len(block["diff"])
         if self._merge_check is not None:
             full = await self._merge_check(landed, patched)
             if full is not None:

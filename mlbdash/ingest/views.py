@@ -77,7 +77,9 @@ class PollRecord:
     status: int | None
     latency_ms: float
     bytes_wire: int
-    update: str | None  # what the poll did: diff, N versions / whole feed / nothing new / failed
+    update: (
+        str | None
+    )  # what the poll did: diff with N operations / whole feed / nothing new / failed
     error: str | None
 
 

@@ -44,6 +44,8 @@ async def test_full_then_diff_lands_on_041302() -> None:
 
     assert (first.kind, first.timecode) == ("full", "20240612_041248")
     assert (second.kind, second.timecode, second.blocks_applied) == ("diff", "20240612_041302", 1)
+    assert second.operations == sum(len(b["diff"]) for b in load_fixture(DIFF_T7))
+    assert first.operations == 0  # a whole feed
     linescore = follower.feed["liveData"]["linescore"]
     assert (linescore["balls"], linescore["strikes"], linescore["outs"]) == (1, 2, 2)
     assert feed_route.call_count == 1 and diff_route.call_count == 1

@@ -40,10 +40,12 @@ def test_series_count_wire_requests_and_average_their_latency() -> None:
     assert ledger.total == 5  # every logical request is still counted
 
 
-def _updated(second: int, update: str, versions: int, *, schedule: bool = False) -> GameUpdated:
+def _updated(
+    second: int, update: str, versions: int, *, schedule: bool = False, operations: int = 0
+) -> GameUpdated:
     kind = ScheduleGameUpdated if schedule else GameUpdated
     row = GameRow(1, "2026-05-01", "AWY", "HOM", "live", "In Progress", versions=versions, polls=1)
-    return kind(T0 + timedelta(seconds=second), row, update)
+    return kind(T0 + timedelta(seconds=second), row, update, operations)
 
 
 def test_poll_history_says_what_each_poll_did() -> None:
@@ -52,9 +54,11 @@ def test_poll_history_says_what_each_poll_did() -> None:
         _request(0, 0.1),
         _updated(0, "full", 1),
         _request(10, 0.1),
-        _updated(10, "diff", 4),
+        _updated(10, "diff", 4, operations=17),
+        _request(15, 0.1),
+        _updated(15, "diff", 5, operations=1),
         _request(20, 0.1),
-        _updated(20, "none", 4),
+        _updated(20, "none", 5),
         _updated(25, "none", 4, schedule=True),  # a schedule read: no poll of the feed
         RequestFinished(
             T0,
@@ -71,7 +75,8 @@ def test_poll_history_says_what_each_poll_did() -> None:
         ledger.handle(event)
     assert [p.update for p in ledger.polls_of(1)] == [
         "whole feed",
-        "diff, 3 versions",
+        "diff with 17 operations, 3 versions",
+        "diff with 1 operation",
         "nothing new",
         "failed",
     ]

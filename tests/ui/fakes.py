@@ -551,7 +551,7 @@ def _polls(row: GameRow) -> tuple[PollRecord, ...]:
                 bytes_wire=110_000 if full else 900 + 40 * i,
                 update="failed"
                 if throttled
-                else ("whole feed" if full else f"diff, {1 + i % 3} versions"),
+                else ("whole feed" if full else f"diff with {4 + 3 * i} operations"),
                 error="429 Too Many Requests" if throttled else None,
             )
         )

@@ -281,13 +281,18 @@ class RuntimeBase:
         self._polls_pending[game_pk] = (polls + 1, now, now if success else last_success)
 
     def _game_updated(
-        self, game_pk: int, update: str, *, kind: type[GameUpdated] = GameUpdated
+        self,
+        game_pk: int,
+        update: str,
+        *,
+        kind: type[GameUpdated] = GameUpdated,
+        operations: int = 0,
     ) -> None:
         """The row of a game: after a successful poll (``GameUpdated``), or after a schedule
         read changed it (``ScheduleGameUpdated``, which the monitor does not count as a poll)."""
         assert self._views is not None
         row = self._views.game_row(self.scheduler.tracks[game_pk])
-        self._emit(kind(at=self.clock.now(), row=row, update=update))
+        self._emit(kind(at=self.clock.now(), row=row, update=update, operations=operations))
 
     async def _record_transitions(self, changes: list[Transition]) -> None:
         scheduler = self.scheduler

@@ -278,7 +278,7 @@ class VersionRuntime(RuntimeBase):
                 game_pk,
                 {"done": track.phase is Phase.DONE, "recheck_at": track.next_poll_at},
             )
-        self._game_updated(game_pk, facts.update)
+        self._game_updated(game_pk, facts.update, operations=result.operations)
         if track.terminal:
             self._release_finished()
 

@@ -72,8 +72,8 @@ class RequestLedger:
                 )
 
     def _poll_done(self, event: GameUpdated) -> None:
-        """Say on the game's last request what its poll did: a diff with how many versions,
-        a whole feed, or nothing new."""
+        """Say on the game's last request what its poll did: a diff with how many operations
+        (and versions, past one), a whole feed, or nothing new."""
         if isinstance(event, ScheduleGameUpdated):
             return  # a schedule read, not a poll of the feed
         before = self._versions.get(event.game_pk, 0)
@@ -83,7 +83,10 @@ class RequestLedger:
             return
         new = max(0, event.row.versions - before)
         if event.update == "diff":
-            update = f"diff, {new} version{'' if new == 1 else 's'}"
+            ops = event.operations
+            update = f"diff with {ops} operation{'' if ops == 1 else 's'}"
+            if new > 1:
+                update += f", {new} versions"
         elif event.update == "full":
             update = "whole feed"
         else:
