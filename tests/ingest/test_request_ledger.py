@@ -75,7 +75,7 @@ def test_poll_history_says_what_each_poll_did() -> None:
         ledger.handle(event)
     assert [p.update for p in ledger.polls_of(1)] == [
         "whole feed",
-        "diff with 17 operations, 3 versions",
+        "3 diffs, 17 operations",
         "diff with 1 operation",
         "nothing new",
         "failed",

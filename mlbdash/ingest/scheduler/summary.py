@@ -73,7 +73,7 @@ class RequestLedger:
 
     def _poll_done(self, event: GameUpdated) -> None:
         """Say on the game's last request what its poll did: a diff with how many operations
-        (and versions, past one), a whole feed, or nothing new."""
+        (and how many diffs, past one), a whole feed, or nothing new."""
         if isinstance(event, ScheduleGameUpdated):
             return  # a schedule read, not a poll of the feed
         before = self._versions.get(event.game_pk, 0)
@@ -83,10 +83,9 @@ class RequestLedger:
             return
         new = max(0, event.row.versions - before)
         if event.update == "diff":
-            ops = event.operations
-            update = f"diff with {ops} operation{'' if ops == 1 else 's'}"
-            if new > 1:
-                update += f", {new} versions"
+            ops = f"{event.operations} operation{'' if event.operations == 1 else 's'}"
+            # Short enough for the poll history's Result column beside its Error column.
+            update = f"diff with {ops}" if new <= 1 else f"{new} diffs, {ops}"
         elif event.update == "full":
             update = "whole feed"
         else:

@@ -21,7 +21,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from mlbdash.errors import MlbdashError
-from mlbdash.ingest.views import GameDetail, GameRow, Linescore, VersionView
+from mlbdash.ingest.views import GameDetail, GameRow, Linescore, PollRecord, VersionView
 from mlbdash.mlb.clock import Clock
 from mlbdash.ui import format as fmt
 from mlbdash.ui.source import DashboardSource
@@ -53,8 +53,7 @@ POLL_COLUMNS = (
     ("status", "HTTP"),
     ("latency", "ms"),
     ("bytes", "Bytes"),
-    ("update", "Result"),
-    ("error", "Error"),
+    ("update", "Result"),  # a failed poll's error is its result: one column, not two
 )
 
 
@@ -65,6 +64,13 @@ def _table(
     for key, label in columns:
         table.add_column(label, key=key)
     return table
+
+
+def _poll_result(poll: PollRecord) -> Text:
+    """What the poll did; a failed one says why."""
+    if poll.error is not None:
+        return Text(f"failed: {poll.error}", style="red")
+    return fmt.plain(poll.update)
 
 
 def _title(row: GameRow) -> Text:
@@ -455,8 +461,7 @@ class GameDetailScreen(Screen[None]):
                     fmt.plain(poll.status, "" if poll.status in (200, 304) else "red"),
                     Text(f"{poll.latency_ms:.0f}"),
                     Text(f"{poll.bytes_wire:,}"),
-                    fmt.plain(poll.update, "red" if poll.update == "failed" else ""),
-                    fmt.plain(poll.error, "red"),
+                    _poll_result(poll),
                 ],
             )
             for i, poll in reversed(recent)
