@@ -84,7 +84,7 @@ class RequestLedger:
         new = max(0, event.row.versions - before)
         if event.update == "diff":
             ops = f"{event.operations} operation{'' if event.operations == 1 else 's'}"
-            # Short enough for the poll history's Result column beside its Error column.
+            # Short enough for the game screen's Result column at 120 columns.
             update = f"diff with {ops}" if new <= 1 else f"{new} diffs, {ops}"
         elif event.update == "full":
             update = "whole feed"
