@@ -21,10 +21,15 @@ from mlbdash.ui.widgets.lines import TextLines
 LATEST_FINDINGS = 50
 SHORT_SEVERITY = {"error": "err", "warning": "warn", "info": "info"}
 STATUS_MARK = {"ok": "●", "degraded": "▲", "failing": "✖"}
+ALERT_MARK = {"firing": "●", "pending": "○", "ack": "✓", "silenced": "-"}
 
 
 class DetailsTable(DataTable[Text]):
-    """A panel's table: rows are cut to fit, Enter shows a row whole (``RowSelected``)."""
+    """A panel's table: rows are cut to fit, Enter shows a row whole (``RowSelected``).
+
+    ``fit`` cuts the last columns' cells with an ellipsis so the table is no wider than the
+    panel: every heading reads whole and a cut cell says so, instead of text ending mid-word.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Details", tooltip="Show the selected row in full")
@@ -32,6 +37,41 @@ class DetailsTable(DataTable[Text]):
 
     def __init__(self, *, id: str, show_header: bool = True) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True, show_header=show_header)
+
+    def fit(self, rows: list[tuple[str, list[Text]]]) -> list[tuple[str, list[Text]]]:
+        """``rows`` with the last columns' cells cut (not below their heading) to fit."""
+        if not rows or self.size.width <= 0:
+            return rows
+        width = self.size.width
+        visible = self.size.height - (1 if self.show_header else 0)
+        if len(rows) > visible:
+            width -= self.styles.scrollbar_size_vertical
+        labels = [column.label.cell_len for column in self.columns.values()]
+        widths = [
+            max([labels[i] if i < len(labels) else 0, *(r[1][i].cell_len for r in rows)])
+            for i in range(len(rows[0][1]))
+        ]
+        excess = sum(widths) + 2 * self.cell_padding * len(widths) - width
+        for i in reversed(range(1, len(widths))):
+            if excess <= 0:
+                break
+            floor = max(labels[i] if i < len(labels) else 1, 4)
+            cut = min(excess, widths[i] - floor)
+            if cut > 0:
+                widths[i] -= cut
+                excess -= cut
+        return [
+            (key, [_cut(cell, w) for cell, w in zip(cells, widths, strict=True)])
+            for key, cells in rows
+        ]
+
+
+def _cut(cell: Text, width: int) -> Text:
+    if cell.cell_len <= width:
+        return cell
+    cut = cell.copy()
+    cut.truncate(width, overflow="ellipsis")
+    return cut
 
 
 def _columns(table: DataTable[Text], columns: Sequence[tuple[str, str]]) -> None:
@@ -48,17 +88,21 @@ class ValidationPanel(Vertical):
     """Counts by severity, then the latest findings, newest first; Enter shows one whole.
 
     On a narrow screen the table keeps severity and rule (the game and the message are in the
-    details), so no heading is cut.
+    details), so no heading is cut; a panel under ``MESSAGE_FROM`` columns leaves the message
+    to the details too, so the rule reads whole.
     """
 
     WIDE = (("severity", "Sev"), ("game", "Game"), ("rule", "Rule"), ("message", "Message"))
+    MIDDLE = WIDE[:3]  # a panel too slim for a readable message keeps the rule whole instead
     NARROW = (("severity", "Sev"), ("rule", "Rule"))
+    MESSAGE_FROM = 64  # panel columns from which the message gets a column of its own
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.narrow = False
         self._findings: dict[str, FindingRow] = {}
         self._shown: tuple[Sequence[FindingRow], dict[str, int]] = ((), {})
+        self._layout: tuple[tuple[str, str], ...] = self.MIDDLE
 
     def compose(self) -> ComposeResult:
         yield TextLines(id="finding-counts")
@@ -66,17 +110,27 @@ class ValidationPanel(Vertical):
 
     def on_mount(self) -> None:
         self.border_title = "Validation"
-        _columns(self.query_one("#findings", DataTable), self.WIDE)
+        _columns(self.query_one("#findings", DataTable), self._layout)
 
     def set_narrow(self, narrow: bool) -> None:
         if narrow == self.narrow:
             return
         self.narrow = narrow
-        _columns(self.query_one("#findings", DataTable), self.NARROW if narrow else self.WIDE)
         self.show(*self._shown)
+
+    def _set_layout(self) -> None:
+        layout: tuple[tuple[str, str], ...]
+        if self.narrow:
+            layout = self.NARROW
+        else:
+            layout = self.WIDE if self.size.width >= self.MESSAGE_FROM else self.MIDDLE
+        if layout != self._layout:
+            self._layout = layout
+            _columns(self.query_one("#findings", DataTable), layout)
 
     def show(self, findings: Sequence[FindingRow], by_severity: dict[str, int]) -> None:
         self._shown = (findings, by_severity)
+        self._set_layout()
         # Every finding kept, by severity (the table below lists the latest, with their rule;
         # those no longer open are dimmed, their status in the details).
         counts = Text(no_wrap=True, overflow="ellipsis")
@@ -97,8 +151,17 @@ class ValidationPanel(Vertical):
                     Text(cell.plain, style="dim strike" if i == 2 else "dim")
                     for i, cell in enumerate(cells)
                 ]
-            rows.append((str(f.id), [cells[0], cells[2]] if self.narrow else cells))
-        sync_rows(self.query_one("#findings", DataTable), rows)
+            rows.append((str(f.id), [cells[i] for i in self._cells()]))
+        table = self.query_one("#findings", DetailsTable)
+        sync_rows(table, table.fit(rows))
+
+    def _cells(self) -> tuple[int, ...]:
+        if self._layout is self.NARROW:
+            return (0, 2)
+        return tuple(range(len(self._layout)))
+
+    def on_resize(self) -> None:
+        self.show(*self._shown)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -170,9 +233,9 @@ def budget_text(budget: BudgetView) -> Text:
     shrunk = budget.rate_per_s < budget.nominal_rate_per_s
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append("limit ", style="dim")
-    line.append(f"{budget.rate_per_s:g}/s", style="yellow" if shrunk else "")
+    line.append(f"{_rate(budget.rate_per_s)}/s", style="yellow" if shrunk else "")
     if shrunk:
-        line.append(f" of {budget.nominal_rate_per_s:g}/s", style="dim")
+        line.append(f" of {_rate(budget.nominal_rate_per_s)}/s", style="dim")
     elif budget.burst:
         line.append("  burst ", style="dim")
         line.append(str(budget.burst))
@@ -181,6 +244,12 @@ def budget_text(budget: BudgetView) -> Text:
     line.append("  queued ", style="dim")
     line.append(str(budget.waiting), style="yellow" if budget.waiting else "")
     return line
+
+
+def _rate(per_s: float) -> str:
+    """Two significant figures under 10 (a halved budget reads 0.62/s, not 0.625/s), whole
+    numbers above (a replay at speed 600 allows 3000/s)."""
+    return f"{per_s:.0f}" if per_s >= 10 else f"{per_s:.2g}"
 
 
 def chart_label(name: str, now: float, series: Sequence[float], spec: str) -> Text:
@@ -218,8 +287,9 @@ def pushback_text(budget: BudgetView, now: datetime, reason: str | None) -> Text
 class HealthPanel(Vertical):
     """Checks with their status, then alerts that are pending or firing; Enter shows one whole.
 
-    On a narrow screen checks show a status mark and their name, alerts their state and rule
-    (the reasons and messages are in the details), so no name is cut.
+    On a narrow screen checks show a status mark and their name, alerts a state mark (● firing,
+    ○ pending, ✓ acknowledged, - silenced) and their rule (the reasons, states and messages are
+    in the details), so no name is cut.
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -275,22 +345,31 @@ class HealthPanel(Vertical):
             if not self.narrow:
                 cells.append(fmt.plain(c.reason, "dim"))
             check_rows.append((c.name, cells))
-        sync_rows(self.query_one("#checks", DataTable), check_rows)
+        checks_table = self.query_one("#checks", DetailsTable)
+        sync_rows(checks_table, checks_table.fit(check_rows))
         active = [a for a in alerts if a.state != "resolved"]
         active.sort(key=lambda a: (a.state != "firing", a.since, a.id))
         self._alerts = {str(a.id): a for a in active}
         rows = []
         for alert in active:
             label, style = _alert_state(alert, now)
+            if self.narrow:
+                # A mark, so the rule's name fits whole; the state is in the details.
+                label = ALERT_MARK.get(label, label[:1])
             cells = [Text(label, style=style), fmt.plain(alert.rule)]
             if not self.narrow:
                 cells.append(fmt.plain(alert.message))
             rows.append((str(alert.id), cells))
-        table = self.query_one("#alerts", DataTable)
-        sync_rows(table, rows)
+        table = self.query_one("#alerts", DetailsTable)
+        sync_rows(table, table.fit(rows))
         subtitle = f"{sum(a.state == 'firing' for a in active)} firing"
         if self.border_subtitle != subtitle:  # setting it repaints the whole panel
             self.border_subtitle = subtitle
+
+    def on_resize(self) -> None:
+        checks, alerts, now = self._shown
+        if now is not None:
+            self.show(checks, alerts, now)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
