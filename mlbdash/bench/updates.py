@@ -122,8 +122,8 @@ async def measure(games: tuple[int, ...], speed: float, tmp: Path) -> dict[str, 
         applied.append(time.process_time() - start)
         return out
 
-    async def update(self: Any) -> Any:
-        result = await original_update(self)
+    async def update(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = await original_update(self, *args, **kwargs)
         last[self.game_pk] = result
         return result
 

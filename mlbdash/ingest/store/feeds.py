@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,8 +50,8 @@ def abstract_final(feed: dict[str, Any]) -> bool:
     return isinstance(status, dict) and status.get("abstractGameState") == "Final"
 
 
-async def append_version(
-    conn: aiosqlite.Connection,
+def append_version(
+    conn: sqlite3.Connection,
     *,
     game_pk: int,
     timecode: str,
@@ -61,43 +62,46 @@ async def append_version(
     checkpoint_every: int,
     level: int,
 ) -> AppendResult:
-    """Append one version inside the caller's transaction; a repeated timecode is a no-op."""
+    """Append one version inside the caller's transaction; a repeated timecode is a no-op.
+
+    Runs on the connection's own thread (``Store.store_version`` hands the whole transaction
+    over at once): a thread hand-off per statement cost more than the statements themselves.
+    """
     if kind not in ("full", "diff"):
         raise ValueError(f"kind must be 'full' or 'diff', not {kind!r}")
     if (kind == "diff") != (ops is not None):
         raise ValueError("ops are given for 'diff' versions and only for them")
     ops_blob = None if ops is None else gzip_bytes(compact_json(list(ops)), level)
     stamp = iso(now)
-    cursor = await conn.execute(
+    cursor = conn.execute(
         "INSERT INTO feed_versions (game_pk, timecode, kind, ops, stored_at) "
         "VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (game_pk, timecode) DO NOTHING",
         (game_pk, timecode, kind, ops_blob, stamp),
     )
-    if cursor.rowcount == 0:
-        await cursor.close()
+    inserted, version_id = cursor.rowcount, cursor.lastrowid
+    cursor.close()
+    if inserted == 0:
         return AppendResult(None, checkpoint=False)
-    version_id = cursor.lastrowid
-    await cursor.close()
     assert version_id is not None
     due = kind == "full" or abstract_final(feed)
     if not due:
-        due = await _diffs_since_checkpoint(conn, game_pk) >= checkpoint_every
+        due = _diffs_since_checkpoint(conn, game_pk) >= checkpoint_every
     if not due:
         # A diff's ops apply to the newest version stored before it; when the version just
         # before it in the log is an older one filled in late, a rebuild in log order would
         # apply them to the wrong feed, so this version gets its own checkpoint.
-        due = await _after_a_late_fill(conn, game_pk, version_id)
+        due = _after_a_late_fill(conn, game_pk, version_id)
     if due:
-        # ~20-30 ms for a 700 KB feed: off the event loop. The caller awaits us, so the feed
-        # dict is not patched meanwhile.
-        raw, blob = await asyncio.to_thread(_encode_checkpoint, feed, level)
-        await conn.execute(
+        # ~20-30 ms for a 700 KB feed, on the connection's thread: the event loop goes on.
+        # The caller awaits us, so the feed dict is not patched meanwhile.
+        raw, blob = _encode_checkpoint(feed, level)
+        conn.execute(
             "INSERT INTO feed_checkpoints "
             "(game_pk, timecode, version_id, feed, json_bytes, stored_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (game_pk, timecode, version_id, blob, len(raw), stamp),
-        )
+        ).close()
     return AppendResult(version_id, checkpoint=due)
 
 
@@ -135,15 +139,14 @@ async def replace_version(
     return "full" if kind == "full" else "diff"
 
 
-async def _after_a_late_fill(conn: aiosqlite.Connection, game_pk: int, version_id: int) -> bool:
-    cursor = await conn.execute(
+def _after_a_late_fill(conn: sqlite3.Connection, game_pk: int, version_id: int) -> bool:
+    row = _one(
+        conn,
         "SELECT (SELECT timecode FROM feed_versions WHERE game_pk = ?1 AND id < ?2 "
         "ORDER BY id DESC LIMIT 1), "
         "(SELECT MAX(timecode) FROM feed_versions WHERE game_pk = ?1 AND id < ?2)",
         (game_pk, version_id),
     )
-    row = await cursor.fetchone()
-    await cursor.close()
     return row is not None and row[0] != row[1]
 
 
@@ -152,9 +155,10 @@ def _encode_checkpoint(feed: dict[str, Any], level: int) -> tuple[bytes, bytes]:
     return raw, gzip_bytes(raw, level)
 
 
-async def _diffs_since_checkpoint(conn: aiosqlite.Connection, game_pk: int) -> int:
+def _diffs_since_checkpoint(conn: sqlite3.Connection, game_pk: int) -> int:
     """Versions logged after the game's latest checkpoint; a large number when there is none."""
-    cursor = await conn.execute(
+    row = _one(
+        conn,
         """
         SELECT last.version_id,
                (SELECT COUNT(*) FROM feed_versions
@@ -163,11 +167,17 @@ async def _diffs_since_checkpoint(conn: aiosqlite.Connection, game_pk: int) -> i
         """,
         (game_pk,),
     )
-    row = await cursor.fetchone()
-    await cursor.close()
     if row is None or row[0] is None:
         return 1 << 30
     return int(row[1])
+
+
+def _one(conn: sqlite3.Connection, sql: str, args: tuple[object, ...]) -> Any:
+    cursor = conn.execute(sql, args)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
 
 
 @dataclass(frozen=True, slots=True)

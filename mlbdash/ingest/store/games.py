@@ -121,8 +121,8 @@ async def upsert_game(
     )
 
 
-async def record_version(
-    conn: aiosqlite.Connection,
+def record_version(
+    conn: sqlite3.Connection,
     game_pk: int,
     values: Mapping[str, object],
     *,
@@ -131,7 +131,8 @@ async def record_version(
     final: bool,
     now: datetime,
 ) -> None:
-    """Upsert the game's columns and count one newly stored version, in one statement."""
+    """Upsert the game's columns and count one newly stored version, in one statement (on the
+    connection's own thread: it is part of ``Store.store_version``'s one hand-off)."""
     cols = _checked(values)
     stamp = iso(now)
     full, diff = int(kind == "full"), int(kind == "diff")
@@ -163,11 +164,11 @@ async def record_version(
         "final_stored = MAX(final_stored, excluded.final_stored)",
         "final_stored_at = COALESCE(excluded.final_stored_at, final_stored_at)",
     ]
-    await conn.execute(
+    conn.execute(
         f"INSERT INTO games (game_pk, {', '.join(names)}) VALUES (?{', ?' * len(names)}) "
         f"ON CONFLICT (game_pk) DO UPDATE SET {', '.join(updates)}",
         (game_pk, *cols.values()),
-    )
+    ).close()
 
 
 async def record_replaced(

@@ -446,13 +446,14 @@ def _players_in_roster(p: FeedParts) -> Iterator[Finding]:
     for index, play in enumerate(p.all_plays):
         play = as_dict(play)
         matchup = as_dict(play.get("matchup"))
-        # (person, where in the play); the JSON path is only built for a finding.
-        people: list[tuple[Any, str]] = [
+        # (person, where in the play): runners by their index; the JSON path is only built
+        # for a finding (this runs over every play of every stored version).
+        people: list[tuple[Any, str | int]] = [
             (matchup.get("batter"), "matchup/batter"),
             (matchup.get("pitcher"), "matchup/pitcher"),
         ]
         for r, runner in enumerate(as_list(play.get("runners"))):
-            people.append((as_dict(as_dict(runner).get("details")).get("runner"), f"runners/{r}"))
+            people.append((as_dict(as_dict(runner).get("details")).get("runner"), r))
         for person, where in people:
             pid = as_int(as_dict(person).get("id"))
             if pid is None or pid in seen:
@@ -466,11 +467,11 @@ def _players_in_roster(p: FeedParts) -> Iterator[Finding]:
                 for name, ids in (("gameData.players", p.players), ("boxscore", box_ids))
                 if ids and key not in ids
             ]
-            suffix = "/details/runner/id" if where.startswith("runners") else "/id"
+            place = f"runners/{where}/details/runner/id" if type(where) is int else f"{where}/id"
             yield R.PLAYS_PLAYERS_IN_ROSTER.finding(
                 game_pk=p.game_pk,
                 timecode=p.timecode,
-                path=f"/liveData/plays/allPlays/{index}/{where}{suffix}",
+                path=f"/liveData/plays/allPlays/{index}/{place}",
                 expected=f"{key} in {' and '.join(missing)}",
                 actual=pid,
                 message=f"player {pid} appears in play {index} but not in {', '.join(missing)}",

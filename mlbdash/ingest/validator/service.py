@@ -62,11 +62,9 @@ def check_version(feed: Mapping[str, Any], *, context: FeedContext | None = None
     """Validate one version of a live feed, reading it once; the pipeline's entry point."""
     ctx = context or FeedContext()
     parts = consistency.FeedParts.of(feed)
+    summary = crossref.summarize_feed(feed, parts)
     return FeedCheck(
-        _findings(feed, parts, ctx),
-        rules_checked(ctx),
-        crossref.summarize_feed(feed, parts),
-        parts.is_final,
+        _findings(feed, parts, ctx, summary), rules_checked(ctx), summary, parts.is_final
     )
 
 
@@ -83,7 +81,10 @@ def validate_feed(feed: Mapping[str, Any], *, context: FeedContext | None = None
 
 
 def _findings(
-    feed: Mapping[str, Any], parts: consistency.FeedParts, ctx: FeedContext
+    feed: Mapping[str, Any],
+    parts: consistency.FeedParts,
+    ctx: FeedContext,
+    summary: crossref.VersionSummary | None = None,
 ) -> list[Finding]:
     out = schema.check_feed_fields(feed, parts)
     out.extend(
@@ -96,7 +97,8 @@ def _findings(
     )
     out.extend(consistency.check_feed(feed, parts))
     if ctx.previous is not None:
-        out.extend(crossref.check_consecutive(ctx.previous, feed, parts))
+        current = summary if summary is not None else crossref.summarize_feed(feed, parts)
+        out.extend(crossref.check_consecutive(ctx.previous, current))
     if ctx.full:
         # The fast field checks already name these paths; one finding per problem is enough.
         fast = {f.path for f in out if f.rule == R.SCHEMA_INVALID.id}
