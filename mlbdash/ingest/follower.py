@@ -146,6 +146,7 @@ class _Tally:
     diff: int = 0
     unfilled: list[str] = field(default_factory=list)
     settled: list[Settled] = field(default_factory=list)
+    timecodes: list[str] | None = None  # the server's ``timestamps``, once asked this update
 
     def result(self, timecode: str | None) -> FollowUpdate:
         kind: UpdateKind = "full" if self.whole else "diff" if self.blocks else "none"
@@ -546,6 +547,7 @@ class GameFollower:
     async def _first_version(self) -> _Whole | None:
         """The game's first version (None when there are too many or the server lists none)."""
         timecodes = await self.client.timestamps(self.game_pk)
+        self._tally.timecodes = timecodes
         if not timecodes or (len(timecodes) > HISTORY_MAX_VERSIONS and not self.from_start):
             return None
         self.from_start = True
@@ -561,11 +563,15 @@ class GameFollower:
         feed by its timecode. What could not be got is named in ``unfilled`` (and counted in
         ``gap_left``) for the runtime to record and try again; the newest is stored anyway."""
         tally = self._tally
-        try:
-            timecodes = await self.client.timestamps(self.game_pk)
-        except ApiError:
-            tally.gap_left += 1  # a gap of unknown size: the runtime's audit fills it later
-            return
+        timecodes = tally.timecodes
+        if timecodes is None or newest not in timecodes:
+            # The list asked earlier in this update (a game's first version) is used again
+            # when it already reaches ``newest``: the list only grows, so it holds the gap.
+            try:
+                timecodes = await self.client.timestamps(self.game_pk)
+            except ApiError:
+                tally.gap_left += 1  # a gap of unknown size: the runtime's audit fills it later
+                return
         missing = [t for t in timecodes if since < t < newest]
         if len(missing) > MAX_BACKFILL:
             tally.gap_left += len(missing)

@@ -23,7 +23,7 @@ from conftest import fixture_path
 from mlbdash.ingest.budget import RequestBudget
 from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.errors import NotFound
-from mlbdash.ingest.events import Event, FeedRefetched
+from mlbdash.ingest.events import Event, FeedRefetched, RequestFinished
 from mlbdash.ingest.follower import (
     HISTORY_MAX_VERSIONS,
     GameFollower,
@@ -122,6 +122,29 @@ async def test_a_game_met_early_is_archived_from_its_first_version(
         for timecode in expected[-5:]:
             served = (await client.feed(GAME, timecode=timecode)).data
             assert archive.feeds[timecode] == served
+
+
+async def test_a_game_met_early_asks_the_timestamps_list_once(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    """Warm-up of a game: the list asked for its first version also says what fills the gap
+    up to the present (the list only grows), so it is not asked again in the same update."""
+    server, clock = replay
+    asked: list[str] = []
+
+    def sink(event: Event) -> None:
+        if isinstance(event, RequestFinished):
+            asked.append(event.kind)
+
+    archive = Archive()
+    budget = RequestBudget(1000, 1000, clock=clock)
+    async with MlbApiClient(server.base_url, clock=clock, budget=budget, sink=sink) as client:
+        await _to_first_pitch(clock, client, 5 * 60)
+        asked.clear()
+        follower = GameFollower(client, GAME, archive.store, clock=clock, history=True)
+        await follower.update()
+        assert asked.count("timestamps") == 1
+        assert archive.timecodes == await _server_timecodes(client)
 
 
 async def test_a_game_met_mid_game_is_archived_from_the_present(
