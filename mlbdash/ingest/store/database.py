@@ -59,7 +59,7 @@ class Store:
         path: Path,
         *,
         clock: Clock,
-        checkpoint_every: int = 25,
+        checkpoint_every: int = feeds.CHECKPOINT_EVERY,
         compress_level: int = 3,
         busy_timeout_s: float = 5.0,
         read_only: bool = False,

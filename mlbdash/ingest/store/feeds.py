@@ -23,6 +23,13 @@ from mlbdash.ingest.store.errors import StoreError
 
 VersionKind = Literal["full", "diff"]
 
+CHECKPOINT_EVERY = 128
+"""The default ``checkpoint_every``. Encoding a whole feed costs 10-20 ms late in a game
+(compact JSON and gzip of 400-800 KB), a diff version well under a millisecond: at one
+checkpoint per 128 diffs under 1% of diff versions pay for one (about 0.1 ms a version on
+average; it was 0.7 at every 25), an archive holds half the bytes, and a rebuild applies at
+most 127 small diffs after the checkpoint it decodes (tens of milliseconds)."""
+
 
 @dataclass(frozen=True, slots=True)
 class VersionInfo:
