@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,32 @@ async def test_cancelled_task_leaves_nothing_half_written(tmp_path: Path) -> Non
             await task
         assert await store.get_meta("half") is None
         await store.set_meta("after", "ok")
+        assert await store.get_meta("after") == "ok"
+
+
+async def test_a_write_cancelled_on_the_database_thread_ends_before_the_next_begins(
+    tmp_path: Path,
+) -> None:
+    """A version's write runs whole on the database thread (one hand-off): a caller cancelled
+    meanwhile does not let another transaction begin inside it; the write commits whole."""
+    on_thread, release = threading.Event(), threading.Event()
+
+    def write(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('whole', '1')")
+        on_thread.set()
+        release.wait(10)
+
+    async with Store.open(tmp_path / "db.sqlite3", clock=ManualClock(START)) as store:
+        task = asyncio.create_task(store._write_at_once(write))
+        assert await asyncio.to_thread(on_thread.wait, 10)
+        task.cancel()
+        other = asyncio.create_task(store.set_meta("after", "ok"))
+        await asyncio.sleep(0)  # the other task now waits for the store
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await other
+        assert await store.get_meta("whole") == "1"
         assert await store.get_meta("after") == "ok"
 
 
