@@ -170,3 +170,34 @@ def test_ingest_parts_import_only_lower_layers() -> None:
             if level[part] <= level[source]:
                 wrong.append(f"{module} -> {target}")
     assert sorted(wrong) == []
+
+
+def _runtime_trees() -> Iterator[tuple[str, ast.AST]]:
+    for path in sorted((ROOT / "mlbdash" / "ingest" / "runtime").glob("*.py")):
+        yield path.name, ast.parse(path.read_text(encoding="utf-8"))
+
+
+def test_runtime_parts_are_composed_not_inherited() -> None:
+    """No class of ingest/runtime derives from another class: the parts share one explicit
+    RuntimeState handed to each, so a chain of mixins sharing attributes cannot return."""
+    derived = [
+        f"{name}: {node.name}({', '.join(ast.unparse(base) for base in node.bases)})"
+        for name, tree in _runtime_trees()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef) and node.bases
+    ]
+    assert derived == []
+
+
+def test_runtime_parts_touch_no_private_attribute_but_their_own() -> None:
+    """``x._name`` only on ``self``: a part reads another part's or the state's public face."""
+    reaching = [
+        f"{name}:{node.lineno}: {ast.unparse(node)}"
+        for name, tree in _runtime_trees()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+        and not (isinstance(node.value, ast.Name) and node.value.id == "self")
+    ]
+    assert reaching == []

@@ -46,7 +46,10 @@ FOLLOWERS = (
     ("mlbdash.ingest.follower", "GameFollower", "_apply_block"),
     ("mlbdash.ingest.scheduler.recorder", "GameRecorder", "_apply_one"),
 )
-POLLERS = (("mlbdash.ingest.runtime.versions", "VersionRuntime", "_poll_game"),)
+POLLERS = (
+    ("mlbdash.ingest.runtime.versions", "VersionKeeper", "poll_game"),
+    ("mlbdash.ingest.runtime.versions", "VersionRuntime", "_poll_game"),
+)
 
 
 def _find(candidates: tuple[tuple[str, ...], ...]) -> tuple[Any, ...]:

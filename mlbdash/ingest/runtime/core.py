@@ -1,9 +1,13 @@
 """The runtime: wires the API client, scheduler, store, validator and monitor into one pipeline.
 
 Use it as ``async with Runtime(settings) as rt: summary = await rt.run(until_done=True)``.
-Every event any worker emits goes through one fan-out (``subscribe``) to the monitor, the
-request log and whoever listens (the dashboard, the ``ingest`` progress line). The dashboard's
-calls (``snapshot``, ``game_detail``, ``refresh_now`` ...) are methods here, so no widget ever
+Entering it opens the services and makes one ``RuntimeState`` that every part shares:
+``ScheduleReader`` (schedule reads), ``VersionKeeper`` (feed polls, storing and validating
+versions), ``PushLink`` (push sockets), ``Monitoring`` (request log, heartbeats, loops),
+``Jobs`` (what the driver runs), the views (``scheduler.views.ViewBuilder``) and the summary.
+Every event goes through one fan-out (``subscribe``) to the monitor, the request ledger and
+log, and whoever listens (the dashboard, the ``ingest`` progress line). The dashboard's calls
+(``snapshot``, ``game_detail``, ``refresh_now`` ...) are methods here, so no widget ever
 touches the store, the feed or the network.
 """
 
@@ -11,45 +15,93 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from dataclasses import replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+import httpx
+
+from mlbdash.config import Settings
 from mlbdash.errors import UsageError
 from mlbdash.ingest.client import MlbApiClient
-from mlbdash.ingest.events import WorkerStopped
+from mlbdash.ingest.events import Event, EventSink, GameUpdated, RequestFinished, WorkerStopped
 from mlbdash.ingest.history import version_view
-from mlbdash.ingest.monitor import Monitor, MonitorSettings, serve_prometheus
+from mlbdash.ingest.monitor import Monitor, MonitorSettings, PrometheusServer, serve_prometheus
 from mlbdash.ingest.replay_clock import discover_clock
-from mlbdash.ingest.runtime.base import (
-    FINDINGS_REFRESH_S,
-    FOLLOW_CHECK_S,
-    HEARTBEAT_S,
-    LATE_REAL_S,
-    MONITOR_MIN_TICK_S,
-    REQUEST_FLUSH_S,
-    REQUESTS_HELD_MAX,
-)
-from mlbdash.ingest.runtime.schedule import ScheduleRuntime
+from mlbdash.ingest.retry import RetryPolicy
+from mlbdash.ingest.runtime.jobs import Jobs
+from mlbdash.ingest.runtime.monitoring import HEARTBEAT_S, Monitoring, coverage_games
+from mlbdash.ingest.runtime.pushing import PushLink
+from mlbdash.ingest.runtime.recording import beat
+from mlbdash.ingest.runtime.schedule import ScheduleReader
+from mlbdash.ingest.runtime.state import EventBus, RuntimeState
 from mlbdash.ingest.runtime.summary import build_summary
-from mlbdash.ingest.scheduler import PollPolicy, Scheduler
+from mlbdash.ingest.runtime.versions import MERGE_CHECK_RATE, VersionKeeper
+from mlbdash.ingest.scheduler import PollPolicy, Scheduler, TrackedDates
 from mlbdash.ingest.scheduler.driver import Driver
-from mlbdash.ingest.scheduler.summary import IngestSummary
+from mlbdash.ingest.scheduler.summary import IngestSummary, RequestLedger
 from mlbdash.ingest.scheduler.views import ViewBuilder
 from mlbdash.ingest.store import Store, StoreError
 from mlbdash.ingest.store import findings as finding_rows
 from mlbdash.ingest.validator.export import export_findings_csv
 from mlbdash.ingest.validator.review import set_review_status
 from mlbdash.ingest.views import DashboardSnapshot, GameDetail, VersionView
+from mlbdash.mlb.clock import Clock
 from mlbdash.mlb.dates import league_today
+from mlbdash.mlb.facts import VersionFacts
+
+LATE_REAL_S = 0.02
 
 
-class Runtime(ScheduleRuntime):
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """The parts of an open runtime, wired to one shared state."""
+
+    state: RuntimeState
+    views: ViewBuilder
+    monitoring: Monitoring
+    versions: VersionKeeper
+    schedule: ScheduleReader
+    push: PushLink
+    jobs: Jobs
+
+
+class Runtime:
     """One ingest pipeline. Not reusable: enter it once."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        tracked: TrackedDates | None = None,
+        db_path: Path | None = None,
+        retry: RetryPolicy | None = None,
+        history: bool = True,
+        merge_check_rate: float = MERGE_CHECK_RATE,
+    ) -> None:
+        self.settings = settings
+        self.history = history
+        self.merge_check_rate = merge_check_rate
+        self.tracked = tracked or TrackedDates()
+        self.db_path = db_path or settings.resolved_db_path()
+        self._given_clock = clock
+        self._transport = transport
+        self._retry = retry
+        self._bus = EventBus()
+        self._stack: AsyncExitStack | None = None
+        self._parts: _Parts | None = None
+        self._prometheus: PrometheusServer | None = None
+        self._stop = asyncio.Event()
+        self._stop_reason = "stopped"
+        self._started_at: datetime | None = None
+        self._gave_up: str | None = None  # why an --until-done run gave up, once it has
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -57,46 +109,15 @@ class Runtime(ScheduleRuntime):
         stack = AsyncExitStack()
         await stack.__aenter__()
         try:
-            clock = self._given_clock or await discover_clock(
-                self.settings.api_url, transport=self._transport
-            )
-            self._clock = clock
-            self._store = await stack.enter_async_context(Store.open(self.db_path, clock=clock))
-            client = MlbApiClient.from_settings(
-                self.settings,
-                clock=clock,
-                sink=self._emit,
-                transport=self._transport,
-                retry=self._retry,
-            )
-            self._client = await stack.enter_async_context(client)
-            self._monitor = Monitor(
-                clock,
-                self._emit,
-                self._store,
-                settings=MonitorSettings.from_settings(self.settings),
-                budget=client.budget.snapshot,
-                coverage=self._coverage_games,
-                delayed_share=lambda: self.scheduler.lateness.degraded,
-                data_dir=self.db_path.parent,
-                schedules=lambda: self.scheduler.schedule_status(),
-            )
-            today = league_today(clock.now())
-            self._scheduler = Scheduler(
-                PollPolicy(self.settings.poll),
-                self.tracked.initial(today),
-                # A poll counts as late past 1 clock second or 20 ms of real time, whichever is
-                # longer: on a fast replay clock a second is a millisecond or two.
-                lateness_tolerance_s=max(1.0, LATE_REAL_S * clock.speed),
-            )
-            self._views = ViewBuilder(self)
+            self._parts = await self._open(stack)
             if self.settings.metrics_port is not None:
+                monitor = self._parts.state.monitor
                 try:
                     self._prometheus = await serve_prometheus(
-                        self._monitor.metrics,
+                        monitor.metrics,
                         self.settings.metrics_port,
-                        health=self._monitor.health(),
-                        alerts=self._monitor.alerts,
+                        health=monitor.health(),
+                        alerts=monitor.alerts,
                     )
                 except OSError as exc:
                     raise UsageError(
@@ -110,6 +131,60 @@ class Runtime(ScheduleRuntime):
         self._stack = stack
         return self
 
+    async def _open(self, stack: AsyncExitStack) -> _Parts:
+        """Open the services, make the shared state, and wire each part to it."""
+        settings, emit = self.settings, self._bus.emit
+        clock = self._given_clock or await discover_clock(
+            settings.api_url, transport=self._transport
+        )
+        store = await stack.enter_async_context(Store.open(self.db_path, clock=clock))
+        client = MlbApiClient.from_settings(
+            settings, clock=clock, sink=emit, transport=self._transport, retry=self._retry
+        )
+        await stack.enter_async_context(client)
+        scheduler = Scheduler(
+            PollPolicy(settings.poll),
+            self.tracked.initial(league_today(clock.now())),
+            # A poll counts as late past 1 clock second or 20 ms of real time, whichever is
+            # longer: on a fast replay clock a second is a millisecond or two.
+            lateness_tolerance_s=max(1.0, LATE_REAL_S * clock.speed),
+        )
+        monitor = Monitor(
+            clock,
+            emit,
+            store,
+            settings=MonitorSettings.from_settings(settings),
+            budget=client.budget.snapshot,
+            coverage=lambda: coverage_games(scheduler),
+            delayed_share=lambda: scheduler.lateness.degraded,
+            data_dir=self.db_path.parent,
+            schedules=scheduler.schedule_status,
+        )
+        state = RuntimeState(
+            settings=settings,
+            clock=clock,
+            store=store,
+            client=client,
+            monitor=monitor,
+            scheduler=scheduler,
+            ledger=RequestLedger(),
+            emit=emit,
+            history=self.history,
+            merge_check_rate=self.merge_check_rate,
+        )
+        views = ViewBuilder(state)
+        # Late-bound: the loop re-reads through ``refresh_findings`` as it is at each pass.
+        monitoring = Monitoring(state, lambda: self.refresh_findings())
+        push = PushLink(state)
+        versions = VersionKeeper(state, monitoring, push)
+        schedule = ScheduleReader(state, versions)
+        jobs = Jobs(state, schedule, versions, monitoring)
+        # The pipeline's own consumers of every event, in this order, before any listener.
+        self._bus.attach(monitor.handle)
+        self._bus.attach(_ledger_sink(state.ledger))
+        self._bus.attach(monitoring.handle)
+        return _Parts(state, views, monitoring, versions, schedule, push, jobs)
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -118,16 +193,25 @@ class Runtime(ScheduleRuntime):
     ) -> None:
         stack, self._stack = self._stack, None
         if stack is not None:
-            with contextlib.suppress(StoreError):
-                await self._flush_requests()
+            if self._parts is not None:
+                with contextlib.suppress(StoreError):
+                    await self._parts.monitoring.flush_requests()
             await stack.aclose()
+
+    @property
+    def parts(self) -> _Parts:
+        """The parts of the open pipeline and the state they share (raises when not open)."""
+        if self._parts is None:
+            raise RuntimeError("Runtime is not open; use it as 'async with Runtime(...)'")
+        return self._parts
 
     # -- running -----------------------------------------------------------------------------
 
     async def wait_idle(self) -> None:
         """Until no poll or schedule read is running (returns at once when not running)."""
-        if self._driver is not None:
-            await self._driver.wait_idle()
+        driver = self._parts.state.driver if self._parts else None
+        if driver is not None:
+            await driver.wait_idle()
 
     def stop(self, reason: str = "stopped") -> None:
         """Ask ``run`` to end cleanly; ``reason`` becomes the summary's ``stop_reason``
@@ -139,10 +223,9 @@ class Runtime(ScheduleRuntime):
         if not self._stop.is_set():
             self._stop_reason = reason
         self._stop.set()
-        if self._client is not None:
-            self._client.abort_requests()
-        if self._driver is not None:
-            self._driver.wake()
+        if self._parts is not None:
+            self._parts.state.client.abort_requests()
+            self._parts.state.wake_driver()
 
     async def run(
         self,
@@ -159,38 +242,40 @@ class Runtime(ScheduleRuntime):
         in the summary's ``gave_up``. Other runs keep trying."""
         if duration_s is not None and duration_s <= 0:
             raise UsageError("duration must be a positive number of seconds")
-        scheduler = self.scheduler
-        self._started_at = self.clock.now()
+        parts = self.parts
+        state, monitoring, jobs = parts.state, parts.monitoring, parts.jobs
+        scheduler, clock = state.scheduler, state.clock
+        self._started_at = clock.now()
         reason = "stopped"
         driver = Driver(
             scheduler,
-            self.clock,
-            self._run_job,
+            clock,
+            jobs.run_job,
             max_concurrency=self.settings.max_concurrency,
-            on_crash=self._job_crashed,
-            heartbeat=lambda: self._beat("scheduler"),
+            on_crash=jobs.crashed,
+            heartbeat=lambda: beat(state, "scheduler"),
             heartbeat_s=HEARTBEAT_S,
             job_deadline_s=self.settings.job_deadline_s,
-            on_overdue=self._job_overdue,
+            on_overdue=jobs.overdue,
         )
-        self._driver = driver
-        hub = self._start_push()
+        state.driver = driver
+        hub = parts.push.start()
         loop = asyncio.get_running_loop()
         timer = None
         if duration_s is not None:
             timer = loop.call_later(duration_s, self.stop, "duration")
-        self._closing.clear()
+        monitoring.closing.clear()
         # Loops that write to the store end on their own when asked (cancelling one inside a
         # transaction would leave the shared connection mid-rollback); the follow loop and the
         # loop-lag probe do not write and are cancelled.
         writers = [
-            self._worker("monitor", self._monitor_loop),
-            self._worker("request-log", self._flush_loop),
-            self._worker("findings-view", self._findings_loop),
+            self._worker("monitor", monitoring.monitor_loop),
+            self._worker("request-log", monitoring.flush_loop),
+            self._worker("findings-view", monitoring.findings_loop),
         ]
-        others = [asyncio.create_task(self.monitor.loop_lag.run(), name="loop-lag")]
+        others = [asyncio.create_task(state.monitor.loop_lag.run(), name="loop-lag")]
         if follow:
-            others.append(self._worker("follow", self._follow_loop))
+            others.append(self._worker("follow", parts.schedule.follow_loop))
 
         waits_for_done = until_done and not follow
 
@@ -202,47 +287,43 @@ class Runtime(ScheduleRuntime):
             if scheduler.finished():
                 return True
             if give_up_after_s is not None and self._gave_up is None:
-                self._gave_up = self.monitor.gave_up(give_up_after_s)
+                self._gave_up = state.monitor.gave_up(give_up_after_s)
             return self._gave_up is not None
 
         try:
             await driver.run(should_stop)
         except Exception as exc:
-            self._emit(WorkerStopped(self.clock.now(), "scheduler", _reason(exc)))
+            state.emit(WorkerStopped(clock.now(), "scheduler", _reason(exc)))
             raise
         else:
-            self._emit(WorkerStopped(self.clock.now(), "scheduler"))
+            state.emit(WorkerStopped(clock.now(), "scheduler"))
         finally:
             if timer is not None:
                 timer.cancel()
-            self._closing.set()
-            self._flush_wanted.set()
+            monitoring.closing.set()
+            monitoring.flush_wanted.set()
             for task in others:
                 task.cancel()
             await asyncio.gather(*writers, *others, return_exceptions=True)
             if hub is not None:
-                self._push = None
+                state.push = None
                 await hub.close()
-            self._driver = None
+            state.driver = None
         if self._stop.is_set() and self._stop_reason != "stopped":
             reason = self._stop_reason
         elif until_done and scheduler.finished():
             reason = "done"
         elif self._gave_up is not None:
             reason = "gave_up"
-        try:
-            await self._flush_requests()
-        except StoreError as exc:
-            self._write_failed("requests", exc.message, lost=len(self._requests_pending))
-            self._requests_pending = []
-            self._polls_pending = {}
+        await monitoring.last_flush()
         with contextlib.suppress(StoreError):
-            await self.monitor.tick()
+            await state.monitor.tick()
         return await self.summary(reason)
 
     def _worker(self, name: str, loop: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         """Run one long-lived loop as a task; its end is reported (with the error if it
         crashed), so the monitor's workers check shows it failing rather than silent."""
+        state = self.parts.state
 
         async def supervised() -> None:
             error: str | None = None
@@ -253,96 +334,88 @@ class Runtime(ScheduleRuntime):
             except Exception as exc:
                 error = _reason(exc)
             finally:
-                if self._monitor is not None:
-                    self._emit(WorkerStopped(self.clock.now(), name, error))
+                state.emit(WorkerStopped(state.clock.now(), name, error))
 
         return asyncio.create_task(supervised(), name=name)
 
-    async def _pause(self, real_s: float) -> None:
-        """Sleep ``real_s`` real seconds, or less when the run is closing."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._closing.wait(), real_s)
+    # -- what the pipeline holds (valid inside ``async with``) -------------------------------
 
-    async def _monitor_loop(self) -> None:
-        monitor = self.monitor
-        await monitor.restore()
-        # One tick per clock second, but never more than a few per real second: against a
-        # fast replay clock every tick would otherwise cost a database probe and a rule pass.
-        tick = max(monitor.settings.tick_s / self.clock.speed, MONITOR_MIN_TICK_S)
-        while not self._closing.is_set():
-            self._beat("monitor")
-            await self._pause(min(tick, HEARTBEAT_S))
-            if not self._closing.is_set():
-                await monitor.tick()
+    @property
+    def clock(self) -> Clock:
+        return self.parts.state.clock
 
-    async def _flush_loop(self) -> None:
-        while not self._closing.is_set():
-            self._beat("request-log")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._flush_wanted.wait(), REQUEST_FLUSH_S)
-            self._flush_wanted.clear()
-            try:
-                await self._flush_requests()
-            except StoreError as exc:
-                self._write_failed("requests", exc.message)
+    @property
+    def store(self) -> Store:
+        return self.parts.state.store
 
-    async def _findings_loop(self) -> None:
-        while not self._closing.is_set():
-            self._beat("findings-view")
-            with contextlib.suppress(StoreError):
-                await self.refresh_findings()
-            await self._pause(min(FINDINGS_REFRESH_S, HEARTBEAT_S))
+    @property
+    def client(self) -> MlbApiClient:
+        return self.parts.state.client
 
-    async def _flush_requests(self) -> None:
-        """Write the request log and the games' poll counters: one transaction per batch.
+    @property
+    def monitor(self) -> Monitor:
+        return self.parts.state.monitor
 
-        Per-poll writes would cost a transaction for every poll that found nothing new; on a
-        full slate that is most polls, and the one database connection is the bottleneck.
-        """
-        if self._store is None or not (self._requests_pending or self._polls_pending):
-            return
-        batch, self._requests_pending = self._requests_pending, []
-        polls, self._polls_pending = self._polls_pending, {}
-        try:
-            await self._store.log_requests_and_polls(batch, polls)
-        except BaseException:
-            # Kept for the next flush (newest first to go if the database stays down), so a
-            # failed write loses nothing until the run ends, where what is left is named.
-            self._requests_pending = [*batch, *self._requests_pending][-REQUESTS_HELD_MAX:]
-            for pk, (n, at, ok) in polls.items():
-                later = self._polls_pending.get(pk)
-                if later is None:
-                    self._polls_pending[pk] = (n, at, ok)
-                else:
-                    self._polls_pending[pk] = (n + later[0], later[1], later[2] or ok)
-            raise
+    @property
+    def scheduler(self) -> Scheduler:
+        return self.parts.state.scheduler
 
-    async def _follow_loop(self) -> None:
-        # Looks every FOLLOW_CHECK_S clock seconds, but wakes to beat every HEARTBEAT_S real
-        # seconds (as long as the clock moves: a test's ManualClock only moves when stepped).
-        step = min(FOLLOW_CHECK_S, HEARTBEAT_S * self.clock.speed)
-        next_check = self.clock.now()
-        while True:
-            self._beat("follow")
-            now = self.clock.now()
-            if now >= next_check:
-                next_check = now + timedelta(seconds=FOLLOW_CHECK_S)
-                today = league_today(now)
-                # Finished days before today leave memory (all of it is in the store).
-                self._retire_dates(today)
-                if self.scheduler.add_date(today) and self._driver is not None:
-                    self._driver.wake()
-            await self.clock.sleep(step)
+    @property
+    def ledger(self) -> RequestLedger:
+        return self.parts.state.ledger
+
+    @property
+    def api_url(self) -> str:
+        return self.settings.api_url
+
+    @property
+    def league_dates(self) -> tuple[str, ...]:
+        return self.parts.state.league_dates
+
+    @property
+    def metrics_port(self) -> int | None:
+        """The port the Prometheus exporter listens on (None when not serving)."""
+        return self._prometheus.port if self._prometheus else None
+
+    @property
+    def write_failures(self) -> Counter[str]:
+        """Failed writes by what they held (versions, findings, requests, ...)."""
+        return self._parts.state.write_failures if self._parts else Counter()
+
+    @property
+    def unstored(self) -> Counter[str]:
+        """What failed writes lost for good, by what it was."""
+        return self._parts.state.unstored if self._parts else Counter()
+
+    @property
+    def write_error(self) -> str | None:
+        """The last failed write, until a write succeeds."""
+        return self._parts.state.write_error if self._parts else None
+
+    def labels(self, game_pk: int) -> tuple[str, str]:
+        """(away, home) as a scoreboard shows them: abbreviations once a feed has been read."""
+        return self.parts.state.label(game_pk)
+
+    def facts_of(self, game_pk: int) -> VersionFacts | None:
+        """The facts of the game's current version (None before its first poll)."""
+        return self.parts.state.facts_of(game_pk)
+
+    def follower_feed(self, game_pk: int) -> dict[str, Any] | None:
+        return self.parts.state.follower_feed(game_pk)
+
+    # -- events ------------------------------------------------------------------------------
+
+    def subscribe(self, sink: EventSink) -> Callable[[], None]:
+        """Receive every event from now on; call the returned function to stop."""
+        return self._bus.subscribe(sink)
 
     # -- dashboard calls ---------------------------------------------------------------------
 
     def snapshot(self) -> DashboardSnapshot:
-        assert self._views is not None
-        return self._views.snapshot()
+        return self.parts.views.snapshot()
 
     async def game_detail(self, game_pk: int) -> GameDetail:
-        assert self._views is not None
-        return await self._views.game_detail(game_pk)
+        return await self.parts.views.game_detail(game_pk)
 
     async def game_version(self, game_pk: int, timecode: str) -> VersionView:
         """One stored version of a game, rebuilt from the archive (time travel)."""
@@ -350,8 +423,16 @@ class Runtime(ScheduleRuntime):
 
     async def refresh_findings(self) -> None:
         """Re-read the findings the dashboard shows (done every few seconds while running)."""
-        assert self._views is not None
-        await self._views.refresh_findings()
+        await self.parts.views.refresh_findings()
+
+    async def refresh_now(self) -> None:
+        """Poll every followed game and read every tracked date's schedule now, and return
+        once those requests have ended (retries included).
+
+        Raises ``MlbdashError`` naming what failed and why: a schedule that could not be read,
+        polls that failed, or a pipeline that is not running.
+        """
+        await self.parts.jobs.refresh_now()
 
     async def set_finding_status(self, finding_id: int, status: str) -> None:
         if not await set_review_status(self.store, finding_id, status):
@@ -378,10 +459,20 @@ class Runtime(ScheduleRuntime):
     # -- the summary -------------------------------------------------------------------------
 
     async def summary(self, stop_reason: str = "stopped") -> IngestSummary:
-        summary = await build_summary(self, stop_reason, self._started_at, self._crashes)
+        summary = await build_summary(self.parts.state, stop_reason, self._started_at)
         if self._gave_up is not None:
             summary = replace(summary, extra={**summary.extra, "gave_up": self._gave_up})
         return summary
+
+
+def _ledger_sink(ledger: RequestLedger) -> EventSink:
+    """The request ledger as a consumer of events: requests, and what each poll did."""
+
+    def handle(event: Event) -> None:
+        if isinstance(event, GameUpdated | RequestFinished):
+            ledger.handle(event)
+
+    return handle
 
 
 def _reason(exc: BaseException) -> str:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from mlbdash.ingest.monitor.windows import percentile
-from mlbdash.ingest.runtime.base import RuntimeBase
+from mlbdash.ingest.runtime.state import RuntimeState
 from mlbdash.ingest.scheduler.summary import IngestSummary
 from mlbdash.ingest.scheduler.views import game_row
 from mlbdash.ingest.store import StoreError, reads
@@ -37,7 +37,7 @@ def freshness(rows: Iterable[Any], since: datetime) -> dict[str, Any]:
 
 
 async def build_summary(
-    rt: RuntimeBase, stop_reason: str, started_at: datetime | None, crashes: int
+    rt: RuntimeState, stop_reason: str, started_at: datetime | None
 ) -> IngestSummary:
     """Games, requests, findings, alerts, coverage and SLA of the run so far."""
     scheduler = rt.scheduler
@@ -58,7 +58,7 @@ async def build_summary(
         scheduler.tracks.values(), key=lambda t: (t.entry.game_time or now, t.game_pk)
     ):
         record = records.get(track.game_pk)
-        row = game_row(track, rt.labels(track.game_pk), open_by_game.get(track.game_pk, 0))
+        row = game_row(track, rt.label(track.game_pk), open_by_game.get(track.game_pk, 0))
         # What the database holds wins over what the run believes.
         games.append(
             replace(
@@ -133,7 +133,7 @@ async def build_summary(
         ),
         freshness=freshness(versions, started_at or now),
         extra={
-            **_extra(scheduler.retired, crashes),
+            **_extra(scheduler.retired, rt.crashes),
             "write_failures": dict(sorted(rt.write_failures.items())),
             "unstored": dict(sorted(rt.unstored.items())),
             **({"database_read_error": read_error} if read_error else {}),

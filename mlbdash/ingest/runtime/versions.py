@@ -10,7 +10,7 @@ from typing import Any
 
 from mlbdash.ingest.audit import AUDIT_RULE, GameAudit
 from mlbdash.ingest.errors import ApiError
-from mlbdash.ingest.events import FeedRefetched, PushChanged
+from mlbdash.ingest.events import FeedRefetched
 from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.follower import (
     FollowUpdate,
@@ -19,9 +19,17 @@ from mlbdash.ingest.follower import (
     StoredCopies,
     VersionKind,
 )
-from mlbdash.ingest.push import PushHub, PushNews
 from mlbdash.ingest.runtime.archive import ArchiveKeeper
-from mlbdash.ingest.runtime.base import CROSSREF_RULES, RuntimeBase
+from mlbdash.ingest.runtime.monitoring import Monitoring
+from mlbdash.ingest.runtime.pushing import PushLink
+from mlbdash.ingest.runtime.recording import (
+    announce_findings,
+    game_updated,
+    record_findings,
+    record_transitions,
+    write_failed,
+)
+from mlbdash.ingest.runtime.state import RuntimeState
 from mlbdash.ingest.scheduler import FeedFacts, Phase
 from mlbdash.ingest.store import StoreError
 from mlbdash.ingest.store import findings as finding_rows
@@ -35,7 +43,13 @@ from mlbdash.ingest.validator.crossref import (
 )
 from mlbdash.ingest.validator.drift import ModelCheck, settled_finding
 from mlbdash.ingest.validator.review import validate_and_record
-from mlbdash.ingest.validator.rules import VERSION_GAP
+from mlbdash.ingest.validator.rules import (
+    SCHEDULE_FEED_DATE,
+    SCHEDULE_FEED_SCORE,
+    SCHEDULE_FEED_STATUS,
+    SCHEDULE_FEED_TEAMS,
+    VERSION_GAP,
+)
 from mlbdash.ingest.validator.service import (
     FeedContext,
     check_version,
@@ -58,15 +72,31 @@ MERGE_CHECK_PARTS = (
     ("liveData", "linescore"),
     ("liveData", "plays", "currentPlay"),
 )
+# Share of diff-merged versions checked against a fresh full fetch of the same timecode (a
+# Final version always is): one extra request per 50 versions keeps the budget nearly intact.
+MERGE_CHECK_RATE = 1 / 50
+CROSSREF_RULES = (
+    SCHEDULE_FEED_TEAMS.id,
+    SCHEDULE_FEED_DATE.id,
+    SCHEDULE_FEED_STATUS.id,
+    SCHEDULE_FEED_SCORE.id,
+)
 
 
-class VersionRuntime(RuntimeBase):
-    """Feed polls and the versions they store."""
+class VersionKeeper:
+    """Feed polls and the versions they store: one follower per game, each version stored,
+    its facts derived and validated once, its archive audited and filled."""
+
+    def __init__(self, state: RuntimeState, monitoring: Monitoring, push: PushLink) -> None:
+        self.state = state
+        self.monitoring = monitoring
+        self.push = push
 
     async def _follower(self, game_pk: int) -> GameFollower:
-        follower = self._followers.get(game_pk)
+        state = self.state
+        follower = state.followers.get(game_pk)
         if follower is None:
-            stored = await self.store.load_latest_feed(game_pk)
+            stored = await state.store.load_latest_feed(game_pk)
             feed = stored[1] if stored else None
 
             # The model parse of the whole feed last vetted, handed on to its validation so a
@@ -89,32 +119,33 @@ class VersionRuntime(RuntimeBase):
                 return await self._check_merge(game_pk, timecode, merged)
 
             async def load(timecode: str) -> dict[str, Any] | None:
-                return await self.store.load_version(game_pk, timecode)
+                return await state.store.load_version(game_pk, timecode)
 
             async def replace(timecode: str, feed: dict[str, Any]) -> None:
+                state = self.state
                 facts = version_facts(feed)
-                await self.store.replace_version(game_pk, timecode, feed, game_fields(facts))
-                held = self._facts.get(game_pk)
+                await state.store.replace_version(game_pk, timecode, feed, game_fields(facts))
+                held = state.facts.get(game_pk)
                 if held is not None and held.timecode == timecode:
-                    self._facts[game_pk] = facts
+                    state.facts[game_pk] = facts
 
             # A game met while it is being played is archived from its first version; one met
             # already over gets its final feed only (a past date's history costs hundreds of
             # requests per game and nobody was watching it live).
-            track = self.scheduler.tracks[game_pk]
+            track = state.scheduler.tracks[game_pk]
             follower = GameFollower(
-                self.client,
+                state.client,
                 game_pk,
                 store_version,
-                sink=self._emit,
-                clock=self.clock,
+                sink=state.emit,
+                clock=state.clock,
                 feed=feed,
-                history=self.history and track.phase is Phase.FOLLOW,
+                history=state.history and track.phase is Phase.FOLLOW,
                 merge_check=merge_check,
                 vet=vet,
                 stored=StoredCopies(load, replace, *await self._unchecked(game_pk, feed)),
             )
-            self._followers[game_pk] = follower
+            state.followers[game_pk] = follower
         return follower
 
     async def _unchecked(
@@ -125,14 +156,14 @@ class VersionRuntime(RuntimeBase):
         follower was dropped or the process stopped) and the version before them."""
         if feed is None:
             return (), None
-        tail = (await self.store.list_versions(game_pk))[-(UNCHECKED_TAIL + 1) :]
+        tail = (await self.state.store.list_versions(game_pk))[-(UNCHECKED_TAIL + 1) :]
         newest = feed_timecode(feed)
         if not tail or tail[-1].timecode != newest:
             return (), None
         unchecked: list[tuple[str, Any]] = []
         before: str | None = None
         for info in reversed(tail):
-            blocks = await self.store.version_blocks(game_pk, info.timecode)
+            blocks = await self.state.store.version_blocks(game_pk, info.timecode)
             if (
                 info.kind != "diff"
                 or blocks is None
@@ -151,21 +182,22 @@ class VersionRuntime(RuntimeBase):
         """For a sampled (or Final) diff-merged version: the server's whole feed for the same
         timecode when the merge diverged from it (the finding recorded), else None. A sampled
         version is compared on MERGE_CHECK_PARTS, asked with ``fields=``; a Final one whole."""
+        state = self.state
         final = abstract_final(merged)
-        if not final and not sample_for_merge_check(game_pk, timecode, self.merge_check_rate):
+        if not final and not sample_for_merge_check(game_pk, timecode, state.merge_check_rate):
             return None
         if not final:
             # Only the parts compared are asked for (fields=), a few KB instead of the whole
             # feed; the whole feed only when they differ, to say where and to store instead.
             names = names_for(merged, MERGE_CHECK_PARTS)
             try:
-                parts = await self.client.feed(game_pk, timecode=timecode, fields=names)
+                parts = await state.client.feed(game_pk, timecode=timecode, fields=names)
             except ApiError:
                 return None  # unverified, not wrong: the merged version is kept
             if select_fields(parts.data, names) == select_fields(merged, names):
                 return None
         try:
-            fetched = await self.client.feed(game_pk, timecode=timecode)
+            fetched = await state.client.feed(game_pk, timecode=timecode)
         except ApiError:
             return None  # unverified, not wrong: the merged version is kept
         check = compare_merged_vs_full(merged, fetched.data)
@@ -174,14 +206,14 @@ class VersionRuntime(RuntimeBase):
         # Two answers for one version disagree: one of them is wrong. A second copy from the
         # server settles which (a bad answer is not served twice alike).
         try:
-            again = await self.client.feed(game_pk, timecode=timecode)
+            again = await state.client.feed(game_pk, timecode=timecode)
         except ApiError:
             return None  # unsettled: the merged version is kept, as when a fetch fails
         check = compare_merged_vs_full(merged, again.data)
         if check.correction is None:
-            self._emit(
+            state.emit(
                 FeedRefetched(
-                    at=self.clock.now(),
+                    at=state.clock.now(),
                     game_pk=game_pk,
                     reason=f"merge check at {timecode}: the server's first copy differed, "
                     "its second equals the merged version (kept)",
@@ -190,30 +222,31 @@ class VersionRuntime(RuntimeBase):
             return None
         # Both copies differ from the merge: the second is kept (the first may be a bad one).
         fetched = again
-        track = self.scheduler.tracks.get(game_pk)
-        await self._record_findings(
-            list(check.findings), official_date=track.official_date if track else None
+        track = state.scheduler.tracks.get(game_pk)
+        await record_findings(
+            self.state, list(check.findings), official_date=track.official_date if track else None
         )
         # The server's feed replaces the broken version below: the finding stays on record,
         # resolved, saying how it was corrected.
         diverged = {f.fingerprint for f in check.findings}
-        async with self.store.transaction() as conn:
+        async with state.store.transaction() as conn:
             for row in await finding_rows.list_findings(conn, game_pk=game_pk):
                 if row.fingerprint in diverged:
                     await finding_rows.set_status(
                         conn, row.id, "resolved", correction=CORRECTED_BY_REFETCH
                     )
-        self._emit(
-            FeedRefetched(at=self.clock.now(), game_pk=game_pk, reason=check.correction.reason)
+        state.emit(
+            FeedRefetched(at=state.clock.now(), game_pk=game_pk, reason=check.correction.reason)
         )
         return fetched.data
 
-    async def _poll_game(self, game_pk: int) -> None:
-        scheduler = self.scheduler
+    async def poll_game(self, game_pk: int) -> None:
+        state = self.state
+        scheduler = state.scheduler
         track = scheduler.tracks[game_pk]
         rechecking = track.phase is Phase.RECHECK
         if rechecking:
-            self._rechecking.add(game_pk)
+            state.rechecking.add(game_pk)
         refresh, track.refresh_asked = track.refresh_asked, False
         follower: GameFollower | None = None
         try:
@@ -224,31 +257,31 @@ class VersionRuntime(RuntimeBase):
             if isinstance(exc, StoreError):
                 # The follower moved on to a version the store did not take: start again from
                 # what is stored, so the next poll fetches that version again.
-                self._followers.pop(game_pk, None)
-                self._write_failed("versions", exc.message)
-            scheduler.feed_failed(game_pk, exc.message, self.clock.now())
+                state.followers.pop(game_pk, None)
+                write_failed(state, "versions", exc.message)
+            scheduler.feed_failed(game_pk, exc.message, state.clock.now())
             # No GameUpdated: that says a poll confirmed the stored version, and this one did
             # not (the failed request is in the request log and the monitor's counts).
-            self._note_poll(game_pk, success=False)
+            self.monitoring.note_poll(game_pk, success=False)
             return
         except BaseException:
             # Cut off mid-update (a deadline, a stop, a bug): same as a failed write.
-            self._followers.pop(game_pk, None)
+            state.followers.pop(game_pk, None)
             raise
         finally:
-            self._rechecking.discard(game_pk)
+            state.rechecking.discard(game_pk)
             if follower is not None and follower.from_start:
                 # Sticky: a follower made again after a failure starts from the present, but
                 # the game is still archived from its first version (the audit fills it).
-                self._from_start.add(game_pk)
+                state.from_start.add(game_pk)
         feed = follower.feed
         assert feed is not None
-        summary = self._facts.get(game_pk)
+        summary = state.facts.get(game_pk)
         if summary is None or summary.timecode != follower.timecode:
             # Nothing new stored (the first poll after a restart, or a version stored before):
             # the facts of the version in hand, derived here once.
             summary = version_facts(feed)
-            self._facts[game_pk] = summary
+            state.facts[game_pk] = summary
         facts = FeedFacts(
             status=summary.status,
             wait_s=summary.wait_s,
@@ -264,71 +297,23 @@ class VersionRuntime(RuntimeBase):
             outs=summary.outs,
         )
         if summary.away != UNKNOWN_TEAM and summary.home != UNKNOWN_TEAM:
-            self._labels[game_pk] = (summary.away, summary.home)
+            state.labels[game_pk] = (summary.away, summary.home)
         was = track.phase
-        async with self._state_lock:
-            changes = scheduler.feed_polled(game_pk, facts, self.clock.now())
-            await self._record_transitions(changes)
-        self._note_poll(game_pk, success=True)
-        await self._push_follow(game_pk)
+        async with state.state_lock:
+            changes = scheduler.feed_polled(game_pk, facts, state.clock.now())
+            await record_transitions(state, changes)
+        self.monitoring.note_poll(game_pk, success=True)
+        await self.push.follow(game_pk)
         if self._wants_audit(game_pk, result):
             await self._keep_archive(game_pk)
         if track.phase is not was and track.phase in (Phase.RECHECK, Phase.DONE):
-            await self.store.upsert_game(
+            await state.store.upsert_game(
                 game_pk,
                 {"done": track.phase is Phase.DONE, "recheck_at": track.next_poll_at},
             )
-        self._game_updated(game_pk, facts.update, operations=result.operations)
+        game_updated(state, game_pk, facts.update, operations=result.operations)
         if track.terminal:
-            self._release_finished()
-
-    # -- push ------------------------------------------------------------------------------
-
-    def _start_push(self) -> PushHub | None:
-        """The push sockets for this run (``push = "auto"``), else None."""
-        if self.settings.push != "auto":
-            return None
-
-        def last_stored(game_pk: int) -> str | None:
-            follower = self._followers.get(game_pk)
-            return follower.last_stored if follower is not None else None
-
-        self._push = PushHub(
-            self.settings.api_url,
-            self.clock,
-            on_news=self._push_news,
-            on_state=self._push_state,
-            last_stored=last_stored,
-            max_sockets=self.settings.push_max_sockets,
-            silence_s=self.settings.poll.push_backstop_s,
-        )
-        return self._push
-
-    async def _push_follow(self, game_pk: int) -> None:
-        """A live game gets a socket; a game past its final fetch gives it back."""
-        hub = self._push
-        if hub is None:
-            return
-        track = self.scheduler.tracks[game_pk]
-        if track.phase is Phase.FOLLOW:
-            hub.follow(game_pk)
-        elif track.phase is not Phase.FINISHING:
-            await hub.drop(game_pk)
-            self.scheduler.push_changed(game_pk, False, self.clock.now())
-
-    def _push_news(self, game_pk: int, news: PushNews) -> None:
-        if self.scheduler.push_news(game_pk, self.clock.now(), refresh=news.refresh):
-            self._wake_driver()  # the poll is due now: look at once
-
-    def _push_state(self, game_pk: int, by_push: bool, reason: str) -> None:
-        now = self.clock.now()
-        self.scheduler.push_changed(game_pk, by_push, now)
-        self._emit(PushChanged(at=now, game_pk=game_pk, by_push=by_push, reason=reason))
-        self._wake_driver()
-
-    def _wake_driver(self) -> None:
-        if self._driver is not None:
-            self._driver.wake()
+            state.release_finished()
 
     def _wants_audit(self, game_pk: int, result: FollowUpdate) -> bool:
         """After a poll: audit (and fill) the game's archive when it may have a gap.
@@ -337,19 +322,20 @@ class VersionRuntime(RuntimeBase):
         (``gap_left``) is tried again here, as are open gaps, and a stored Final is audited
         once (and again whenever a poll brings something new).
         """
-        track = self.scheduler.tracks[game_pk]
+        track = self.state.scheduler.tracks[game_pk]
         if track.archive_gaps or result.gap_left > 0:
             return True
         if track.final_stored:
-            return bool(result.new_versions) or game_pk not in self._audited
+            return bool(result.new_versions) or game_pk not in self.state.audited
         return False
 
     async def _keep_archive(self, game_pk: int) -> None:
         """Fill what the archive lacks of this game, audit it, record the verdict."""
-        track = self.scheduler.tracks[game_pk]
-        keeper = ArchiveKeeper(self.store, self.client)
+        state = self.state
+        track = state.scheduler.tracks[game_pk]
+        keeper = ArchiveKeeper(state.store, state.client)
 
-        follower = self._followers.get(game_pk)
+        follower = state.followers.get(game_pk)
 
         async def store_late(timecode: str, feed: dict[str, Any]) -> bool:
             if follower is not None:
@@ -363,22 +349,23 @@ class VersionRuntime(RuntimeBase):
             game_pk,
             store_late,
             final_stored=track.final_stored,
-            from_start=game_pk in self._from_start,
+            from_start=game_pk in state.from_start,
         )
         gaps = () if audit.clean else (audit.describe(),)
         finding = [] if audit.clean else [_gap_finding(audit)]
-        await self._record_findings(
+        await record_findings(
+            state,
             finding,
             official_date=track.official_date,
             game_pk=game_pk,
             checked=(AUDIT_RULE,),
         )
         if audit.clean and track.final_stored:
-            self._audited.add(game_pk)
+            state.audited.add(game_pk)
         else:
-            self._audited.discard(game_pk)
-        async with self._state_lock:
-            self.scheduler.archive_audited(game_pk, gaps, self.clock.now())
+            state.audited.discard(game_pk)
+        async with state.state_lock:
+            state.scheduler.archive_audited(game_pk, gaps, state.clock.now())
         if filled:
             track.versions += filled
             track.full_updates += filled
@@ -389,14 +376,16 @@ class VersionRuntime(RuntimeBase):
         if not settled:
             return
         found = [settled_finding(game_pk, s.timecode, s.outcome, s.marks) for s in settled]
-        track = self.scheduler.tracks.get(game_pk)
-        await self._record_findings(found, official_date=track.official_date if track else None)
+        track = self.state.scheduler.tracks.get(game_pk)
+        await record_findings(
+            self.state, found, official_date=track.official_date if track else None
+        )
         replaced = {
             f.fingerprint for f, s in zip(found, settled, strict=True) if s.outcome == "replaced"
         }
         if not replaced:
             return
-        async with self.store.transaction() as conn:
+        async with self.state.store.transaction() as conn:
             for row in await finding_rows.list_findings(conn, game_pk=game_pk):
                 if row.fingerprint in replaced and row.status != "resolved":
                     await finding_rows.set_status(
@@ -406,15 +395,15 @@ class VersionRuntime(RuntimeBase):
     async def _store_late_version(self, game_pk: int, timecode: str, feed: dict[str, Any]) -> bool:
         """Store a version older than the newest (filled in late) and validate it alone: it
         is no one's "previous", and it resolves nothing the newer versions still raise."""
-        result = await self.store.store_version(
+        result = await self.state.store.store_version(
             game_pk, timecode, "full", feed, None, game_fields(version_facts(feed))
         )
         if result.version_id is None:
             return False
-        track = self.scheduler.tracks.get(game_pk)
+        track = self.state.scheduler.tracks.get(game_pk)
         found = validate_feed(feed, context=FeedContext(full=True))
-        await self._record_findings(
-            found, official_date=track.official_date if track else None, game_pk=game_pk
+        await record_findings(
+            self.state, found, official_date=track.official_date if track else None, game_pk=game_pk
         )
         return True
 
@@ -432,19 +421,20 @@ class VersionRuntime(RuntimeBase):
         The version's facts are derived once here (kept for the poll that brought it) and it
         is validated once; the findings are written only when there is something to record.
         """
+        state = self.state
         facts = version_facts(feed)
-        result = await self.store.store_version(
+        result = await state.store.store_version(
             game_pk, timecode, kind, feed, ops, game_fields(facts)
         )
         if result.version_id is None:
             return False
-        self._facts[game_pk] = facts
-        self.write_error = None
+        state.facts[game_pk] = facts
+        state.write_error = None
         try:
             await self._validate_stored(game_pk, feed, kind, facts, model)
         except StoreError as exc:
             # The version is stored; what the validator found about it is not.
-            self._write_failed("findings", exc.message, lost=1)
+            write_failed(state, "findings", exc.message, lost=1)
             raise
         return True
 
@@ -456,51 +446,54 @@ class VersionRuntime(RuntimeBase):
         facts: VersionFacts,
         model: ModelCheck | None = None,
     ) -> None:
+        state = self.state
         final = facts.is_final
-        track = self.scheduler.tracks.get(game_pk)
+        track = state.scheduler.tracks.get(game_pk)
         official = track.official_date if track else None
         context = FeedContext(
-            previous=self._previous.get(game_pk), full=kind == "full", model=model
+            previous=state.previous.get(game_pk), full=kind == "full", model=model
         )
         check = check_version(feed, context=context)
-        if not check.findings and game_pk in self._clean:
+        if not check.findings and game_pk in state.clean:
             # Sound, and nothing of this game's is open that it could resolve: no write.
-            self._previous[game_pk] = check.summary
+            state.previous[game_pk] = check.summary
         else:
             outcome = await validate_and_record(
-                self.store,
+                state.store,
                 feed,
                 context=context,
                 official_date=official,
-                recheck_delay_s=self.settings.poll.final_recheck_after_s,
-                cleared_by=CORRECTED_BY_RECHECK if game_pk in self._rechecking else None,
+                recheck_delay_s=state.settings.poll.final_recheck_after_s,
+                cleared_by=CORRECTED_BY_RECHECK if game_pk in state.rechecking else None,
                 check=check,
             )
-            self._previous[game_pk] = outcome.summary
-            self._issues(outcome.findings, outcome.recorded)
+            state.previous[game_pk] = outcome.summary
+            announce_findings(state, outcome.findings, outcome.recorded)
             if outcome.findings:
-                self._clean.discard(game_pk)
+                state.clean.discard(game_pk)
             else:
-                self._clean.add(game_pk)
+                state.clean.add(game_pk)
         if final and track is not None:
-            self._crossref_pending.add(game_pk)
-            await self._cross_reference(game_pk, feed)
+            state.crossref_pending.add(game_pk)
+            await self.cross_reference(game_pk, feed)
 
-    async def _cross_reference(self, game_pk: int, feed: dict[str, Any]) -> None:
+    async def cross_reference(self, game_pk: int, feed: dict[str, Any]) -> None:
         """Schedule versus feed (teams, date, status, final score) once both say Final.
 
         Done when the later of the two gets there: before that the schedule, read once a
         minute, lags the feed, which is not a finding worth anyone's time.
         """
-        track = self.scheduler.tracks.get(game_pk)
-        raw = self._raw_games.get(track.entry.key) if track else None
+        state = self.state
+        track = state.scheduler.tracks.get(game_pk)
+        raw = state.raw_games.get(track.entry.key) if track else None
         if track is None or raw is None:
             return
         status = raw.get("status")
         if not isinstance(status, dict) or status.get("abstractGameState") != "Final":
             return
-        self._crossref_pending.discard(game_pk)
-        await self._record_findings(
+        state.crossref_pending.discard(game_pk)
+        await record_findings(
+            state,
             check_schedule_vs_feed(raw, feed),
             official_date=track.official_date,
             game_pk=game_pk,

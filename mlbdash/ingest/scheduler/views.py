@@ -37,8 +37,8 @@ FINDINGS_SHOWN = 200
 
 
 class Pipeline(Protocol):
-    """What the views read of a running pipeline (the runtime), named here so this module
-    does not import the runtime that builds it."""
+    """What the views read of a running pipeline (the runtime's ``RuntimeState``), named here
+    so this module does not import the runtime that builds it."""
 
     @property
     def scheduler(self) -> Scheduler: ...
@@ -56,7 +56,9 @@ class Pipeline(Protocol):
     def league_dates(self) -> tuple[str, ...]: ...
     @property
     def api_url(self) -> str: ...
-    def labels(self, game_pk: int) -> tuple[str, str]: ...
+    @property
+    def open_findings(self) -> dict[int, int]: ...  # refreshed here, read by game_row
+    def game_row(self, game_pk: int) -> GameRow: ...
     def follower_feed(self, game_pk: int) -> dict[str, Any] | None: ...
     def facts_of(self, game_pk: int) -> VersionFacts | None: ...
 
@@ -65,21 +67,16 @@ class ViewBuilder:
     def __init__(self, runtime: Pipeline) -> None:
         self.rt = runtime
         self._findings: tuple[FindingRow, ...] = ()
-        self._open_by_game: dict[int, int] = {}
         self._counts: dict[str, int] = {}
-
-    def open_findings(self, game_pk: int) -> int:
-        return self._open_by_game.get(game_pk, 0)
 
     async def refresh_findings(self) -> None:
         async with self.rt.store.read() as conn:
             records = await finding_rows.list_findings(conn, limit=FINDINGS_SHOWN)
-            self._open_by_game = await finding_rows.open_counts(conn)
+            open_by_game = await finding_rows.open_counts(conn)
             self._counts = await reads.severity_counts(conn)
         self._findings = tuple(finding_row(r) for r in records)
-
-    def game_row(self, track: GameTrack) -> GameRow:
-        return game_row(track, self.rt.labels(track.game_pk), self.open_findings(track.game_pk))
+        self.rt.open_findings.clear()
+        self.rt.open_findings.update(open_by_game)
 
     def snapshot(self) -> DashboardSnapshot:
         rt = self.rt
@@ -93,7 +90,7 @@ class ViewBuilder:
             league_dates=rt.league_dates,
             api_url=rt.api_url,
             now=now,
-            games=tuple(self.game_row(t) for t in tracks),
+            games=tuple(rt.game_row(t.game_pk) for t in tracks),
             findings=self._findings,
             finding_counts=dict(self._counts),
             budget=BudgetView(
@@ -133,7 +130,7 @@ class ViewBuilder:
             records = await finding_rows.list_findings(conn, game_pk=game_pk)
         versions = await rt.store.list_versions(game_pk)
         return GameDetail(
-            row=self.game_row(track),
+            row=rt.game_row(game_pk),
             linescore=facts.linescore if facts else None,
             current_play=facts.current_play if facts else None,
             timeline=tuple(
