@@ -158,3 +158,7 @@ async def test_issue_events_say_new_and_how_often(tmp_path: Path) -> None:
         second = await validate_and_record(store, broken_final("20240701_214414"))
         (event,) = issue_events(second, clock.now())
         assert (event.new, event.occurrences) == (False, 2)
+        # The count the store holds, not "seen before": a third version says 3.
+        third = await validate_and_record(store, broken_final("20240701_214424"))
+        (event,) = issue_events(third, clock.now())
+        assert (event.new, event.occurrences) == (False, 3)
