@@ -273,6 +273,12 @@ def write_summary(summary: IngestSummary, out: TextIO) -> None:
             f"{g.game_pk:>8}  {g.official_date:10}  {matchup:28}  {state:22}  "
             f"{_score(g.away_score, g.home_score):>6}  {g.versions:>8}  {final}\n"
         )
+    for g in summary.games:
+        if g.not_archived:
+            out.write(
+                f"  earlier: game {g.game_pk}: {g.not_archived} versions before its first stored "
+                "one not archived (met mid-game, archived from then on)\n"
+            )
     req = summary.requests
     kinds = ", ".join(f"{k} {v}" for k, v in req["by_kind"].items())
     out.write(

@@ -52,6 +52,7 @@ class GameRow:
     away_name: str = ""  # the club's name ("Boston Red Sox"), for the filter
     home_name: str = ""
     archive_gaps: str | None = None  # the archive audit's gaps, None when it found none
+    not_archived: int = 0  # versions before the first stored one (met mid-game), per the audit
 
     def as_dict(self) -> dict[str, Any]:
         """The row as JSON values (instants as ISO text), for ``ingest --json``."""

@@ -167,3 +167,17 @@ def test_text_summary_of_a_date_never_read_shows_unknown_coverage_and_why_it_gav
     assert "gave up   no successful request for 600s (since 20:00:00 ET): refused" in text
     assert summary.exit_code == 1
     assert summary.as_dict()["coverage"] is None
+
+
+def test_a_game_met_mid_game_says_its_earlier_versions_are_not_archived() -> None:
+    summary = _summary(True)
+    met_late = replace(summary.games[0], not_archived=78)
+    summary = replace(summary, games=(met_late, summary.games[1]))
+    out = io.StringIO()
+    write_summary(summary, out)
+    assert (
+        "earlier: game 662751: 78 versions before its first stored one not archived"
+        in out.getvalue()
+    )
+    assert summary.as_dict()["games"][0]["not_archived"] == 78
+    assert summary.exit_code == 0  # by design, not a gap

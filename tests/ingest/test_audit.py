@@ -173,8 +173,9 @@ def test_a_final_game_with_gaps_is_incomplete_tried_again_then_left_named() -> N
     # Given up on for now: settled like any stored Final, still named, still a gap.
     assert track.phase is not Phase.FINISHING
     assert sched.coverage() == 0.0 and not sched.all_stored()
-    sched.archive_audited(GAME, (), now)
+    sched.archive_audited(GAME, (), now, not_archived=5)
     assert sched.coverage() == 1.0
+    assert track.not_archived == 5  # said in the game's row, not a gap
 
 
 def test_the_audit_rule_is_a_registered_rule() -> None:

@@ -365,7 +365,9 @@ class VersionKeeper:
         else:
             state.audited.discard(game_pk)
         async with state.state_lock:
-            state.scheduler.archive_audited(game_pk, gaps, state.clock.now())
+            state.scheduler.archive_audited(
+                game_pk, gaps, state.clock.now(), not_archived=audit.not_archived
+            )
         if filled:
             track.versions += filled
             track.full_updates += filled

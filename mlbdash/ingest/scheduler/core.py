@@ -376,11 +376,15 @@ class Scheduler:
             self._settle(other, now)
         return changes
 
-    def archive_audited(self, game_pk: int, gaps: tuple[str, ...], now: datetime) -> None:
+    def archive_audited(
+        self, game_pk: int, gaps: tuple[str, ...], now: datetime, *, not_archived: int = 0
+    ) -> None:
         """The archive audit's verdict on a game: with gaps it is not complete and is polled
-        again like a final fetch (each poll tries to fill them); without, it settles."""
+        again like a final fetch (each poll tries to fill them); without, it settles.
+        ``not_archived``: versions listed before the first stored one (not gaps)."""
         track = self.tracks[game_pk]
         track.archive_gaps = gaps
+        track.not_archived = not_archived
         if gaps and is_final(track.status.lifecycle) and track.final_stored:
             track.audit_tries += 1
             if track.audit_tries < self.policy.audit_tries:

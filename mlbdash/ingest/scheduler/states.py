@@ -113,6 +113,9 @@ class GameTrack:
     # What the archive audit found missing or wrong (a short description per problem); a game
     # is complete only when its final is stored and this is empty.
     archive_gaps: tuple[str, ...] = ()
+    # Versions the server lists before the first stored one (a game met mid-game is archived
+    # from then on, by design): not gaps, but said so a user knows they are not held.
+    not_archived: int = 0
     audit_tries: int = 0  # audits in a row that found gaps (given up after a few: see policy)
     rechecked: bool = False
     away_score: int | None = None

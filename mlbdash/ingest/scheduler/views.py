@@ -180,6 +180,7 @@ def game_row(track: GameTrack, labels: tuple[str, str], findings: int) -> GameRo
         away_name=entry.away_name or "",
         home_name=entry.home_name or "",
         archive_gaps="; ".join(track.archive_gaps) or None,
+        not_archived=track.not_archived,
     )
 
 
