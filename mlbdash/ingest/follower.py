@@ -72,6 +72,11 @@ MAX_BACKFILL = 2000
 # present: stepping through hundreds of past versions of every game live when ingest starts
 # would hold up the polls that keep the live ones fresh.
 HISTORY_MAX_VERSIONS = 40
+# Blocks served once are asked again only this long (clock seconds) after the first of them:
+# well inside the server's diff window (about 200-300 s), so asking from the version before
+# them never turns a 2-byte "nothing new" into a whole feed (a Final re-checked half an hour
+# later is asked from itself; its own check is the merge check, which compares it whole).
+PENDING_MAX_AGE_S = 120.0
 # A whole feed that looks drifted is fetched again by its timecode at most this many times.
 SETTLE_FETCHES = 3
 
@@ -212,6 +217,7 @@ class GameFollower:
         # the next diffPatch is asked from there, so the server serves each of them again.
         self._pending: list[tuple[str, Any]] = []
         self._before_pending: str | None = None
+        self._pending_since = self._clock.now()
         if self._stored is not None and feed is not None and self._stored.unchecked:
             self._pending = list(self._stored.unchecked)
             self._before_pending = self._stored.before
@@ -264,7 +270,10 @@ class GameFollower:
         if self._feed is None or start is None:
             return await self._fetch_whole(None)
         if self._pending and self._before_pending is not None:
-            start = self._before_pending
+            if (self._clock.now() - self._pending_since).total_seconds() <= PENDING_MAX_AGE_S:
+                start = self._before_pending
+            else:
+                self._pending = []  # too old to be served again cheaply: left unchecked
         try:
             fetched = await self.client.diff_patch(self.game_pk, start)
         except BadResponse as exc:
@@ -437,6 +446,7 @@ class GameFollower:
         if self._stored is not None:
             if not self._pending:
                 self._before_pending = before
+                self._pending_since = self._clock.now()
             self._pending.append((landed, block))
         return None
 

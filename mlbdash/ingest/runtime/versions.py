@@ -13,6 +13,7 @@ from mlbdash.ingest.errors import ApiError
 from mlbdash.ingest.events import FeedRefetched
 from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.follower import (
+    PENDING_MAX_AGE_S,
     FollowUpdate,
     GameFollower,
     Settled,
@@ -160,6 +161,8 @@ class VersionKeeper:
         newest = feed_timecode(feed)
         if not tail or tail[-1].timecode != newest:
             return (), None
+        if (self.state.clock.now() - tail[-1].stored_at).total_seconds() > PENDING_MAX_AGE_S:
+            return (), None  # stored too long ago to be served again cheaply (see follower)
         unchecked: list[tuple[str, Any]] = []
         before: str | None = None
         for info in reversed(tail):
