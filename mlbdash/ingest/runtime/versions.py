@@ -338,14 +338,15 @@ class VersionKeeper:
         track = state.scheduler.tracks[game_pk]
         keeper = ArchiveKeeper(state.store, state.client)
 
-        follower = state.followers.get(game_pk)
+        # Made again from what is stored when a failure dropped it: every copy stored late is
+        # compared with a second one, whatever happened to the follower.
+        follower = await self._follower(game_pk)
 
         async def store_late(timecode: str, feed: dict[str, Any]) -> bool:
-            if follower is not None:
-                # Fetched because the follower could not get it: a doubt, so compared with a
-                # second copy before it is stored, like the follower's own.
-                feed, settled = await follower.settle(timecode, feed)
-                await self._record_settled(game_pk, settled)
+            # Fetched because the follower could not get it: a doubt, so compared with a
+            # second copy before it is stored, like the follower's own.
+            feed, settled = await follower.settle(timecode, feed)
+            await self._record_settled(game_pk, settled)
             return await self._store_late_version(game_pk, timecode, feed)
 
         audit, filled = await keeper.fill(
