@@ -284,18 +284,23 @@ async def scale_run(
         deadline = loop.time() + layout.window_start.timestamp() - clock.now().timestamp()
         deadline += WARM_UP_GRACE_S
         began = clock.now()
+        # When every game had its first version stored: the warm-up proper. The loop goes on
+        # to the measuring window's start, which must not count as warm-up.
+        all_stored: float | None = None
         while True:
             b.sample(clock)
             server.sample(clock)
             if b.reap():
                 raise BenchFailed(f"ingest ended during warm-up (exit {b.exit_code})")
             have = measure.games_with_versions(db)
+            if have >= games and all_stored is None:
+                all_stored = (clock.now() - began).total_seconds()
             if have >= games and clock.now() >= layout.window_start:
                 break
             if loop.time() > deadline:
                 break
             await asyncio.sleep(0.5)
-        warm = (clock.now() - began).total_seconds()
+        warm = (clock.now() - began).total_seconds() if all_stored is None else all_stored
         start = max(clock.now(), layout.window_start)
         end = start + timedelta(seconds=seconds)
         stop_at = end + timedelta(seconds=TAIL_S)
