@@ -37,13 +37,17 @@ class PollSettings(BaseModel):
     final_recheck_after_s: float = Field(
         1800.0, gt=0, description="Re-check a Final game once after this, for scoring changes"
     )
-    schedule_live_s: float = Field(60.0, gt=0, description="Schedule refresh while games are live")
+    schedule_live_s: float = Field(
+        60.0,
+        gt=0,
+        description="Schedule refresh while games are live (and not all told of by push)",
+    )
     schedule_idle_s: float = Field(900.0, gt=0, description="Schedule refresh otherwise")
     push_backstop_s: float = Field(
         60.0,
         gt=0,
         description="Live poll interval while the game's push socket is healthy; a socket "
-        "silent this long is reconnected",
+        "silent this long while these polls find new versions is reconnected",
     )
 
 

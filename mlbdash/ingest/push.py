@@ -10,9 +10,11 @@ out-of-order straggler that the diffPatch already covered) and is dropped.
 
 Each game has one socket task (at most ``max_sockets`` at once). It sends the ``Gameday5``
 keep-alive every ``keepalive_s`` and reconnects with backoff when the socket cannot connect,
-closes, or stays silent past ``silence_s``; ``on_state`` says when a game starts or stops being
-followed by push, so polling takes over at its usual interval meanwhile (and stays on as a
-backstop at a longer one while the socket is healthy). All times are the clock's seconds.
+closes, or stays silent past ``silence_s`` while the game went on (a backstop poll stored a
+version the socket never told of; a quiet socket over a quiet game is left open).
+``on_state`` says when a game starts or stops being followed by push, so polling takes over at
+its usual interval meanwhile (and stays on as a backstop at a longer one while the socket is
+healthy). All times are the clock's seconds.
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ import json
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
 from mlbdash.mlb.clock import Clock
+from mlbdash.mlb.timecode import format_timecode
 
 KEEP_ALIVE = "Gameday5"
 PUSH_PATH = "/api/v1/game/push/subscribe/gameday/{game_pk}"
@@ -36,6 +41,7 @@ BACKOFF_FIRST_S = 5.0
 BACKOFF_MAX_S = 300.0
 CONNECT_TIMEOUT_S = 10.0  # real seconds for the upgrade
 SEEN_IDS = 512
+CLOCK_MARGIN_S = 5.0  # how far the server's timecodes may run ahead of our clock
 
 
 def push_url(api_url: str, game_pk: int) -> str:
@@ -134,16 +140,21 @@ class PushHub:
         self._tasks[game_pk] = asyncio.create_task(self._run(game_pk), name=f"push:{game_pk}")
         return True
 
-    async def drop(self, game_pk: int) -> None:
+    async def drop(self, game_pk: int, why: str = "game done") -> None:
+        """Close the game's socket; a game followed by push is told it no longer is."""
         task = self._tasks.pop(game_pk, None)
+        was_open = game_pk in self._open
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if was_open:
+            self._open.discard(game_pk)
+            self._on_state(game_pk, False, why)
 
     async def close(self) -> None:
         for game_pk in list(self._tasks):
-            await self.drop(game_pk)
+            await self.drop(game_pk, "ingest stopped")
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -212,17 +223,30 @@ class PushHub:
     ) -> tuple[str, bool, bool]:
         seen: deque[str] = deque(maxlen=SEEN_IDS)
         heard = False
+        # The newest version this socket has told of, at first the moment it connected (with a
+        # margin for the server's clock): a newer stored version, found by a backstop poll, is
+        # one the socket failed to tell. Silence alone is no fault: between innings, in a
+        # delay, the game makes nothing to tell.
+        told = format_timecode(self.clock.now() + timedelta(seconds=CLOCK_MARGIN_S))
+        receive: asyncio.Future[aiohttp.WSMessage] | None = None
         while True:
-            receive = asyncio.ensure_future(ws.receive())
-            silence = asyncio.ensure_future(self.clock.sleep(self.silence_s))
-            done, _ = await asyncio.wait({receive, silence}, return_when=asyncio.FIRST_COMPLETED)
+            if receive is None:
+                receive = asyncio.ensure_future(ws.receive())
+            silence: asyncio.Future[Any] = asyncio.ensure_future(self.clock.sleep(self.silence_s))
+            waits: set[asyncio.Future[Any]] = {receive, silence}
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             if receive not in done:
+                stored = self._last_stored(game_pk)
+                if stored is None or stored <= told:
+                    continue  # quiet, and so is the game: nothing was missed
                 receive.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await receive
-                return f"push socket silent for {self.silence_s:g} s", heard, False
+                why = f"push socket silent for {self.silence_s:g} s while the game went on"
+                return why, heard, False
             silence.cancel()
             msg = receive.result()
+            receive = None
             if msg.type is not aiohttp.WSMsgType.TEXT:
                 if msg.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.PONG):
                     continue
@@ -233,6 +257,8 @@ class PushHub:
             heard = True
             self.messages += 1
             update_id, news = read
+            if news.timecode is not None:
+                told = max(told, news.timecode)
             stored = self._last_stored(game_pk)
             if (update_id is not None and update_id in seen) or (
                 not news.refresh

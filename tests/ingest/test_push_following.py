@@ -7,13 +7,18 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from conftest import load_fixture
+from runtime_harness import DAY, drive, replay_harness
+from runtime_harness import GAME as HARNESS_GAME
 
 from mlbdash.config import PollSettings
+from mlbdash.ingest.events import Event, PushChanged
 from mlbdash.ingest.push import PushHub, PushNews, push_url, read_message
+from mlbdash.ingest.runtime import Runtime
 from mlbdash.ingest.runtime.summary import freshness
-from mlbdash.ingest.scheduler import FEED, FeedFacts, Phase, PollPolicy
+from mlbdash.ingest.scheduler import FEED, FeedFacts, Phase, PollPolicy, TrackedDates
 from mlbdash.ingest.scheduler.core import Job, Scheduler
 from mlbdash.ingest.scheduler.entries import entries_by_date, parse_schedule
 from mlbdash.mlb.clock import ManualClock
@@ -24,6 +29,7 @@ from mlbdash.replay.server import start_replay_server
 
 POLL = PollSettings()
 GAME = 718263
+LAST = 60  # versions of the harness game made after the runtime starts
 RECEIVE_S = 10.0  # a safety net against a hang, never a measure of anything
 
 
@@ -92,6 +98,50 @@ def test_healthy_push_backs_polling_off_and_news_makes_the_poll_due_now() -> Non
     # The socket fails: polling at the normal interval again, from now at the latest.
     sched.push_changed(pk, False, later)
     assert track.next_poll_at == later + timedelta(seconds=10)
+
+
+def test_news_of_a_version_the_running_poll_stored_asks_for_no_more_polls() -> None:
+    sched, pk, now = _live_scheduler()
+    track = sched.tracks[pk]
+    sched.push_changed(pk, True, now)
+    stored = _facts().timecode
+    assert stored is not None
+
+    def poll_with_news(*told: str | None) -> None:
+        sched.poll_started(Job(FEED, pk, sched.policy.priority(track), now), now)
+        for timecode in told:
+            assert sched.push_news(pk, now, timecode=timecode)
+        sched.feed_polled(pk, _facts(), now)
+
+    # The poll fetched the version before its message came: the backstop, not one more poll.
+    poll_with_news("20230830_002950", stored)
+    assert track.next_poll_at == now + timedelta(seconds=POLL.push_backstop_s)
+    # News of a newer version, or of whatever was made while no socket listened: poll again.
+    poll_with_news(stored, "20230830_003005")
+    assert track.next_poll_at == now
+    poll_with_news(stored, None, stored)
+    assert track.next_poll_at == now
+
+
+def test_schedule_is_read_as_when_idle_while_every_live_game_has_push() -> None:
+    sched, _, now = _live_scheduler()
+    day = date(2023, 8, 29)
+    live = [t for t in sched.tracks.values() if t.phase is Phase.FOLLOW]
+
+    def next_read() -> datetime:
+        entries = [t.entry for t in sched.tracks.values()]
+        sched.apply_schedule(day, entries, now)
+        return next(j.due_at for j in sched.due(now, horizon_s=1e6) if j.kind != FEED)
+
+    assert next_read() == now + timedelta(seconds=POLL.schedule_live_s)
+    for track in live:
+        sched.push_changed(track.game_pk, True, now)
+    assert next_read() > now + timedelta(seconds=POLL.schedule_live_s)
+    # One socket fails: the schedule is read at the live interval again, from now.
+    sched.push_changed(live[0].game_pk, False, now)
+    assert next(
+        j.due_at for j in sched.due(now, horizon_s=1e6) if j.kind != FEED
+    ) == now + timedelta(seconds=POLL.schedule_live_s)
 
 
 async def test_hub_reports_each_new_version_once_and_the_end() -> None:
@@ -169,3 +219,32 @@ def test_freshness_is_read_from_stored_versions_made_during_the_run() -> None:
     got = freshness(rows, start)
     assert got == {"versions": 10, "p50_s": 2.0, "p95_s": 9.0, "p99_s": 9.0}
     assert freshness([], start) == {"versions": 0, "p50_s": None, "p95_s": None, "p99_s": None}
+
+
+async def test_runtime_with_push_stores_every_version_and_gives_the_socket_back(
+    tmp_path: Path,
+) -> None:
+    """One recorded game's last innings followed by push (``auto``): every version the server
+    made meanwhile is stored, the game was told of by its socket, and the socket is
+    closed once the game is done."""
+    events: list[Event] = []
+    async with replay_harness(tmp_path) as harness:
+        settings = harness.settings.model_copy(update={"push": "auto"})
+        timeline = harness.server.world.games[HARNESS_GAME].timeline
+        assert timeline is not None
+        # Met live, the last innings to go: lean, and still a game going Final on its socket.
+        await harness.clock.advance(timeline.times[-LAST] - harness.clock.now().timestamp())
+        async with Runtime(
+            settings, clock=harness.clock, tracked=TrackedDates.single(DAY), db_path=harness.db
+        ) as rt:
+            rt.subscribe(events.append)
+            run = asyncio.create_task(rt.run(until_done=True))
+            await drive(rt, harness.clock, run)
+            summary = run.result()
+            stored = [v.timecode for v in await rt.store.list_versions(HARNESS_GAME)]
+    assert summary.stop_reason == "done"
+    made = [timeline.timecode(i) for i in range(len(timeline.times))]
+    # From the version the runtime met (live, past the history it fetches) to Final.
+    assert len(stored) > LAST // 2 and stored == made[made.index(stored[0]) :]
+    pushed = [e for e in events if isinstance(e, PushChanged) and e.game_pk == HARNESS_GAME]
+    assert pushed[0].by_push and not pushed[-1].by_push

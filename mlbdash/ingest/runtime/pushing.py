@@ -10,7 +10,8 @@ from mlbdash.ingest.scheduler import Phase
 
 class PushLink:
     """Opens a socket for each live game while ``run`` runs with ``push = "auto"``; its news
-    makes a poll due at once, its silence hands the game back to polling."""
+    makes a poll due at once; a socket that fails (or stays silent while the game goes on)
+    hands the game back to polling."""
 
     def __init__(self, state: RuntimeState) -> None:
         self.state = state
@@ -51,7 +52,8 @@ class PushLink:
 
     def _news(self, game_pk: int, news: PushNews) -> None:
         state = self.state
-        if state.scheduler.push_news(game_pk, state.clock.now(), refresh=news.refresh):
+        now = state.clock.now()
+        if state.scheduler.push_news(game_pk, now, refresh=news.refresh, timecode=news.timecode):
             state.wake_driver()  # the poll is due now: look at once
 
     def _changed(self, game_pk: int, by_push: bool, reason: str) -> None:

@@ -312,13 +312,20 @@ class Scheduler:
         if job.kind == FEED and track is not None:
             track.push_asked = False  # this poll covers all the news so far
 
-    def push_news(self, game_pk: int, now: datetime, *, refresh: bool = False) -> bool:
-        """The game's push socket has news: its poll is due now (news arriving while a poll is
-        due or running is coalesced: at most one more poll follows). False when the game is
-        not one whose feed is being polled."""
+    def push_news(
+        self, game_pk: int, now: datetime, *, refresh: bool = False, timecode: str | None = None
+    ) -> bool:
+        """The game's push socket has news (of the version ``timecode``; None: of whatever was
+        made while no socket listened): its poll is due now. News arriving while a poll is
+        due or running is coalesced: at most one more poll follows, and none when the poll
+        stored the newest version told of. False when the game's feed is not being polled."""
         track = self.tracks.get(game_pk)
         if track is None or track.phase not in (Phase.FOLLOW, Phase.FINISHING):
             return False
+        if not track.push_asked:
+            track.push_told = timecode
+        elif track.push_told is not None:
+            track.push_told = None if timecode is None else max(track.push_told, timecode)
         track.push_asked = True
         track.refresh_asked = track.refresh_asked or refresh
         if track.next_poll_at is None or track.next_poll_at > now:
@@ -335,6 +342,13 @@ class Scheduler:
         if not healthy and track.phase is Phase.FOLLOW and track.next_poll_at is not None:
             soon = now + _s(self._feed_interval(track))
             track.next_poll_at = min(track.next_poll_at, soon)
+        if not healthy and track.phase is Phase.FOLLOW:
+            # The schedule was read at the idle interval while every live game had push.
+            for d in track.dates:
+                state = self._dates.get(d)
+                if state is not None and state.next_refresh_at is not None:
+                    soon = now + _s(self.policy.poll.schedule_live_s)
+                    state.next_refresh_at = min(state.next_refresh_at, soon)
 
     def feed_polled(self, game_pk: int, facts: FeedFacts, now: datetime) -> list[Transition]:
         """A feed poll succeeded (whether or not it brought a new version)."""
@@ -544,13 +558,21 @@ class Scheduler:
             if track.phase is not Phase.FOLLOW or track.next_poll_at is None:
                 # Entering FOLLOW (or after a poll): first look now, then by interval.
                 entering = track.phase is not Phase.FOLLOW
-                asked = track.push_asked  # push news came while the poll ran
+                asked = track.push_asked and self._push_wants_more(track)
+                track.push_asked = asked
                 interval = 0.0 if entering or asked else self._feed_interval(track)
                 track.next_poll_at = now + _s(interval)
             track.phase = Phase.FOLLOW
         else:
             track.phase = Phase.WATCH
             track.next_poll_at = None
+
+    @staticmethod
+    def _push_wants_more(track: GameTrack) -> bool:
+        """Push news came while the poll ran: poll again, unless the stored version is already
+        the newest the socket told of (the poll fetched it before its message arrived)."""
+        told, stored = track.push_told, track.timecode
+        return track.refresh_asked or told is None or stored is None or told > stored
 
     def _recheck_at(self, track: GameTrack, now: datetime) -> datetime | None:
         """When to read a stored Final again for MLB's late scoring changes: the set time
@@ -576,7 +598,11 @@ class Scheduler:
     def _schedule_interval(self, d: date, now: datetime) -> float:
         poll = self.policy.poll
         on_date = [t for t in self.tracks.values() if d in t.dates]
-        busy = any(t.phase in (Phase.FOLLOW, Phase.FINISHING) for t in on_date)
+        # A live game told of by a healthy push socket needs the schedule no more than an idle
+        # one: its own feed says how it goes, and the socket says when.
+        busy = any(
+            t.phase is Phase.FINISHING or (t.phase is Phase.FOLLOW and not t.push) for t in on_date
+        )
         interval = poll.schedule_live_s if busy else poll.schedule_idle_s
         for track in on_date:
             if track.phase is not Phase.WATCH:

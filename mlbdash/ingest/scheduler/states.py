@@ -126,6 +126,7 @@ class GameTrack:
     dates: set[date] = field(default_factory=set)  # every tracked date listing this gamePk
     push: bool = False  # its push socket is healthy: polling is only the backstop
     push_asked: bool = False  # push news not yet covered by a started poll
+    push_told: str | None = None  # the newest timecode that news told of (None: unknown)
     refresh_asked: bool = False  # push said full_refresh: the next poll fetches the whole feed
 
     @property
