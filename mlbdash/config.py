@@ -120,9 +120,7 @@ class Settings(BaseModel):
     metrics_port: int | None = Field(None, ge=0, le=65535)
     # "auto": follow live games through MLB's game push socket, polling as a backstop (and in
     # full for a game whose socket fails); "off": poll only.
-    # Off by default until the slow round-trip test (tests/e2e/test_archive_round_trip.py) is
-    # understood under push: with "auto" it recorded 6 of the night's 12 games.
-    push: Literal["auto", "off"] = "off"
+    push: Literal["auto", "off"] = "auto"
     push_max_sockets: int = Field(64, ge=1, le=4096)
     poll: PollSettings = Field(default_factory=PollSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
