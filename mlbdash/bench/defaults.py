@@ -10,3 +10,7 @@ DEFAULT_SCALE = (100, 300, 1000)
 """Live games of the scale runs."""
 SCALE_SECONDS = 45.0
 """Virtual (= real, at speed 1) seconds measured per scale run."""
+WHOLE_SPEED = 60.0
+"""Replay speed of ``--whole-games`` (two games with their pre-game: ~7 real minutes)."""
+WHOLE_REPEATS = 3
+"""Repeats of ``--whole-games``, so the spread shows."""

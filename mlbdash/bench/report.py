@@ -139,3 +139,47 @@ def write_table(result: dict[str, Any], out: TextIO) -> None:
     for failure in result.get("failed", []):
         out.write(f"\nFAILED: {failure}\n")
     out.write(f"\nbench took {result['real_seconds']:.0f} real seconds\n")
+
+
+def write_whole_games(result: dict[str, Any], out: TextIO) -> None:
+    """``mlbdash bench --whole-games``: per game, each client, one column per repeat."""
+    repeats = result["repeats"]
+    out.write(
+        f"mlbdash bench --whole-games: games {', '.join(str(g) for g in result['games'])} "
+        f"from pre-game to Final at speed {result['speed']:g}, {len(repeats)} repeat(s); "
+        "figures per game; A = the common way, B-poll = ingest with push off, "
+        "B-push = ingest with push auto\n\n"
+    )
+    names = (("a", "A"), ("b_poll", "B-poll"), ("b_push", "B-push"))
+    lines: list[tuple[str, ...]] = [("", *(f"run {i + 1}" for i in range(len(repeats))))]
+
+    def row(label: str, pick: Any) -> None:
+        lines.append((label, *(pick(r) for r in repeats)))
+
+    for key, name in names:
+        row(f"{name} requests", lambda r, k=key: _num(r[k]["requests"]))
+        row(f"{name} wire bytes", lambda r, k=key: _mb(r[k]["bytes_wire"]))
+        row(f"{name} decoded bytes", lambda r, k=key: _mb(r[k]["bytes_decoded"]))
+        for p in ("p50_s", "p95_s", "p99_s"):
+            row(
+                f"{name} freshness {p[:3]} (virtual s)",
+                lambda r, k=key, p=p: _num(r[k]["freshness"][p], "{:.2f}"),
+            )
+        row(f"{name} versions missed", lambda r, k=key: _num(r[k]["freshness"]["missed"]))
+        row(f"{name} CPU s", lambda r, k=key: _num(r[k]["cpu_s"], "{:.1f}"))
+    row("B-push / B-poll requests", lambda r: _ratio(r["b_push_over_b_poll_requests"]))
+    row("B-push / A wire bytes", lambda r: _ratio(r["b_push_over_a_bytes_wire"]))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    for line in lines:
+        values = zip(line[1:], widths[1:], strict=True)
+        cells = [line[0].ljust(widths[0])] + [c.rjust(w) for c, w in values]
+        out.write("  ".join(cells).rstrip() + "\n")
+    if result["targets"]:
+        out.write("\ntargets (the worst repeat):\n")
+        for t in result["targets"]:
+            verdict = "met" if t["pass"] else "NOT met"
+            out.write(
+                f"  {t['target']}: {_num(t['value'], '{:.3f}')} <= {t['limit']:.4g} {verdict}\n"
+            )
+    for failure in result["failed"]:
+        out.write(f"FAILED: {failure}\n")

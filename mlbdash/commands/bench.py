@@ -2,8 +2,10 @@
 
 Runs a replay server, client A (full feeds every ``metaData.wait``) and ``mlbdash ingest``
 (B), each in its own process, over the same virtual window; then B alone at 100, 300 and 1000
-live games. Prints a table (``--json``: one object). Exit 0 when every part ran (a missed
-target is a result, not an error), 1 when a part failed to run.
+live games. With ``--whole-games``, instead: A, B-poll (push off) and B-push (push auto)
+follow two real games from pre-game to Final, side by side, ``--repeats`` times (speed 60 by
+default, about seven minutes a repeat). Prints a table (``--json``: one object). Exit 0 when
+every part ran (a missed target is a result, not an error), 1 when a part failed to run.
 """
 
 from __future__ import annotations
@@ -48,8 +50,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--speed",
         type=float,
-        default=bench.DEFAULT_SPEED,
-        help=f"replay speed of the A/B comparison (default {bench.DEFAULT_SPEED:g})",
+        default=None,
+        help=f"replay speed of the A/B comparison (default {bench.DEFAULT_SPEED:g}; "
+        f"{bench.WHOLE_SPEED:g} with --whole-games)",
+    )
+    parser.add_argument(
+        "--whole-games",
+        action="store_true",
+        help="A, B-poll and B-push over whole games (pre-game to Final) instead",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=bench.WHOLE_REPEATS,
+        help=f"repeats of --whole-games (default {bench.WHOLE_REPEATS})",
     )
     parser.add_argument(
         "--scale",
@@ -68,12 +82,21 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlbdash.bench import report
+    from mlbdash.bench import defaults, report
     from mlbdash.bench import run as bench
 
+    speed = args.speed
+    if speed is None:
+        speed = defaults.WHOLE_SPEED if args.whole_games else defaults.DEFAULT_SPEED
+    if args.whole_games:
+        if not 0 < speed <= 120:
+            raise UsageError("--speed must be between 0 and 120 with --whole-games")
+        if not 1 <= args.repeats <= 20:
+            raise UsageError("--repeats must be between 1 and 20")
+        return _whole_games(args, speed)
     if not 0 < args.minutes <= 90:
         raise UsageError("--minutes must be between 0 and 90 (every game stays live that long)")
-    if not 0 < args.speed <= 100:
+    if not 0 < speed <= 100:
         raise UsageError("--speed must be between 0 and 100")
     if args.scale_seconds <= 0:
         raise UsageError("--scale-seconds must be positive")
@@ -85,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         return await bench.run_bench(
             workdir,
             minutes=args.minutes,
-            speed=args.speed,
+            speed=speed,
             scale=args.scale,
             scale_seconds=args.scale_seconds,
             progress=progress,
@@ -101,4 +124,28 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
     else:
         report.write_table(result, sys.stdout)
+    return 1 if result["failed"] else 0
+
+
+def _whole_games(args: argparse.Namespace, speed: float) -> int:
+    from mlbdash.bench import report, whole
+
+    def progress(line: str) -> None:
+        print(f"bench: {line}", file=sys.stderr, flush=True)
+
+    async def go(workdir: Path) -> dict[str, Any]:
+        return await whole.whole_games(
+            workdir, speed=speed, repeats=args.repeats, progress=progress
+        )
+
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        result = asyncio.run(go(args.keep))
+    else:
+        with tempfile.TemporaryDirectory(prefix="mlbdash-bench-") as tmp:
+            result = asyncio.run(go(Path(tmp)))
+    if args.json:
+        sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
+    else:
+        report.write_whole_games(result, sys.stdout)
     return 1 if result["failed"] else 0

@@ -19,6 +19,8 @@ from mlbdash.cli import main
         (["--minutes", "200"], "--minutes must be between 0 and 90"),
         (["--speed", "-1"], "--speed must be between 0 and 100"),
         (["--scale-seconds", "0"], "--scale-seconds must be positive"),
+        (["--whole-games", "--speed", "600"], "--speed must be between 0 and 120 with"),
+        (["--whole-games", "--repeats", "0"], "--repeats must be between 1 and 20"),
     ],
 )
 def test_bad_flags_are_one_line_usage_errors(
