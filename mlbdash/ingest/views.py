@@ -53,6 +53,7 @@ class GameRow:
     home_name: str = ""
     archive_gaps: str | None = None  # the archive audit's gaps, None when it found none
     not_archived: int = 0  # versions before the first stored one (met mid-game), per the audit
+    by_push: bool = False  # told of new versions by its push socket (else polled alone)
 
     def as_dict(self) -> dict[str, Any]:
         """The row as JSON values (instants as ISO text), for ``ingest --json``."""
@@ -169,6 +170,7 @@ class BudgetView:
     retries_total: int
     errors_total: int
     latency_ms: tuple[float, ...] = ()  # mean latency of each of the last 60 s, oldest first
+    push_sockets: int | None = None  # push sockets open (games told of by push); None: push off
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,10 @@ class MlbdashApp(App[None]):
         event: ev.GameStateChanged
 
     @dataclass
+    class PushChanged(Message):
+        event: ev.PushChanged
+
+    @dataclass
     class MetricsSampled(Message):
         event: ev.MetricsSampled
 
@@ -170,6 +174,8 @@ class MlbdashApp(App[None]):
             message = self.GameUpdated(event)
         elif isinstance(event, ev.GameStateChanged):
             message = self.GameStateChanged(event)
+        elif isinstance(event, ev.PushChanged):
+            message = self.PushChanged(event)
         elif isinstance(event, ev.MetricsSampled):
             self.dashboard.note_sample(event)
             message = self.MetricsSampled(event)
@@ -203,6 +209,9 @@ class MlbdashApp(App[None]):
         detail = self._detail_for(message.event.game_pk)
         if detail is not None:
             detail.game_changed()
+
+    def on_mlbdash_app_push_changed(self, message: PushChanged) -> None:
+        self.dashboard.apply_push_changed(message.event)
 
     def on_mlbdash_app_metrics_sampled(self, message: MetricsSampled) -> None:
         self.dashboard.apply_metrics(message.event)

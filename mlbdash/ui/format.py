@@ -106,6 +106,18 @@ def count(value: int, style_if_nonzero: str = "") -> Text:
     return Text(str(value), style=style_if_nonzero if value else "dim")
 
 
+PUSH_MARK = " P"
+"""After a game's poll count: it is told of new versions by its push socket (the polls are
+then only the backstop); without it, the game is followed by polling alone."""
+
+
+def polls(row: GameRow) -> Text:
+    text = count(row.polls)
+    if row.by_push:
+        text.append(PUSH_MARK, style="bold cyan")
+    return text
+
+
 def status(value: str) -> Text:
     return Text(value, style=STATUS_STYLE.get(value, ""))
 

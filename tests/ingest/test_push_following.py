@@ -14,7 +14,7 @@ from runtime_harness import DAY, drive, replay_harness
 from runtime_harness import GAME as HARNESS_GAME
 
 from mlbdash.config import PollSettings
-from mlbdash.ingest.events import Event, PushChanged
+from mlbdash.ingest.events import Event, GameUpdated, PushChanged
 from mlbdash.ingest.push import PushHub, PushNews, push_url, read_message
 from mlbdash.ingest.runtime import Runtime
 from mlbdash.ingest.runtime.summary import freshness
@@ -248,3 +248,6 @@ async def test_runtime_with_push_stores_every_version_and_gives_the_socket_back(
     assert len(stored) > LAST // 2 and stored == made[made.index(stored[0]) :]
     pushed = [e for e in events if isinstance(e, PushChanged) and e.game_pk == HARNESS_GAME]
     assert pushed[0].by_push and not pushed[-1].by_push
+    # The game's row (dashboard, ingest --json) said so while it was told of by push.
+    rows = [e.row for e in events if isinstance(e, GameUpdated) and e.game_pk == HARNESS_GAME]
+    assert any(row.by_push for row in rows) and not rows[-1].by_push

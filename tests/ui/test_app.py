@@ -17,6 +17,7 @@ from mlbdash.errors import MlbdashError
 from mlbdash.ingest import events as ev
 from mlbdash.ingest.views import GameRow
 from mlbdash.ui.app import MlbdashApp
+from mlbdash.ui.format import PUSH_MARK
 from mlbdash.ui.screens.dashboard import DashboardScreen
 from mlbdash.ui.screens.detail import GameDetailScreen
 from mlbdash.ui.screens.dialogs import ConfirmDialog, ExportDialog
@@ -385,6 +386,31 @@ async def test_findings_and_alerts_panels_follow_new_issues(
         assert str(findings.get_row_at(0)[2]) == "score-went-down", "newest first"
         counts = str(app.dashboard.query_one("#finding-counts").render())
         assert counts.startswith("err 2")
+
+
+async def test_a_game_told_of_by_push_is_marked_and_its_socket_counted(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    source.budget = replace(source.budget, push_sockets=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.dashboard.query_one(GamesTable)
+        budget = app.dashboard.query_one("#budget")
+
+        def polls_cell() -> str:
+            return str(table.get_row("746139")[5])
+
+        assert not polls_cell().endswith(PUSH_MARK)
+        assert "push sockets 0" in str(budget.render())
+        source.emit(ev.PushChanged(NOW, 746139, True, "push socket connected"))
+        await pilot.pause()
+        assert polls_cell().endswith(PUSH_MARK)
+        assert "push sockets 1" in str(budget.render())
+        # The socket closes: polling alone again.
+        source.emit(ev.PushChanged(NOW, 746139, False, "push socket closed"))
+        await pilot.pause()
+        assert not polls_cell().endswith(PUSH_MARK)
+        assert "push sockets 0" in str(budget.render())
 
 
 async def test_a_game_leaving_the_filter_leaves_the_table(

@@ -121,6 +121,13 @@ class RuntimeState:
         return self.settings.api_url
 
     @property
+    def push_sockets(self) -> int | None:
+        """Push sockets open now (each a game told of by push); None when push is off."""
+        if self.settings.push != "auto":
+            return None
+        return self.push.open_sockets if self.push is not None else 0
+
+    @property
     def league_dates(self) -> tuple[str, ...]:
         return tuple(d.isoformat() for d in self.scheduler.dates)
 

@@ -59,6 +59,8 @@ class Pipeline(Protocol):
     @property
     def open_findings(self) -> dict[int, int]: ...  # refreshed here, read by game_row
     def game_row(self, game_pk: int) -> GameRow: ...
+    @property
+    def push_sockets(self) -> int | None: ...
     def follower_feed(self, game_pk: int) -> dict[str, Any] | None: ...
     def facts_of(self, game_pk: int) -> VersionFacts | None: ...
 
@@ -105,6 +107,7 @@ class ViewBuilder:
                 retries_total=ledger.retries,
                 errors_total=ledger.errors,
                 latency_ms=ledger.latency_ms_per_second(now),
+                push_sockets=rt.push_sockets,
             ),
             checks=tuple(CheckRow(c.name, c.status, c.reason) for c in rt.monitor.checks()),
             alerts=tuple(a.row() for a in rt.monitor.alerts.open_alerts()),
@@ -181,6 +184,7 @@ def game_row(track: GameTrack, labels: tuple[str, str], findings: int) -> GameRo
         home_name=entry.home_name or "",
         archive_gaps="; ".join(track.archive_gaps) or None,
         not_archived=track.not_archived,
+        by_push=track.push,
     )
 
 

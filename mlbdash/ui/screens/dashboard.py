@@ -248,8 +248,21 @@ class DashboardScreen(Screen[None]):
             retries_total=event.retries_total,
             errors_total=event.errors_total,
             latency_ms=tuple(self._latency),
+            push_sockets=base.push_sockets if base else None,
         )
         self._paint(self._paint_rate)
+
+    def apply_push_changed(self, event: ev.PushChanged) -> None:
+        """A game's push socket opened or closed: its row says so, and the rate-limit panel
+        counts the open sockets (when push is on)."""
+        old = self._games.get(event.game_pk)
+        if old is not None and old.by_push != event.by_push:
+            self._set_game(old, replace(old, by_push=event.by_push))
+        budget = self._budget
+        if budget is not None and budget.push_sockets is not None:
+            sockets = sum(1 for game in self._games.values() if game.by_push)
+            self._budget = replace(budget, push_sockets=sockets)
+            self._paint(self._paint_rate)
 
     def apply_budget_changed(self, event: ev.BudgetChanged) -> None:
         self._budget_reason = event.reason

@@ -99,7 +99,7 @@ def cells(row: GameRow, now: datetime, *, narrow: bool) -> list[Text]:
         "score": fmt.score(row),
         "inning": fmt.inning(row),
         "age": fmt.age(now, row.last_update_at),
-        "polls": fmt.count(row.polls),
+        "polls": fmt.polls(row),
         "updates": Text(f"{row.diff_updates}/{row.full_updates}"),
         "findings": fmt.count(row.findings, "bold yellow"),
     }

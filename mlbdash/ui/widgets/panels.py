@@ -243,6 +243,9 @@ def budget_text(budget: BudgetView) -> Text:
     line.append(str(budget.in_use))
     line.append("  queued ", style="dim")
     line.append(str(budget.waiting), style="yellow" if budget.waiting else "")
+    if budget.push_sockets is not None:
+        line.append("\npush sockets ", style="dim")
+        line.append(str(budget.push_sockets), style="cyan" if budget.push_sockets else "")
     return line
 
 
