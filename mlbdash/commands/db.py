@@ -71,9 +71,11 @@ def register(subparsers: Any) -> None:
         help="compare each game's stored versions with the server's list of versions",
         description="Ask the server for each game's list of versions (feed/live/timestamps)\n"
         "and compare it with the stored versions: missing, extra, out-of-order and unreadable\n"
-        "versions, and a game marked final whose Final is not stored. Versions before a game's\n"
-        "first stored one are counted as not archived (a game met mid-game is archived from\n"
-        "then on), not as gaps. Read-only.",
+        "versions, and a game marked final whose Final is not stored. A game ingest met\n"
+        "mid-game is archived from the present first and its earlier versions after: until\n"
+        "they are all stored they are a gap ('history: N earlier versions not yet archived').\n"
+        "Other versions before a game's first stored one (a game met already over keeps its\n"
+        "final only) are counted as not archived, not as gaps. Read-only.",
         epilog=AUDIT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -4,8 +4,11 @@ Per game: versions the server lists after the first stored one but the archive l
 (``missing``), stored versions the server does not list (``extra``), diff versions logged after
 a newer version (``out_of_order``: their ops were made for another base), versions that do not
 rebuild to themselves (``unreadable``), and a game marked final stored whose stored versions
-hold no Final (``final``). Versions before the first stored one are counted apart
-(``not_archived``): a game met mid-game is archived from then on, by design.
+hold no Final (``final``). A game met mid-game is archived from the present first and its
+earlier versions are fetched in the background (``history_before``: the version it was met
+at): until they are all stored they are a gap of their own (``history``, "history: N earlier
+versions not yet archived"). Other versions before the first stored one (a game met already
+over keeps its final only) are counted apart (``not_archived``), by design.
 
 ``mlbdash db audit`` and ingest (once a game is Final and stored) run the same comparison.
 """
@@ -38,6 +41,7 @@ class GameAudit:
     final: str | None = None  # what is wrong with the stored Final
     not_archived: int = 0  # listed before the first stored version
     archived_from: str | None = None  # the first stored version, when earlier ones are not
+    history: tuple[str, ...] = ()  # listed before history_before and not stored yet
     error: str | None = None  # the server could not be asked: nothing was compared
 
     @property
@@ -48,6 +52,7 @@ class GameAudit:
             + len(self.extra)
             + len(self.out_of_order)
             + len(self.unreadable)
+            + len(self.history)
             + (self.final is not None)
             + (self.error is not None)
         )
@@ -61,6 +66,11 @@ class GameAudit:
         if self.error is not None:
             return f"not audited: {self.error}"
         parts = []
+        if self.history:
+            span = self.history[0]
+            if len(self.history) > 1:
+                span = f"{span} to {self.history[-1]}"
+            parts.append(f"history: {len(self.history)} earlier versions not yet archived ({span})")
         for name, codes in (
             ("missing", self.missing),
             ("extra", self.extra),
@@ -93,6 +103,7 @@ class GameAudit:
             "final": self.final,
             "not_archived": self.not_archived,
             "archived_from": self.archived_from,
+            "history": list(self.history),
             "error": self.error,
             "gaps": self.gaps,
         }
@@ -106,33 +117,38 @@ def compare_versions(
     final_stored: bool,
     from_start: bool = False,
     up_to_newest: bool = False,
+    history_before: str | None = None,
 ) -> GameAudit:
     """The audit of one game from the server's list and the stored log (pure).
 
     ``from_start``: the game is archived from the server's first version, so every listed
     version belongs in the archive (else from the first stored one on). ``up_to_newest``:
     versions listed after the newest stored one are not gaps (ingest's view while it follows
-    the game: the next poll takes them).
+    the game: the next poll takes them). ``history_before``: the game was met mid-game at
+    this version; every listed version before it belongs in the archive and the ones not
+    stored yet are its ``history`` (fetched in the background), not ``missing``.
     """
     stored = {v.timecode for v in log}
     listed = set(server)
     first = min(stored) if stored else None
-    if from_start and server:
+    if (from_start or history_before is not None) and server:
         first = min(server[0], first) if first is not None else server[0]
     last = max(stored) if stored and up_to_newest else None
+    history = tuple(
+        t for t in server if history_before is not None and t < history_before and t not in stored
+    )
     missing = tuple(
         t
         for t in server
-        if first is not None and t >= first and t not in stored and (last is None or t < last)
+        if first is not None
+        and t >= first
+        and t not in stored
+        and (last is None or t < last)
+        and (history_before is None or t >= history_before)
     )
     not_archived = sum(1 for t in server if first is None or t < first)
     extra = tuple(v.timecode for v in log if v.timecode not in listed)
-    out_of_order: list[str] = []
-    newest: str | None = None
-    for version in log:
-        if version.kind == "diff" and newest is not None and version.timecode < newest:
-            out_of_order.append(version.timecode)
-        newest = version.timecode if newest is None else max(newest, version.timecode)
+    out_of_order = [v.timecode for v in log if v.out_of_order]
     unreadable = tuple((v.timecode, v.problem) for v in log if v.problem is not None)
     final = None
     if final_stored and not any(v.final and v.problem is None for v in log):
@@ -148,6 +164,7 @@ def compare_versions(
         final=final,
         not_archived=not_archived,
         archived_from=first if not_archived and stored else None,
+        history=history,
     )
 
 
@@ -165,11 +182,17 @@ async def audit_game(
             server = await client.timestamps(game_pk)
         except ApiError as exc:
             return GameAudit(game_pk, 0, 0, error=f"timestamps: {exc.reason}")
+    record = await store.get_game(game_pk)
     if final_stored is None:
-        record = await store.get_game(game_pk)
         final_stored = bool(record and record.final_stored)
     log = await store.version_log(game_pk)
-    return compare_versions(game_pk, server, log, final_stored=final_stored)
+    return compare_versions(
+        game_pk,
+        server,
+        log,
+        final_stored=final_stored,
+        history_before=record.history_before if record else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,6 +203,11 @@ class MlbApiClient:
         if self._aborted is not None and not self._aborted.done():
             self._aborted.set_result(None)
 
+    @property
+    def aborted(self) -> bool:
+        """The run is stopping: requests are no longer sent (``abort_requests``)."""
+        return self._aborted is not None and self._aborted.done()
+
     async def _unless_aborted(self, url: str, work: Callable[[], Awaitable[T]]) -> T:
         aborted = self._aborted
         if aborted is None:

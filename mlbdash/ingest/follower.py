@@ -96,6 +96,11 @@ class Settled:
     marks: tuple[str, ...]  # what looked drifted in the copy served first
 
 
+# Past versions of a game met mid-game fetched per ``backfill`` call: one whole feed, then a
+# diffPatch step each, so one call holds the game's follower (and a poll slot) only briefly.
+HISTORY_CHUNK = 25
+
+
 @dataclass(frozen=True, slots=True)
 class FollowUpdate:
     """What one ``update`` did."""
@@ -208,6 +213,14 @@ class GameFollower:
         # True once the game is archived from the server's first version: every version the
         # server lists then belongs in the archive (the runtime's audit counts them all).
         self.from_start = False
+        # A game met past HISTORY_MAX_VERSIONS is archived from the present first; this is
+        # the version it was met at: the ones before it are owed (``backfill``).
+        self.history_before: str | None = None
+        self._history_owed = False
+        # While ``backfill`` works on a past version: the present (feed, last stored), which
+        # is what everyone else still sees.
+        self._present: tuple[dict[str, Any] | None, str | None] | None = None
+        self._past: dict[str, Any] | None = None  # the last past version ``backfill`` stored
         self._merge_check = merge_check
         self._vet = vet
         # Marks the server confirmed by serving the same copy again: persistent drift, kept.
@@ -227,16 +240,17 @@ class GameFollower:
     @property
     def feed(self) -> dict[str, Any] | None:
         """The current version; the follower's own dict, patched in place: read, do not keep."""
-        return self._feed
+        return self._feed if self._present is None else self._present[0]
 
     @property
     def timecode(self) -> str | None:
-        return feed_timecode(self._feed) if self._feed is not None else None
+        feed = self.feed
+        return feed_timecode(feed) if feed is not None else None
 
     @property
     def last_stored(self) -> str | None:
         """The timecode of the last version handed to ``store_version`` (or resumed from)."""
-        return self._last_stored
+        return self._last_stored if self._present is None else self._present[1]
 
     async def update(self, *, refresh: bool = False) -> FollowUpdate:
         """Bring the game up to date, handing over each new version. Raises ApiError.
@@ -262,7 +276,44 @@ class GameFollower:
             else:
                 answer = await self._ask()
             await self._bring_up_to_date(answer)
+            if self._history_owed and self._last_stored is not None:
+                # Said once; the caller keeps it (and takes it from here).
+                self.history_before, self._history_owed = self._last_stored, False
             return self._tally.result(self.timecode)
+
+    async def backfill(
+        self,
+        owed: list[str],
+        store_past: StoreVersion,
+        *,
+        enough: Callable[[], bool] | None = None,
+    ) -> FollowUpdate:
+        """Hand the past versions ``owed`` (listed by the server, not stored; oldest first) to
+        ``store_past``, the way a gap is filled (:meth:`_fill_versions`): a diffPatch step
+        from the past version in hand (kept from the call before), else a whole feed by its
+        timecode. As many as HISTORY_CHUNK, and no more once ``enough()`` says so (asked
+        before each), so a call never holds the game for long. The version in hand and
+        ``last_stored`` stay those of the present. Raises nothing for the server's failures:
+        what could not be got is in ``unfilled``."""
+        async with self._lock:
+            # The merge check and the vetting of whole feeds stay: a past version is checked
+            # like any; the present's blocks waiting to be served again stay the present's.
+            kept = (self._store, self._tally, self._stored, self._pending, self._before_pending)
+            self._present = (self._feed, self._last_stored)
+            self._feed, self._store, self._tally = self._past, store_past, _Tally()
+            self._stored, self._pending = None, []
+            current = feed_timecode(self._past) if self._past is not None else None
+            chunk = owed[:HISTORY_CHUNK]
+            try:
+                await self._fill_versions(current, chunk, enough=enough)
+                tally = self._tally
+            finally:
+                # The last past version stays in hand for the next call, unless that was all.
+                done = self._feed is not None and feed_timecode(self._feed) == owed[-1]
+                self._past = None if done else self._feed
+                (self._feed, self._last_stored), self._present = self._present, None
+                (self._store, self._tally, self._stored, self._pending, self._before_pending) = kept
+            return tally.result(self.timecode)
 
     async def _ask(self) -> _Answer:
         """What the server has beyond the current version (the whole feed when there is none)."""
@@ -558,7 +609,10 @@ class GameFollower:
         """The game's first version (None when there are too many or the server lists none)."""
         timecodes = await self.client.timestamps(self.game_pk)
         self._tally.timecodes = timecodes
-        if not timecodes or (len(timecodes) > HISTORY_MAX_VERSIONS and not self.from_start):
+        if not timecodes:
+            return None
+        if len(timecodes) > HISTORY_MAX_VERSIONS and not self.from_start:
+            self._history_owed = True  # the present first; the history in the background
             return None
         self.from_start = True
         fetched = await self.client.feed(self.game_pk, timecode=timecodes[0])
@@ -587,10 +641,21 @@ class GameFollower:
             tally.gap_left += len(missing)
             tally.unfilled.extend(missing)
             return
-        current = since
+        await self._fill_versions(since, missing)
+
+    async def _fill_versions(
+        self, current: str | None, missing: list[str], *, enough: Callable[[], bool] | None = None
+    ) -> None:
+        """Hand over ``missing`` in order, from the version ``current`` in hand (if any);
+        ``enough``: stop once it says so (asked before each version)."""
+        tally = self._tally
         for target in missing:
+            if enough is not None and enough():
+                break
             stored_before = tally.full + tally.diff
-            got = self._feed is not None and await self._step(current, target)
+            got = (
+                self._feed is not None and current is not None and await self._step(current, target)
+            )
             if not got:
                 got = await self._whole_version(target)
             tally.backfilled += tally.full + tally.diff - stored_before
@@ -626,7 +691,7 @@ class GameFollower:
             if doubt is not None:
                 self._sink(FeedRefetched(at=self._clock.now(), game_pk=self.game_pk, reason=doubt))
                 return False
-        return self.timecode == target
+        return self._feed is not None and feed_timecode(self._feed) == target
 
     async def _whole_version(self, target: str) -> bool:
         """Fetch one past version whole by its timecode and take it; whether that worked."""

@@ -2,13 +2,17 @@
 
 A slate of two recorded games (CWS @ HOU 2022-06-19, MIN @ CWS 2023-05-03, both moved onto
 2026-05-01 with their first pitches about 23:10 UTC) runs at 600x: Pre-Game to Final in about
-25 seconds, while a second ingest beside the first is killed and restarted.
+25 seconds, while a second ingest beside the first is killed and restarted, and a third starts
+late, once both games are well under way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,7 @@ from e2etools import (
     write_config,
 )
 
+from mlbdash.ingest.follower import HISTORY_MAX_VERSIONS
 from mlbdash.ingest.store import Store
 from mlbdash.mlb.clock import SystemClock
 
@@ -67,6 +72,10 @@ class SlateRuns:
     midway: dict[int, tuple[list[str], dict[str, Any] | None]]  # stored when killed
     timestamps: dict[int, list[str]]  # the server's own version lists at the end
     finals: dict[int, dict[str, Any]]  # the server's final feeds
+    late: IngestRun  # started once both games were past HISTORY_MAX_VERSIONS versions
+    late_db: Path
+    listed_at_late_start: dict[int, int]  # versions the server listed just before it started
+    late_audit: subprocess.CompletedProcess[str]  # mlbdash db audit --json on late_db
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +86,7 @@ def slate(tmp_path_factory: pytest.TempPathFactory) -> SlateRuns:
     root = tmp_path_factory.mktemp("slate")
     data, config = make_data(root / "data", list(SLATE.values())), write_config(root)
     clean_db, killed_db = root / "clean.sqlite3", root / "killed.sqlite3"
+    late_db = root / "late.sqlite3"
     with replay_server(data, *SLATE_ARGS) as url:
         clean = start_ingest(url, clean_db, config, *SLATE_INGEST, "--until-done")
         victim = start_ingest(url, killed_db, config, *SLATE_INGEST, "--until-done")
@@ -88,14 +98,45 @@ def slate(tmp_path_factory: pytest.TempPathFactory) -> SlateRuns:
             midway = asyncio.run(_stored(killed_db))
             again = start_ingest(url, killed_db, config, *SLATE_INGEST, "--until-done")
             procs.append(again)
+            # A user who starts mlbdash with the games under way: the restarted run's progress
+            # lines pace the wait until one is past HISTORY_MAX_VERSIONS (not later: on a
+            # loaded machine a game must still be live when the late run meets it).
+            listed = {pk: len(server_timestamps(url, pk)) for pk in SLATE}
+            while max(listed.values()) <= HISTORY_MAX_VERSIONS + 10:
+                wait_for_line(again, "| live")
+                listed = {pk: len(server_timestamps(url, pk)) for pk in SLATE}
+            late = start_ingest(url, late_db, config, *SLATE_INGEST, "--until-done")
+            procs.append(late)
             restarted = finish(again)
             clean_run = finish(clean)
+            late_run = finish(late)
         finally:
             for proc in procs:
                 stop(proc)
         timestamps = {pk: server_timestamps(url, pk) for pk in SLATE}
         finals = {pk: server_feed(url, pk) for pk in SLATE}
-    return SlateRuns(clean_run, clean_db, restarted, killed_db, midway, timestamps, finals)
+        audit = subprocess.run(
+            [
+                *(sys.executable, "-m", "mlbdash", "db", "audit", "--db", str(late_db)),
+                *("--api-url", url, "--config", str(config), "--json"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    return SlateRuns(
+        clean_run,
+        clean_db,
+        restarted,
+        killed_db,
+        midway,
+        timestamps,
+        finals,
+        late_run,
+        late_db,
+        listed,
+        audit,
+    )
 
 
 def test_whole_slate_from_pregame_to_final(slate: SlateRuns) -> None:
@@ -159,6 +200,41 @@ async def test_sigkill_mid_game_then_restart_stores_the_same_data(slate: SlateRu
         final_again, final_clean = again[game_pk][1], clean[game_pk][1]
         assert final_again is not None and final_clean is not None
         assert final_again == final_clean  # same final feed
+
+
+async def test_an_ingest_started_late_archives_each_game_whole_present_first(
+    slate: SlateRuns,
+) -> None:
+    """Met well under way, each game is archived from the present first and its history
+    after: the run ends complete only with every version the server lists, each the same as
+    the run that saw them all as they came, and ``db audit`` finds nothing missing."""
+    run = slate.late
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.summary["complete"] is True and run.summary["coverage"] == 1.0
+    late, clean = await _stored(slate.late_db), await _stored(slate.clean_db)
+    async with (
+        Store.open(slate.late_db, clock=SystemClock()) as late_store,
+        Store.open(slate.clean_db, clock=SystemClock()) as clean_store,
+    ):
+        met_late = 0
+        for game_pk in SLATE:
+            assert late[game_pk][0] == slate.timestamps[game_pk]  # none missing, in order
+            record = await late_store.get_game(game_pk)
+            assert record is not None
+            if slate.listed_at_late_start[game_pk] <= HISTORY_MAX_VERSIONS:
+                continue  # met early: archived from its first version as it came
+            assert record.history_before is not None
+            met = slate.timestamps[game_pk].index(record.history_before)
+            assert met >= slate.listed_at_late_start[game_pk]
+            met_late += 1
+            assert late[game_pk][1] == clean[game_pk][1]  # the same final feed
+            for timecode in slate.timestamps[game_pk][: met : max(1, met // 8)]:
+                mine = await late_store.load_version(game_pk, timecode)
+                assert mine == await clean_store.load_version(game_pk, timecode), timecode
+        assert met_late >= 1
+    assert slate.late_audit.returncode == 0, slate.late_audit.stdout + slate.late_audit.stderr
+    audit = json.loads(slate.late_audit.stdout)
+    assert audit["complete"] and all(not g["history"] for g in audit["games"])
 
 
 SCHEDULE_ARGS = ("--start", "2025-07-01T00:00:00Z", "--speed", "60")

@@ -113,12 +113,71 @@ async def test_extra_late_filled_and_earlier_versions(tmp_path: Path) -> None:
     assert latest is not None and latest[0] == timeline.timecode(22)
 
 
+async def _store_in_order(
+    db: Path, timeline: FinalTimeline, log: list[tuple[int, int | None]]
+) -> None:
+    """Store (version, base) pairs in this order: whole when base is None, else a diff made
+    on the version ``base``."""
+    async with Store.open(db, clock=ManualClock(), checkpoint_every=10) as store:
+        for index, base in log:
+            ops = None if base is None else [{"diff": timeline.diff_ops(base)}]
+            await store.store_version(
+                GAME,
+                timeline.timecode(index),
+                "full" if ops is None else "diff",
+                timeline.build(index),
+                ops,
+                {},
+            )
+
+
+async def test_a_history_backfilled_after_newer_versions_rebuilds_and_is_in_order(
+    tmp_path: Path,
+) -> None:
+    """A game met at version 8: 8..11 live, then its history 0..7 (the first whole, each next
+    a diff on the one before), with live version 12 stored amid the backfill."""
+    timeline = _timeline()
+    server = [timeline.timecode(i) for i in range(13)]
+    db = tmp_path / "a.sqlite3"
+    live = [(8, None), (9, 8), (10, 9), (11, 10)]
+    history = [(0, None), (1, 0), (2, 1), (3, 2), (12, 11), (4, 3), (5, 4), (6, 5), (7, 6)]
+    await _store_in_order(db, timeline, live + history)
+    audit = await _audit(db, server)
+    assert audit.clean, audit.describe()
+    async with Store.open(db, clock=ManualClock()) as store:
+        versions = {v.timecode: v for v in await store.list_versions(GAME)}
+        # Diffs stay diffs; the one logged right after live 12 has its own checkpoint.
+        assert versions[timeline.timecode(2)].kind == "diff"
+        assert not versions[timeline.timecode(2)].checkpoint
+        assert versions[timeline.timecode(4)].checkpoint
+        for index in range(13):
+            feed = await store.load_version(GAME, timeline.timecode(index))
+            assert feed == timeline.build(index), index
+        latest = await store.load_latest_feed(GAME)
+        payloads = await store.version_payloads(GAME)
+    assert latest is not None and latest[0] == timeline.timecode(12)
+    assert [p.timecode for p in payloads] == server  # read back in time order
+
+
 async def test_a_diff_logged_after_a_newer_version_is_out_of_order(tmp_path: Path) -> None:
     timeline = _timeline()
     server = [timeline.timecode(i) for i in range(12)]
     db = tmp_path / "a.sqlite3"
-    # 9 whole, late; then 10 as a diff on it: logged after 11, so out of log order.
-    await _store_versions(db, timeline, [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 9, 10], full={9})
+    # 10 as a diff on 9, logged after 11: the store gives it a checkpoint, so it rebuilds.
+    await _store_in_order(
+        db,
+        timeline,
+        [(0, None), *((i, i - 1) for i in (1, 2, 3, 4, 5, 6, 7, 8, 9)), (11, None), (10, 9)],
+    )
+    assert (await _audit(db, server)).clean
+    # Without it (a database an older mlbdash wrote) its ops meet version 11 in a rebuild.
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(
+            "DELETE FROM feed_checkpoints WHERE game_pk = ? AND timecode = ?",
+            (GAME, timeline.timecode(10)),
+        )
+    conn.close()
     audit = await _audit(db, server)
     assert audit.out_of_order == (timeline.timecode(10),)
     assert not audit.clean
@@ -183,3 +242,22 @@ def test_the_audit_rule_is_a_registered_rule() -> None:
     from mlbdash.ingest.validator.rules import RULES
 
     assert RULES[AUDIT_RULE].severity == "error"
+
+
+async def test_the_history_of_a_game_met_mid_game_is_a_gap_until_stored(tmp_path: Path) -> None:
+    timeline = _timeline()
+    server = [timeline.timecode(i) for i in range(13)]
+    db = tmp_path / "a.sqlite3"
+    await _store_in_order(db, timeline, [(8, None), (9, 8), (10, 9), (11, 10), (12, 11)])
+    async with Store.open(db, clock=ManualClock()) as store:
+        log = await store.version_log(GAME)
+    met = timeline.timecode(8)
+    by_design = compare_versions(GAME, server, log, final_stored=False)
+    assert by_design.clean and by_design.not_archived == 8  # no history owed: by design
+    audit = compare_versions(GAME, server, log, final_stored=False, history_before=met)
+    assert audit.history == tuple(server[:8]) and audit.not_archived == 0
+    assert not audit.clean and audit.missing == ()
+    assert audit.describe().startswith(
+        f"history: 8 earlier versions not yet archived ({server[0]} to {server[7]})"
+    )
+    assert audit.as_dict()["history"] == server[:8]

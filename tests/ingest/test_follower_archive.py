@@ -25,6 +25,7 @@ from mlbdash.ingest.client import MlbApiClient
 from mlbdash.ingest.errors import NotFound
 from mlbdash.ingest.events import Event, FeedRefetched, RequestFinished
 from mlbdash.ingest.follower import (
+    HISTORY_CHUNK,
     HISTORY_MAX_VERSIONS,
     GameFollower,
     Settled,
@@ -160,6 +161,66 @@ async def test_a_game_met_mid_game_is_archived_from_the_present(
         assert len(served) > HISTORY_MAX_VERSIONS
         assert archive.timecodes == served[-1:]  # one whole feed, the current version
         assert (result.kind, result.full_versions) == ("full", 1)
+        assert recorder.history_before == served[-1]  # said once, for the caller to keep
+
+
+async def test_the_history_of_a_game_met_mid_game_is_fetched_after_the_present(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    """Met 40 minutes in: the present first, then the earlier versions a chunk at a time (one
+    whole, then diffPatch steps), polls of the present going on in between; in the end every
+    version the server lists is held, each exactly as the server serves it. A call told it
+    has done enough stops there."""
+    server, clock = replay
+    live, past = Archive(), Archive()
+    async with _client(server, clock) as client:
+        await _to_first_pitch(clock, client, 40 * 60)
+        recorder = GameFollower(client, GAME, live.store, clock=clock, history=True)
+        await recorder.update()
+        met = recorder.history_before
+        assert met is not None
+        owed = [t for t in await _server_timecodes(client) if t < met]
+        one = await recorder.backfill(owed, past.store, enough=lambda: len(past.versions) > 0)
+        assert (one.new_versions, past.versions) == (1, [(owed[0], "full")])
+        tries = 1
+        while owed := [
+            t for t in await _server_timecodes(client) if t < met and t not in past.feeds
+        ]:
+            present = (recorder.timecode, recorder.last_stored)
+            result = await recorder.backfill(owed, past.store)
+            assert result.new_versions == min(HISTORY_CHUNK, len(owed)) and not result.unfilled
+            assert (recorder.timecode, recorder.last_stored) == present  # untouched
+            await clock.advance(10)
+            await recorder.update()  # the present goes on as diffs
+            tries += 1
+        served = await _server_timecodes(client)
+        assert sorted([*past.timecodes, *live.timecodes]) == served
+        assert len(past.timecodes) > HISTORY_MAX_VERSIONS
+        assert tries == 1 + -(-(len(past.timecodes) - 1) // HISTORY_CHUNK)
+        # Each call goes on by diffPatch from the past version the call before left in hand
+        # (whole only where the server's diff window is passed: hours of pre-game).
+        kinds = [k for _, k in past.versions]
+        assert kinds.count("diff") > len(kinds) / 2
+        assert [k for _, k in live.versions[1:]] == ["diff"] * (len(live.versions) - 1)
+        for timecode in past.timecodes[:: HISTORY_CHUNK // 2]:
+            assert past.feeds[timecode] == (await client.feed(GAME, timecode=timecode)).data
+
+
+async def test_a_history_version_that_cannot_be_got_is_named(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    server, clock = replay
+    live, past = Archive(), Archive()
+    client = _Refusing(server.base_url, clock=clock, budget=RequestBudget(1000, 1000, clock=clock))
+    async with client:
+        await _to_first_pitch(clock, client, 90 * 60)
+        recorder = GameFollower(client, GAME, live.store, clock=clock, history=True)
+        await recorder.update()
+        owed = [t for t in await _server_timecodes(client) if t < (recorder.history_before or "")]
+        client.refused = owed[0]
+        result = await recorder.backfill(owed, past.store)
+        assert result.unfilled == (owed[0],) and result.gap_left == 1
+        assert past.timecodes == owed[1:HISTORY_CHUNK]  # the rest of the chunk, from owed[1]
 
 
 async def test_a_long_gap_is_filled_version_by_version(

@@ -79,6 +79,7 @@ async def test_findings_from_before_the_upgrade_keep_their_version_when_seen_onc
     conn = sqlite3.connect(db)
     conn.execute("DROP INDEX findings_by_first_version")
     conn.execute("ALTER TABLE findings DROP COLUMN first_timecode")
+    conn.execute("ALTER TABLE games DROP COLUMN history_before")  # schema 3's
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()

@@ -16,6 +16,7 @@ from runtime_harness import DAY, GAME, Harness, drive, replay_harness
 
 from mlbdash.errors import UsageError
 from mlbdash.ingest.events import Event, GameStateChanged, GameUpdated, RequestFinished
+from mlbdash.ingest.follower import HISTORY_CHUNK, HISTORY_MAX_VERSIONS
 from mlbdash.ingest.runtime import Runtime
 from mlbdash.ingest.scheduler import TrackedDates
 from mlbdash.ingest.store import Store
@@ -54,10 +55,25 @@ async def test_a_game_followed_to_final_is_stored_validated_and_reported(
             recorded["teams"]["home"]["runs"],
         )
         assert (game.away, game.home, game.state) == ("CWS", "HOU", "final")
-        # Met an hour in: every version from the first one stored to the final, none missing.
+        # Met an hour in: archived from the present first (the first version logged), its
+        # history fetched in the background after: every version the server lists is stored.
         timestamps = await rt.client.timestamps(GAME)
-        stored = [v.timecode for v in await rt.store.list_versions(GAME)]
-        assert stored == timestamps[timestamps.index(stored[0]) :]
+        versions = await rt.store.list_versions(GAME)  # in time order
+        stored = [v.timecode for v in versions]
+        assert stored == timestamps
+        logged = [v.timecode for v in sorted(versions, key=lambda v: v.id)]
+        met = timestamps.index(logged[0])
+        assert met > HISTORY_MAX_VERSIONS
+        record = await rt.store.get_game(GAME)
+        assert record is not None and record.history_before == logged[0]
+        # Until it was all stored the game said so, and was not complete.
+        owed = [
+            e.row.archive_gaps
+            for e in events
+            if isinstance(e, GameUpdated) and e.game_pk == GAME and e.row.archive_gaps
+        ]
+        assert owed and owed[0].startswith("history: ")
+        assert f"{met - HISTORY_CHUNK} earlier versions not yet archived" in owed[0]
         assert game.versions == len(stored)
         assert summary.updates["full"] + summary.updates["diff"] == game.versions
 
@@ -68,6 +84,7 @@ async def test_a_game_followed_to_final_is_stored_validated_and_reported(
         assert changes[-1].new == "final"
         updates = [e for e in events if isinstance(e, GameUpdated) and e.game_pk == GAME]
         assert updates[-1].row.state == "final" and updates[-1].row.versions == game.versions
+        assert updates[-1].row.archive_gaps is None
         requests = [e for e in events if isinstance(e, RequestFinished)]
         assert len(requests) == summary.requests["total"]
 
@@ -181,3 +198,44 @@ async def test_follow_picks_up_the_next_league_date(harness: Harness) -> None:
     async with Store.open(harness.db, clock=clock) as store:
         game = await store.get_game(GAME)
     assert game is not None and game.final_stored and game.done
+
+
+async def test_a_restart_resumes_the_history_of_a_game_met_mid_game(harness: Harness) -> None:
+    """Stopped while the history of a game met mid-game is being fetched: the summary names
+    what is owed and is not complete; the next run takes the history up where it was left."""
+    clock = harness.clock
+    await clock.advance(75 * 60)  # an hour into the game
+    tracked = TrackedDates.single(DAY)
+
+    def polls(rt: Runtime) -> int:
+        track = rt.scheduler.tracks.get(GAME)
+        return track.polls if track is not None else 0
+
+    def owed(rt: Runtime) -> str | None:
+        rows = rt.snapshot().games
+        return rows[0].archive_gaps if rows else None
+
+    async with Runtime(harness.settings, clock=clock, tracked=tracked, db_path=harness.db) as rt:
+        run = asyncio.create_task(rt.run())
+        await _drive_until(rt, clock, lambda: (owed(rt) or "").startswith("history: "))
+        server = await rt.client.timestamps(GAME)
+        rt.stop()
+        first = await run
+    assert not first.complete
+    (gap,) = first.gaps
+    assert "archive audit: history: " in gap["reason"]
+    assert "earlier versions not yet archived" in first.games[0].archive_gaps
+    async with Store.open(harness.db, clock=clock) as store:
+        record = await store.get_game(GAME)
+        stored = [v.timecode for v in await store.list_versions(GAME)]
+    assert record is not None and record.history_before is not None
+    met = server.index(record.history_before)
+    assert 0 < len([t for t in stored if t < record.history_before]) < met
+
+    async with Runtime(harness.settings, clock=clock, tracked=tracked, db_path=harness.db) as rt:
+        run = asyncio.create_task(rt.run())
+        await _drive_until(rt, clock, lambda: owed(rt) is None and polls(rt) > 1)
+        rt.stop()
+        await run
+        stored = [v.timecode for v in await rt.store.list_versions(GAME)]
+    assert stored[: met + 1] == server[: met + 1]  # every version up to the one met at

@@ -132,14 +132,16 @@ async def test_sound_merges_are_checked_without_findings(harness: Harness) -> No
     sampled = [t for t in diffs if sample_for_merge_check(GAME, t, RATE)]
     assert sampled
     # One whole-feed request per sampled merged version, with its timecode, and one for the
-    # Final version (always checked) when that came as a diff.
+    # Final version (always checked) when that came as a diff; the game was met mid-game, so
+    # each piece of its history fetched after starts with a whole version by its timecode.
     checked = {
         parse_qs(urlsplit(e.url).query)["timecode"][0]
         for e in events
         if isinstance(e, RequestFinished) and e.kind == "feed" and "timecode=" in e.url
     }
+    history = {v.timecode for v in versions if v.kind == "full"}
     assert set(sampled) <= checked
-    assert checked - set(sampled) <= {diffs[-1]}
+    assert checked - set(sampled) <= {diffs[-1], *history}
     # A sampled check asks only for the parts it compares (fields=); only the Final version is
     # fetched whole. The parts are a small share of the whole feed's bytes.
     asked = [
@@ -150,7 +152,10 @@ async def test_sound_merges_are_checked_without_findings(harness: Harness) -> No
     partial = [e for e in asked if "fields=" in e.url]
     whole = [e for e in asked if "fields=" not in e.url]
     assert {parse_qs(urlsplit(e.url).query)["timecode"][0] for e in partial} == set(sampled)
-    assert {parse_qs(urlsplit(e.url).query)["timecode"][0] for e in whole} <= {diffs[-1]}
+    assert {parse_qs(urlsplit(e.url).query)["timecode"][0] for e in whole} <= {
+        diffs[-1],
+        *history,
+    }
     feeds = [e for e in events if isinstance(e, RequestFinished) and e.kind == "feed"]
     largest = max(e.bytes_decoded for e in feeds)
     assert all(e.bytes_decoded < largest / 5 for e in partial)

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mlbdash.ingest.views import AlertRow, CheckRow
+from mlbdash.ingest.views import AlertRow, CheckRow, GameRow
 from mlbdash.ui import format as fmt
+from mlbdash.ui.screens.detail import _title
 
 from .fakes import NOW, FakeSource
 
@@ -105,3 +106,11 @@ def test_one_display_clock_for_screen_and_file_names(monkeypatch: pytest.MonkeyP
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_the_game_screen_title_names_what_the_archive_lacks() -> None:
+    owed = "history: 160 earlier versions not yet archived (20260501_231155 to 20260502_004204)"
+    row = GameRow(1, "2026-05-01", "CWS", "HOU", "live", "In Progress", archive_gaps=owed)
+    assert f"archive: {owed}" in _title(row).plain
+    whole = GameRow(1, "2026-05-01", "CWS", "HOU", "live", "In Progress")
+    assert "archive" not in _title(whole).plain

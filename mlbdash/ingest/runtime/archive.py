@@ -10,7 +10,7 @@ game incomplete until a later try fills it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from mlbdash.ingest.audit import GameAudit, compare_versions
@@ -33,17 +33,25 @@ class ArchiveKeeper:
         self.client = client
 
     async def fill(
-        self, game_pk: int, store_late: StoreLate, *, final_stored: bool, from_start: bool
+        self,
+        game_pk: int,
+        store_late: StoreLate,
+        *,
+        final_stored: bool,
+        from_start: bool,
+        history_before: str | None = None,
+        server: Sequence[str] | None = None,
     ) -> tuple[GameAudit, int]:
         """Fill what the server lists and the archive lacks, then audit: (audit, filled).
 
         Raises nothing for the server's failures (they are in the audit); a failed write
         raises StoreError like any other.
         """
-        try:
-            server = await self.client.timestamps(game_pk)
-        except ApiError as exc:
-            return GameAudit(game_pk, 0, 0, error=f"timestamps: {exc.reason}"), 0
+        if server is None:
+            try:
+                server = await self.client.timestamps(game_pk)
+            except ApiError as exc:
+                return GameAudit(game_pk, 0, 0, error=f"timestamps: {exc.reason}"), 0
         log = await self.store.version_log(game_pk)
         audit = compare_versions(
             game_pk,
@@ -52,6 +60,7 @@ class ArchiveKeeper:
             final_stored=final_stored,
             from_start=from_start,
             up_to_newest=True,
+            history_before=history_before,
         )
         filled = 0
         # Only versions older than the newest stored (the audit counts no others): a newer
@@ -68,6 +77,11 @@ class ArchiveKeeper:
         if filled:
             log = await self.store.version_log(game_pk)
             audit = compare_versions(
-                game_pk, server, log, final_stored=final_stored, from_start=from_start
+                game_pk,
+                server,
+                log,
+                final_stored=final_stored,
+                from_start=from_start,
+                history_before=history_before,
             )
         return audit, filled

@@ -100,6 +100,9 @@ class RuntimeState:
     crossref_pending: set[int] = field(default_factory=set)  # final stored, schedule not yet
     audited: set[int] = field(default_factory=set)  # stored Final audited with no gap
     from_start: set[int] = field(default_factory=set)  # archived from the first version
+    # Games met mid-game whose history is not all stored yet: the version each was met at.
+    history_owed: dict[int, str] = field(default_factory=dict)
+    backfilling: int | None = None  # the game whose history is being fetched
     rechecking: set[int] = field(default_factory=set)  # polled as the Final's re-check
     open_findings: dict[int, int] = field(default_factory=dict)  # as last read from the store
     # -- the run --------------------------------------------------------------------------

@@ -99,6 +99,11 @@ class VersionKeeper:
         if follower is None:
             stored = await state.store.load_latest_feed(game_pk)
             feed = stored[1] if stored else None
+            if stored is not None:
+                # A restart resumes the backfill of a game met mid-game.
+                record = await state.store.get_game(game_pk)
+                if record is not None and record.history_before is not None:
+                    state.history_owed[game_pk] = record.history_before
 
             # The model parse of the whole feed last vetted, handed on to its validation so a
             # whole feed is parsed once (a full parse costs tens of milliseconds).
@@ -279,6 +284,11 @@ class VersionKeeper:
                 state.from_start.add(game_pk)
         feed = follower.feed
         assert feed is not None
+        if follower.history_before is not None:
+            # Met mid-game: archived from this version; the history before it is owed.
+            met, follower.history_before = follower.history_before, None
+            await state.store.upsert_game(game_pk, {"history_before": met})
+            state.history_owed[game_pk] = met
         summary = state.facts.get(game_pk)
         if summary is None or summary.timecode != follower.timecode:
             # Nothing new stored (the first poll after a restart, or a version stored before):
@@ -325,8 +335,17 @@ class VersionKeeper:
         (``gap_left``) is tried again here, as are open gaps, and a stored Final is audited
         once (and again whenever a poll brings something new).
         """
-        track = self.state.scheduler.tracks[game_pk]
-        if track.archive_gaps or result.gap_left > 0:
+        state = self.state
+        track = state.scheduler.tracks[game_pk]
+        if result.gap_left > 0:
+            return True
+        if game_pk in state.history_owed:
+            # The history of a game met mid-game is fetched at low priority: one game's at a
+            # time and, while the game is live, only when no other poll is held back.
+            if state.backfilling not in (None, game_pk):
+                return bool(track.archive_gaps) and track.final_stored
+            return track.final_stored or not self._polls_held_back()
+        if track.archive_gaps:
             return True
         if track.final_stored:
             return bool(result.new_versions) or game_pk not in self.state.audited
@@ -349,20 +368,42 @@ class VersionKeeper:
             await self._record_settled(game_pk, settled)
             return await self._store_late_version(game_pk, timecode, feed)
 
-        audit, filled = await keeper.fill(
-            game_pk,
-            store_late,
-            final_stored=track.final_stored,
-            from_start=game_pk in state.from_start,
-        )
+        met = state.history_owed.get(game_pk)
+        server: list[str] | None = None
+        backfilled = 0
+        if met is not None and state.backfilling in (None, game_pk):
+            outcome = await self._backfill_history(game_pk, met)
+            if outcome is None:
+                return  # no time for it this poll: nothing changed since the last audit
+            server, backfilled = outcome
+        if met is not None and server is not None and backfilled:
+            # The history goes on: what is left of it is counted from the stored list (the
+            # whole audit rebuilds every version; it runs once the history is all stored).
+            stored = {v.timecode for v in await state.store.list_versions(game_pk)}
+            left = tuple(t for t in server if t < met and t not in stored)
+            audit, filled = GameAudit(game_pk, len(server), len(stored), history=left), 0
+        if met is None or server is None or not backfilled or not audit.history:
+            audit, filled = await keeper.fill(
+                game_pk,
+                store_late,
+                final_stored=track.final_stored,
+                from_start=game_pk in state.from_start,
+                history_before=met,
+                server=server,
+            )
+        if met is not None and audit.error is None and not audit.history:
+            del state.history_owed[game_pk]  # all of it stored
         gaps = () if audit.clean else (audit.describe(),)
-        finding = [] if audit.clean else [_gap_finding(audit)]
+        # A history still being fetched (this try stored some) is named in the gaps, not a
+        # finding; a try that got none of it is one, like any other gap, until it is filled.
+        fetching = backfilled > 0 and audit.gaps == len(audit.history)
+        finding = [] if audit.clean or fetching else [_gap_finding(audit)]
         await record_findings(
             state,
             finding,
             official_date=track.official_date,
             game_pk=game_pk,
-            checked=(AUDIT_RULE,),
+            checked=() if fetching else (AUDIT_RULE,),
         )
         if audit.clean and track.final_stored:
             state.audited.add(game_pk)
@@ -370,11 +411,74 @@ class VersionKeeper:
             state.audited.discard(game_pk)
         async with state.state_lock:
             state.scheduler.archive_audited(
-                game_pk, gaps, state.clock.now(), not_archived=audit.not_archived
+                game_pk,
+                gaps,
+                state.clock.now(),
+                not_archived=audit.not_archived,
+                progressed=filled + backfilled > 0,
             )
+        if state.backfilling == game_pk and (game_pk not in state.history_owed or track.terminal):
+            state.backfilling = None  # done, or given up on: another game's history may go
         if filled:
             track.versions += filled
             track.full_updates += filled
+
+    def _polls_held_back(self) -> bool:
+        driver = self.state.driver
+        return driver is not None and driver.waiting > 0
+
+    async def _backfill_history(
+        self, game_pk: int, met: str
+    ) -> tuple[list[str] | None, int] | None:
+        """One chunk of the history of a game met mid-game at ``met``, through its follower:
+        (the server's list, versions stored), or None when a live game's poll leaves no time
+        for it. A failure is left to the audit that follows, which names what is still owed
+        (a VERSION_GAP finding) for the next try."""
+        state = self.state
+        follower = state.followers.get(game_pk)
+        track = state.scheduler.tracks[game_pk]
+        now = state.clock.now()
+        # While the game is live the history takes at most half the time to its next poll.
+        stop_at = None
+        if not track.final_stored and track.next_poll_at is not None:
+            stop_at = now + (track.next_poll_at - now) / 2
+
+        def enough() -> bool:
+            # While the game is live: half the time to its next poll is used up, or other
+            # polls are held back; and whenever the run is stopping.
+            if state.client.aborted:
+                return True
+            if track.final_stored:
+                return False  # its polls only fill the archive now
+            return self._polls_held_back() or (stop_at is not None and state.clock.now() >= stop_at)
+
+        if enough():
+            return None
+        try:
+            server = await state.client.timestamps(game_pk)
+        except ApiError:
+            return None, 0
+        if follower is None:
+            return server, 0
+        stored = {v.timecode for v in await state.store.list_versions(game_pk)}
+        owed = [t for t in server if t < met and t not in stored]
+        if not owed:
+            return server, 0
+
+        async def store_past(
+            timecode: str, kind: VersionKind, feed: dict[str, Any], ops: list[Any] | None
+        ) -> bool:
+            return await self._store_late_version(game_pk, timecode, feed, kind, ops)
+
+        state.backfilling = game_pk
+        result = await follower.backfill(owed, store_past, enough=enough)
+        await self._record_settled(game_pk, result.settled)
+        if not result.new_versions and not result.unfilled:
+            return None  # it yielded before the first version: nothing tried, nothing changed
+        track.full_updates += result.full_versions
+        track.diff_updates += result.diff_versions
+        track.versions += result.new_versions
+        return server, result.new_versions
 
     async def _record_settled(self, game_pk: int, settled: tuple[Settled, ...]) -> None:
         """What became of the whole feeds that looked drifted: a finding each (a replaced
@@ -398,11 +502,19 @@ class VersionKeeper:
                         conn, row.id, "resolved", correction=CORRECTED_BY_REFETCH
                     )
 
-    async def _store_late_version(self, game_pk: int, timecode: str, feed: dict[str, Any]) -> bool:
-        """Store a version older than the newest (filled in late) and validate it alone: it
-        is no one's "previous", and it resolves nothing the newer versions still raise."""
+    async def _store_late_version(
+        self,
+        game_pk: int,
+        timecode: str,
+        feed: dict[str, Any],
+        kind: VersionKind = "full",
+        ops: list[Any] | None = None,
+    ) -> bool:
+        """Store a version older than the newest (filled in late, or a game's history) and
+        validate it alone: it is no one's "previous", and it resolves nothing the newer
+        versions still raise."""
         result = await self.state.store.store_version(
-            game_pk, timecode, "full", feed, None, game_fields(version_facts(feed))
+            game_pk, timecode, kind, feed, ops, game_fields(version_facts(feed))
         )
         if result.version_id is None:
             return False

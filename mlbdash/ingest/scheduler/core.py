@@ -391,14 +391,24 @@ class Scheduler:
         return changes
 
     def archive_audited(
-        self, game_pk: int, gaps: tuple[str, ...], now: datetime, *, not_archived: int = 0
+        self,
+        game_pk: int,
+        gaps: tuple[str, ...],
+        now: datetime,
+        *,
+        not_archived: int = 0,
+        progressed: bool = False,
     ) -> None:
         """The archive audit's verdict on a game: with gaps it is not complete and is polled
         again like a final fetch (each poll tries to fill them); without, it settles.
-        ``not_archived``: versions listed before the first stored one (not gaps)."""
+        ``not_archived``: versions listed before the first stored one (not gaps).
+        ``progressed``: the try stored something (a long history is filled over many polls),
+        so it does not count towards giving up."""
         track = self.tracks[game_pk]
         track.archive_gaps = gaps
         track.not_archived = not_archived
+        if progressed:
+            track.audit_tries = 0
         if gaps and is_final(track.status.lifecycle) and track.final_stored:
             track.audit_tries += 1
             if track.audit_tries < self.policy.audit_tries:

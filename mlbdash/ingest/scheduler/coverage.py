@@ -44,8 +44,14 @@ class DateCoverage:
 
 
 def _gap_reason(track: GameTrack) -> str:
-    if track.final_stored and track.archive_gaps:
-        return "archive audit: " + "; ".join(track.archive_gaps)
+    if not track.archive_gaps:
+        return _follow_reason(track)
+    audit = "archive audit: " + "; ".join(track.archive_gaps)
+    # A game still followed can already owe something (the history of a game met mid-game).
+    return audit if track.final_stored else f"{_follow_reason(track)}; {audit}"
+
+
+def _follow_reason(track: GameTrack) -> str:
     if track.last_poll_ok is False and track.last_error:
         return f"last poll failed: {track.last_error}"
     if track.phase is Phase.WATCH:

@@ -9,6 +9,7 @@ versions have piled up since the last one, so a rebuild applies fewer than that 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import gzip
 import sqlite3
 from collections.abc import Sequence
@@ -95,10 +96,12 @@ def append_version(
     if not due:
         due = _diffs_since_checkpoint(conn, game_pk) >= checkpoint_every
     if not due:
-        # A diff's ops apply to the newest version stored before it; when the version just
-        # before it in the log is an older one filled in late, a rebuild in log order would
-        # apply them to the wrong feed, so this version gets its own checkpoint.
-        due = _after_a_late_fill(conn, game_pk, version_id)
+        # A diff's ops apply to the version just before it in time among those stored (the
+        # newest for a live diff, the one before for a backfilled piece of history); when the
+        # version just before it in the log is another (one filled in late, a live version
+        # stored amid a backfill), a rebuild in log order would apply them to the wrong feed,
+        # so this version gets its own checkpoint.
+        due = _base_is_not_before_it(conn, game_pk, version_id, timecode)
     if due:
         # ~20-30 ms for a 700 KB feed, on the connection's thread: the event loop goes on.
         # The caller awaits us, so the feed dict is not patched meanwhile.
@@ -146,13 +149,16 @@ async def replace_version(
     return "full" if kind == "full" else "diff"
 
 
-def _after_a_late_fill(conn: sqlite3.Connection, game_pk: int, version_id: int) -> bool:
+def _base_is_not_before_it(
+    conn: sqlite3.Connection, game_pk: int, version_id: int, timecode: str
+) -> bool:
     row = _one(
         conn,
         "SELECT (SELECT timecode FROM feed_versions WHERE game_pk = ?1 AND id < ?2 "
         "ORDER BY id DESC LIMIT 1), "
-        "(SELECT MAX(timecode) FROM feed_versions WHERE game_pk = ?1 AND id < ?2)",
-        (game_pk, version_id),
+        "(SELECT MAX(timecode) FROM feed_versions WHERE game_pk = ?1 AND id < ?2 "
+        "AND timecode < ?3)",
+        (game_pk, version_id, timecode),
     )
     return row is not None and row[0] != row[1]
 
@@ -264,11 +270,13 @@ def rebuild(game_pk: int, plan: _RebuildPlan) -> dict[str, Any]:
 
 
 async def list_versions(conn: aiosqlite.Connection, game_pk: int) -> list[VersionInfo]:
+    """A game's versions in time order (a version filled in late, or a game's history
+    fetched after the present, sits where it belongs; ``id`` is the log order)."""
     cursor = await conn.execute(
         """
         SELECT v.id, v.game_pk, v.timecode, v.kind, v.stored_at, c.version_id IS NOT NULL
         FROM feed_versions v LEFT JOIN feed_checkpoints c ON c.version_id = v.id
-        WHERE v.game_pk = ? ORDER BY v.id
+        WHERE v.game_pk = ? ORDER BY v.timecode, v.id
         """,
         (game_pk,),
     )
@@ -344,6 +352,9 @@ class LoggedVersion:
     kind: VersionKind
     final: bool  # the rebuilt feed says abstractGameState Final
     problem: str | None  # why it does not rebuild to itself; None when it does
+    # A diff with no checkpoint of its own logged right after a version that is not the one
+    # before it in time: its ops were made for another base than the one a rebuild uses.
+    out_of_order: bool = False
 
 
 async def read_version_log(
@@ -394,21 +405,23 @@ async def version_blocks(conn: aiosqlite.Connection, game_pk: int, timecode: str
 def walk_version_log(
     rows: list[tuple[str, str, bytes | None, bytes | None]],
 ) -> list[LoggedVersion]:
-    """Rebuild every version in log order (CPU only): each diff on the version before it in
-    the log, each checkpoint as stored; a version whose rebuilt feed does not carry its own
-    timecode, or that cannot be rebuilt at all, has a ``problem``."""
+    """Rebuild every version in log order (CPU only), as ``plan_rebuild`` does: each
+    checkpoint as stored, each other diff on the version logged just before it; a version
+    whose rebuilt feed does not carry its own timecode, or that cannot be rebuilt at all, has
+    a ``problem``. A diff's base is the version before it in time among those logged before
+    it: the newest for a live diff, the one before for a backfilled piece of a game's history
+    (logged after newer versions, in order among themselves)."""
     from mlbdash.mlb.patch import PatchError, apply_diff_blocks
 
     out: list[LoggedVersion] = []
-    doc: Any = None
-    # A diff applies to the newest version logged before it (a version filled in late is
-    # older, whole, and no diff's base).
-    newest: tuple[str, Any] | None = None
+    doc: Any = None  # the version logged just before, rebuilt
+    previous: str | None = None
+    logged: list[str] = []  # timecodes logged so far, sorted
     for timecode, kind, ops, checkpoint in rows:
         problem: str | None = None
-        late = newest is not None and timecode < newest[0]
-        if kind == "diff" and newest is not None:
-            doc = newest[1]
+        at = bisect.bisect_left(logged, timecode)
+        base = logged[at - 1] if at else None
+        disordered = kind == "diff" and checkpoint is None and previous not in (None, base)
         try:
             if checkpoint is not None:
                 doc = gunzip_json(checkpoint)
@@ -428,7 +441,8 @@ def walk_version_log(
             if stamp != timecode:
                 problem = f"rebuilds to timeStamp {stamp}"
         final = isinstance(doc, dict) and abstract_final(doc)
-        out.append(LoggedVersion(timecode, "diff" if kind == "diff" else "full", final, problem))
-        if not late:
-            newest = (timecode, doc)
+        version_kind: VersionKind = "diff" if kind == "diff" else "full"
+        out.append(LoggedVersion(timecode, version_kind, final, problem, disordered))
+        logged.insert(at, timecode)
+        previous = timecode
     return out

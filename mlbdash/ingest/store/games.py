@@ -37,6 +37,7 @@ GAME_FIELDS: frozenset[str] = frozenset(
         "outs",
         "done",
         "recheck_at",
+        "history_before",
     }
 )
 
@@ -78,6 +79,9 @@ class GameRecord:
     done: bool
     recheck_at: datetime | None
     updated_at: datetime | None
+    # Set for a game met mid-game (archived from this version on): the versions the server
+    # lists before it are its history, fetched in the background until none is missing.
+    history_before: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> GameRecord:

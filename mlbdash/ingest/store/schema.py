@@ -228,7 +228,12 @@ _V2: tuple[str, ...] = (
     "CREATE INDEX findings_by_first_version ON findings (game_pk, first_timecode)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# A game met mid-game is archived from the present first; the version it began at is kept, so
+# the history before it is fetched in the background (across restarts) and, until it is all
+# stored, the audit names it and the game is not complete.
+_V3: tuple[str, ...] = ("ALTER TABLE games ADD COLUMN history_before TEXT",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 
 # The schema version this mlbdash writes.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -83,6 +83,9 @@ def _title(row: GameRow) -> Text:
         title.append_text(part)
     title.append(f"  gamePk {row.game_pk}  {row.official_date}", style="dim")
     title.append(f"  versions {row.versions}  polls {row.polls}", style="dim")
+    if row.archive_gaps:
+        # What the archive still lacks (a game met mid-game: its history, until fetched).
+        title.append(f"  archive: {row.archive_gaps}", style="yellow")
     return title
 
 
