@@ -122,8 +122,11 @@ async def run_demo_until(folder: Path, at_s: float) -> DemoState:
                     "db_path": folder / "demo.sqlite3",
                 }
             )
+            # history=False: the history of a game met mid-game is fetched when a live poll
+            # leaves time for it, which depends on how long each step took here, not on
+            # virtual time; the held state must be the same on every run.
             rt = await stack.enter_async_context(
-                Runtime(settings, clock=clock, tracked=TrackedDates.single(DAY))
+                Runtime(settings, clock=clock, tracked=TrackedDates.single(DAY), history=False)
             )
             run = asyncio.create_task(rt.run(follow=False))
             try:
