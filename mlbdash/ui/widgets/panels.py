@@ -27,7 +27,7 @@ ALERT_MARK = {"firing": "●", "pending": "○", "ack": "✓", "silenced": "-"}
 class DetailsTable(DataTable[Text]):
     """A panel's table: rows are cut to fit, Enter shows a row whole (``RowSelected``).
 
-    ``fit`` cuts the last columns' cells with an ellipsis so the table is no wider than the
+    ``fit`` cuts the last column's cells with an ellipsis so the table is no wider than the
     panel: every heading reads whole and a cut cell says so, instead of text ending mid-word.
     """
 
@@ -39,31 +39,35 @@ class DetailsTable(DataTable[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True, show_header=show_header)
 
     def fit(self, rows: list[tuple[str, list[Text]]]) -> list[tuple[str, list[Text]]]:
-        """``rows`` with the last columns' cells cut (not below their heading) to fit."""
-        if not rows or self.size.width <= 0:
+        """``rows`` with the last column's cells cut (not below its heading) to fit the table.
+
+        The last column gets a fixed width: an auto-sized one keeps the width of the widest
+        cell it ever held, so one long message would push it past the panel for good.
+        """
+        columns = list(self.columns.values())
+        if not rows or not columns or self.size.width <= 0:
             return rows
         width = self.size.width
         visible = self.size.height - (1 if self.show_header else 0)
         if len(rows) > visible:
             width -= self.styles.scrollbar_size_vertical
-        labels = [column.label.cell_len for column in self.columns.values()]
-        widths = [
-            max([labels[i] if i < len(labels) else 0, *(r[1][i].cell_len for r in rows)])
-            for i in range(len(rows[0][1]))
-        ]
-        excess = sum(widths) + 2 * self.cell_padding * len(widths) - width
-        for i in reversed(range(1, len(widths))):
-            if excess <= 0:
-                break
-            floor = max(labels[i] if i < len(labels) else 1, 4)
-            cut = min(excess, widths[i] - floor)
-            if cut > 0:
-                widths[i] -= cut
-                excess -= cut
-        return [
-            (key, [_cut(cell, w) for cell, w in zip(cells, widths, strict=True)])
-            for key, cells in rows
-        ]
+        last = len(columns) - 1
+        others = sum(
+            max([c.content_width, *(r[1][i].cell_len for r in rows)]) + 2 * self.cell_padding
+            for i, c in enumerate(columns[:last])
+        )
+        label = columns[last].label.cell_len
+        wanted = max(r[1][last].cell_len for r in rows)
+        fixed = max(min(wanted, width - others - 2 * self.cell_padding), label)
+        if columns[last].auto_width or columns[last].width != fixed:
+            self._fix_last_column(fixed)
+        return [(key, [*cells[:last], _cut(cells[last], fixed)]) for key, cells in rows]
+
+    def _fix_last_column(self, width: int) -> None:
+        labels = [(c.key.value, c.label) for c in self.columns.values()]
+        self.clear(columns=True)
+        for i, (key, label) in enumerate(labels):
+            self.add_column(label, key=key, width=width if i == len(labels) - 1 else None)
 
 
 def _cut(cell: Text, width: int) -> Text:
