@@ -33,8 +33,9 @@ from mlbdash.replay.server import start_replay_server
 from .fakes import FakeSource
 
 DAY = date(2026, 6, 2)
-# A fixed port keeps the header's API address the same in every picture.
-PORT = 48765
+# The server takes any free port (test runs share the machine); the header shows this address,
+# so every picture is the same.
+API_URL = "http://127.0.0.1:48765/api"
 TICK_S = 1.0  # the monitor evaluates once a clock second, as the runtime's loop does
 # The two checks that read this machine, not the pipeline: pinned so every run paints alike.
 MACHINE_CHECKS = {
@@ -113,7 +114,7 @@ async def run_demo_until(folder: Path, at_s: float) -> DemoState:
         patch.setattr(runtime_monitoring, "MONITOR_MIN_TICK_S", 1e6)
         async with AsyncExitStack() as stack:
             server = await stack.enter_async_context(
-                start_replay_server(options=demo_server_options(DAY), clock=clock, port=PORT)
+                start_replay_server(options=demo_server_options(DAY), clock=clock)
             )
             settings = Settings(api_url=server.base_url, push="off")
             settings = settings.model_copy(
@@ -133,9 +134,8 @@ async def run_demo_until(folder: Path, at_s: float) -> DemoState:
                 await _drive(rt, clock, at_s)
                 await rt.refresh_findings()
                 snap = rt.snapshot()
-                snap = replace(
-                    snap, checks=tuple(MACHINE_CHECKS.get(c.name, c) for c in snap.checks)
-                )
+                pinned = tuple(MACHINE_CHECKS.get(c.name, c) for c in snap.checks)
+                snap = replace(snap, checks=pinned, api_url=API_URL)
                 details = {g.game_pk: await rt.game_detail(g.game_pk) for g in snap.games}
             finally:
                 rt.stop()

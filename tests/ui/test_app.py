@@ -239,17 +239,18 @@ async def test_acknowledge_the_selected_alert(app: MlbdashApp, source: FakeSourc
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         alerts = app.dashboard.query_one("#alerts", DataTable)
+        # State marks: ● firing, ○ pending, ✓ acknowledged, - silenced (the words in the details).
         assert [str(alerts.get_row(r.key)[0]) for r in alerts.ordered_rows] == [
-            "firing",
-            "firing",
-            "pending",
+            "●",
+            "●",
+            "○",
         ], "resolved alerts are not listed"
         alerts.focus()
         await pilot.press("down")
         await pilot.press("a")
         await settle(pilot)
         assert source.acknowledged == [2]
-        assert str(alerts.get_row("2")[0]) == "ack"
+        assert str(alerts.get_row("2")[0]) == "✓"
         assert "Acknowledged alert throttled" in _notes(app)
 
 
@@ -261,7 +262,7 @@ async def test_silence_the_selected_alert_for_an_hour(app: MlbdashApp, source: F
         until = NOW + timedelta(hours=1)
         assert source.silenced == [(1, until)]
         alerts = app.dashboard.query_one("#alerts", DataTable)
-        assert str(alerts.get_row("1")[0]) == "silenced"
+        assert str(alerts.get_row("1")[0]) == "-"
         assert "Silenced alert stale_live_game until 20:13:31 ET" in _notes(app)
 
 

@@ -27,8 +27,8 @@ ALERT_MARK = {"firing": "●", "pending": "○", "ack": "✓", "silenced": "-"}
 class DetailsTable(DataTable[Text]):
     """A panel's table: rows are cut to fit, Enter shows a row whole (``RowSelected``).
 
-    ``fit`` cuts the last column's cells with an ellipsis so the table is no wider than the
-    panel: every heading reads whole and a cut cell says so, instead of text ending mid-word.
+    ``fit`` makes rows no wider than the panel: every heading reads whole, and a cut cell ends
+    in an ellipsis instead of mid-word.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -37,37 +37,57 @@ class DetailsTable(DataTable[Text]):
 
     def __init__(self, *, id: str, show_header: bool = True) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True, show_header=show_header)
+        self._columns: list[tuple[str, Text]] = []
+        self._droppable = True
+
+    MIN_LAST = 8  # fewer columns than this for the last column's text: it goes to the details
+
+    def set_columns(self, columns: Sequence[tuple[str, str]], *, droppable: bool = True) -> None:
+        """Show ``columns`` (key, heading); ``fit`` may leave the last one out for room
+        (``droppable``), else it only cuts its cells."""
+        self._columns = [(key, Text(label)) for key, label in columns]
+        self._droppable = droppable
+        self._rebuild(None, len(columns))
 
     def fit(self, rows: list[tuple[str, list[Text]]]) -> list[tuple[str, list[Text]]]:
-        """``rows`` with the last column's cells cut (not below its heading) to fit the table.
+        """``rows`` made to fit the table's width: the last column's cells cut with an ellipsis
+        (never below its heading), or the last column left out (its text is in the details)
+        when fewer than ``MIN_LAST`` columns would be left for it.
 
         The last column gets a fixed width: an auto-sized one keeps the width of the widest
         cell it ever held, so one long message would push it past the panel for good.
         """
-        columns = list(self.columns.values())
-        if not rows or not columns or self.size.width <= 0:
+        if not rows or not self._columns or self.size.width <= 0:
             return rows
         width = self.size.width
         visible = self.size.height - (1 if self.show_header else 0)
         if len(rows) > visible:
             width -= self.styles.scrollbar_size_vertical
-        last = len(columns) - 1
+        last = len(self._columns) - 1
+        shown = list(self.columns.values())
         others = sum(
-            max([c.content_width, *(r[1][i].cell_len for r in rows)]) + 2 * self.cell_padding
-            for i, c in enumerate(columns[:last])
+            max(
+                [shown[i].content_width if i < len(shown) else 0, *(r[1][i].cell_len for r in rows)]
+            )
+            + 2 * self.cell_padding
+            for i in range(last)
         )
-        label = columns[last].label.cell_len
-        wanted = max(r[1][last].cell_len for r in rows)
-        fixed = max(min(wanted, width - others - 2 * self.cell_padding), label)
-        if columns[last].auto_width or columns[last].width != fixed:
-            self._fix_last_column(fixed)
+        room = width - others - 2 * self.cell_padding
+        short = room < max(self.MIN_LAST, self._columns[last][1].cell_len)
+        if self._droppable and last > 0 and short:
+            if len(shown) != last:
+                self._rebuild(None, last)
+            return [(key, cells[:last]) for key, cells in rows]
+        fixed = max(min(max(r[1][last].cell_len for r in rows), room), 1)
+        if len(shown) != last + 1 or shown[last].auto_width or shown[last].width != fixed:
+            self._rebuild(fixed, last + 1)
         return [(key, [*cells[:last], _cut(cells[last], fixed)]) for key, cells in rows]
 
-    def _fix_last_column(self, width: int) -> None:
-        labels = [(c.key.value, c.label) for c in self.columns.values()]
+    def _rebuild(self, last_width: int | None, count: int) -> None:
         self.clear(columns=True)
-        for i, (key, label) in enumerate(labels):
-            self.add_column(label, key=key, width=width if i == len(labels) - 1 else None)
+        for i, (key, label) in enumerate(self._columns[:count]):
+            fixed = last_width if i == count - 1 else None
+            self.add_column(label, key=key, width=fixed)
 
 
 def _cut(cell: Text, width: int) -> Text:
@@ -78,10 +98,10 @@ def _cut(cell: Text, width: int) -> Text:
     return cut
 
 
-def _columns(table: DataTable[Text], columns: Sequence[tuple[str, str]]) -> None:
-    table.clear(columns=True)
-    for key, label in columns:
-        table.add_column(label, key=key)
+def _columns(
+    table: DetailsTable, columns: Sequence[tuple[str, str]], *, droppable: bool = True
+) -> None:
+    table.set_columns(columns, droppable=droppable)
 
 
 def _severity(value: str) -> Text:
@@ -114,7 +134,7 @@ class ValidationPanel(Vertical):
 
     def on_mount(self) -> None:
         self.border_title = "Validation"
-        _columns(self.query_one("#findings", DataTable), self._layout)
+        _columns(self.query_one("#findings", DetailsTable), self._layout, droppable=False)
 
     def set_narrow(self, narrow: bool) -> None:
         if narrow == self.narrow:
@@ -130,7 +150,7 @@ class ValidationPanel(Vertical):
             layout = self.WIDE if self.size.width >= self.MESSAGE_FROM else self.MIDDLE
         if layout != self._layout:
             self._layout = layout
-            _columns(self.query_one("#findings", DataTable), layout)
+            _columns(self.query_one("#findings", DetailsTable), layout, droppable=False)
 
     def show(self, findings: Sequence[FindingRow], by_severity: dict[str, int]) -> None:
         self._shown = (findings, by_severity)
@@ -294,9 +314,9 @@ def pushback_text(budget: BudgetView, now: datetime, reason: str | None) -> Text
 class HealthPanel(Vertical):
     """Checks with their status, then alerts that are pending or firing; Enter shows one whole.
 
-    On a narrow screen checks show a status mark and their name, alerts a state mark (● firing,
-    ○ pending, ✓ acknowledged, - silenced) and their rule (the reasons, states and messages are
-    in the details), so no name is cut.
+    Checks show a status mark (● ok, ▲ degraded, ✖ failing), alerts a state mark (● firing,
+    ○ pending, ✓ acknowledged, - silenced), then the name and as much of the reason or message
+    as fits; on a narrow screen only the names, so no name is cut. Enter shows it all.
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -319,13 +339,13 @@ class HealthPanel(Vertical):
         self._add_columns()
 
     def _add_columns(self) -> None:
-        checks = [("status", "Status"), ("check", "Check")]
-        alerts = [("state", "Alert"), ("rule", "Rule")]
+        checks = [("status", ""), ("check", "Check")]
+        alerts = [("state", ""), ("rule", "Alert")]  # a state mark needs no heading
         if not self.narrow:
             checks.append(("reason", "Reason"))
             alerts.append(("message", "Message"))
-        _columns(self.query_one("#checks", DataTable), checks)
-        _columns(self.query_one("#alerts", DataTable), alerts)
+        _columns(self.query_one("#checks", DetailsTable), checks)
+        _columns(self.query_one("#alerts", DetailsTable), alerts)
 
     def set_narrow(self, narrow: bool) -> None:
         if narrow == self.narrow:
@@ -343,11 +363,9 @@ class HealthPanel(Vertical):
         self._checks = {c.name: c for c in checks}
         check_rows = []
         for c in checks:
-            status = (
-                Text(STATUS_MARK.get(c.status, "?"), style=fmt.STATUS_STYLE.get(c.status, ""))
-                if self.narrow
-                else fmt.status(c.status)
-            )
+            # A mark, not the word: a third of a 120-column screen has room for the name and
+            # some of the reason only so (the status word is in the details).
+            status = Text(STATUS_MARK.get(c.status, "?"), style=fmt.STATUS_STYLE.get(c.status, ""))
             cells = [status, fmt.plain(c.name)]
             if not self.narrow:
                 cells.append(fmt.plain(c.reason, "dim"))
@@ -360,10 +378,8 @@ class HealthPanel(Vertical):
         rows = []
         for alert in active:
             label, style = _alert_state(alert, now)
-            if self.narrow:
-                # A mark, so the rule's name fits whole; the state is in the details.
-                label = ALERT_MARK.get(label, label[:1])
-            cells = [Text(label, style=style), fmt.plain(alert.rule)]
+            # A mark, so the rule's name and some of the message fit; the state is in the details.
+            cells = [Text(ALERT_MARK.get(label, label[:1]), style=style), fmt.plain(alert.rule)]
             if not self.narrow:
                 cells.append(fmt.plain(alert.message))
             rows.append((str(alert.id), cells))
