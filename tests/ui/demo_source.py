@@ -21,8 +21,7 @@ import pytest
 
 from mlbdash.config import Settings
 from mlbdash.ingest.runtime import Runtime
-from mlbdash.ingest.runtime import core as runtime_core
-from mlbdash.ingest.runtime import monitoring as runtime_monitoring
+from mlbdash.ingest.runtime import monitoring as runtime_loops
 from mlbdash.ingest.scheduler import TrackedDates
 from mlbdash.ingest.scheduler.driver import Driver
 from mlbdash.ingest.views import CheckRow, DashboardSnapshot, GameDetail
@@ -108,10 +107,8 @@ async def run_demo_until(folder: Path, at_s: float) -> DemoState:
     dashboard and each game's screen would show then."""
     clock = ManualClock(demo_start(DAY).astimezone(UTC))
     with pytest.MonkeyPatch.context() as patch:
-        # The driver's heartbeat (wired in core) and the monitoring loops' pace.
-        patch.setattr(runtime_core, "HEARTBEAT_S", 1e6)
-        patch.setattr(runtime_monitoring, "HEARTBEAT_S", 1e6)
-        patch.setattr(runtime_monitoring, "MONITOR_MIN_TICK_S", 1e6)
+        patch.setattr(runtime_loops, "HEARTBEAT_S", 1e6)
+        patch.setattr(runtime_loops, "MONITOR_MIN_TICK_S", 1e6)
         async with AsyncExitStack() as stack:
             server = await stack.enter_async_context(
                 start_replay_server(options=demo_server_options(DAY), clock=clock)
