@@ -21,6 +21,7 @@ import pytest
 
 from mlbdash.config import Settings
 from mlbdash.ingest.runtime import Runtime
+from mlbdash.ingest.runtime import core as runtime_core
 from mlbdash.ingest.runtime import monitoring as runtime_loops
 from mlbdash.ingest.scheduler import TrackedDates
 from mlbdash.ingest.scheduler.driver import Driver
@@ -35,6 +36,7 @@ DAY = date(2026, 6, 2)
 # The server takes any free port (test runs share the machine); the header shows this address,
 # so every picture is the same.
 API_URL = "http://127.0.0.1:48765/api"
+PORT = 48765
 TICK_S = 1.0  # the monitor evaluates once a clock second, as the runtime's loop does
 # The two checks that read this machine, not the pipeline: pinned so every run paints alike.
 MACHINE_CHECKS = {
@@ -107,11 +109,13 @@ async def run_demo_until(folder: Path, at_s: float) -> DemoState:
     dashboard and each game's screen would show then."""
     clock = ManualClock(demo_start(DAY).astimezone(UTC))
     with pytest.MonkeyPatch.context() as patch:
+        # The driver's heartbeat (wired in core) and the monitoring loops' pace.
+        patch.setattr(runtime_core, "HEARTBEAT_S", 1e6)
         patch.setattr(runtime_loops, "HEARTBEAT_S", 1e6)
         patch.setattr(runtime_loops, "MONITOR_MIN_TICK_S", 1e6)
         async with AsyncExitStack() as stack:
             server = await stack.enter_async_context(
-                start_replay_server(options=demo_server_options(DAY), clock=clock)
+                start_replay_server(options=demo_server_options(DAY), clock=clock, port=PORT)
             )
             settings = Settings(api_url=server.base_url, push="off")
             settings = settings.model_copy(
