@@ -133,6 +133,9 @@ async def run_demo_until(folder: Path, at_s: float) -> DemoState:
             run = asyncio.create_task(rt.run(follow=False))
             try:
                 await _drive(rt, clock, at_s)
+                # The poll counters the games table reads from the database are written by a
+                # loop on real time: write them now, so the picture does not depend on it.
+                await rt._parts.monitoring.flush_requests()
                 await rt.refresh_findings()
                 snap = rt.snapshot()
                 pinned = tuple(MACHINE_CHECKS.get(c.name, c) for c in snap.checks)
