@@ -59,6 +59,11 @@ def test_poll_history_says_what_each_poll_did() -> None:
         _updated(15, "diff", 5, operations=1),
         _request(20, 0.1),
         _updated(20, "none", 5),
+        # A poll that filled a gap: the version list and a step before the present's diff.
+        RequestFinished(T0, "timestamps", "/api/v1.1/game/1/feed/live/timestamps", 200, 0.1, 1, 1),
+        RequestFinished(T0, "diff_patch", "/api/v1.1/game/1/feed/live/diffPatch", 200, 0.1, 1, 1),
+        _request(22, 0.1),
+        _updated(22, "diff", 7, operations=3),
         _updated(25, "none", 4, schedule=True),  # a schedule read: no poll of the feed
         RequestFinished(
             T0,
@@ -78,6 +83,9 @@ def test_poll_history_says_what_each_poll_did() -> None:
         "3 diffs, 17 operations",
         "diff with 1 operation",
         "nothing new",
+        "version list",
+        "catch-up step",
+        "2 diffs, 3 operations",
         "failed",
     ]
 

@@ -73,7 +73,8 @@ class RequestLedger:
 
     def _poll_done(self, event: GameUpdated) -> None:
         """Say on the game's last request what its poll did: a diff with how many operations
-        (and how many diffs, past one), a whole feed, or nothing new."""
+        (and how many diffs, past one), a whole feed, or nothing new; and on its earlier
+        requests, that they were steps of it."""
         if isinstance(event, ScheduleGameUpdated):
             return  # a schedule read, not a poll of the feed
         before = self._versions.get(event.game_pk, 0)
@@ -91,6 +92,13 @@ class RequestLedger:
         else:
             update = "nothing new"
         ring[-1] = replace(ring[-1], update=update)
+        # The poll's earlier requests fetched what lay between (the version list, versions of a
+        # gap or of the game's history, a second copy): said so, never left blank.
+        for i in range(len(ring) - 2, -1, -1):
+            if ring[i].update is not None:
+                break
+            step = "version list" if ring[i].kind == "timestamps" else "catch-up step"
+            ring[i] = replace(ring[i], update=step)
 
     def per_second(self, now: datetime, span: int = 60) -> tuple[float, ...]:
         """Wire requests in each of the last ``span`` clock seconds, oldest first."""
