@@ -15,8 +15,9 @@ import asyncio
 import json
 import sys
 import tempfile
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from mlbdash.errors import UsageError
 
@@ -114,17 +115,7 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
         )
 
-    if args.keep is not None:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        result = asyncio.run(go(args.keep))
-    else:
-        with tempfile.TemporaryDirectory(prefix="mlbdash-bench-") as tmp:
-            result = asyncio.run(go(Path(tmp)))
-    if args.json:
-        sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
-    else:
-        report.write_table(result, sys.stdout)
-    return 1 if result["failed"] else 0
+    return _run_and_report(args, go, report.write_table)
 
 
 def _whole_games(args: argparse.Namespace, speed: float) -> int:
@@ -138,6 +129,16 @@ def _whole_games(args: argparse.Namespace, speed: float) -> int:
             workdir, speed=speed, repeats=args.repeats, progress=progress
         )
 
+    return _run_and_report(args, go, report.write_whole_games)
+
+
+def _run_and_report(
+    args: argparse.Namespace,
+    go: Callable[[Path], Coroutine[Any, Any, dict[str, Any]]],
+    write: Callable[[dict[str, Any], TextIO], None],
+) -> int:
+    """Run a bench in ``--keep``'s folder (or a temporary one), print its result as a table
+    (``write``) or one JSON object, and exit 1 when a part failed to run."""
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
         result = asyncio.run(go(args.keep))
@@ -147,5 +148,5 @@ def _whole_games(args: argparse.Namespace, speed: float) -> int:
     if args.json:
         sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
     else:
-        report.write_whole_games(result, sys.stdout)
+        write(result, sys.stdout)
     return 1 if result["failed"] else 0
