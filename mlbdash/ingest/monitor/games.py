@@ -9,6 +9,12 @@ stored version is "fresh" while it is within two ``wait`` intervals of the serve
   part of the interval after ``T + 2*wait`` counts as stale;
 - the open interval since the last poll counts as stale beyond ``2*wait``: an overdue poll
   cannot vouch for anything (a crashed poller must not look perfect).
+
+A game followed by push is polled when its socket tells of news and otherwise only at the
+backstop interval (``push_backstop_s``): a quiet stretch of play is no news, so its next poll
+is due a backstop interval after the last, not a ``wait``. ``due_s`` says how long after its
+last poll a game's next one is due, from how it has been followed since (a socket lost makes
+the next poll due within a ``wait``); the stale rule and the open interval count from it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from mlbdash.ingest.events import (
     Event,
     GameStateChanged,
     GameUpdated,
+    PushChanged,
     RequestFinished,
     ScheduleGameUpdated,
 )
@@ -73,6 +80,9 @@ class GameBook:
     # the feed frozen: it cannot know.
     frozen_s: float = 0.0
     frozen_mark: datetime | None = None
+    by_push: bool = False  # its push socket is healthy: polls come on news or at the backstop
+    # Clock seconds after live_anchor that the next poll is due; None: one ``wait``.
+    due_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +101,8 @@ class LiveGame:
     official_date: str | None
     since_poll_s: float  # clock seconds since the last poll confirmed the stored version
     lag_s: float | None
+    due_s: float | None = None  # clock seconds after that poll the next was due; None: a wait
+    by_push: bool = False  # followed by push now (polled on news, else at the backstop)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +118,11 @@ class DateTotals:
 
 @dataclass
 class GameLedger:
-    """Follows game events; ``wait_s`` is the server's poll hint (metaData.wait)."""
+    """Follows game events; ``wait_s`` is the server's poll hint (metaData.wait),
+    ``push_backstop_s`` the poll interval of a game whose push socket is healthy."""
 
     wait_s: float = 10.0
+    push_backstop_s: float = 60.0
     games: dict[int, GameBook] = field(default_factory=dict)
 
     def book(self, game_pk: int) -> GameBook:
@@ -125,6 +139,8 @@ class GameLedger:
             return self._updated(event)
         if isinstance(event, GameStateChanged):
             self._set_state(self.book(event.game_pk), event.new, event.at)
+        elif isinstance(event, PushChanged):
+            self._push_changed(self.book(event.game_pk), event)
         elif isinstance(event, RequestFinished) and event.kind in POLL_KINDS:
             game_pk = game_pk_in_url(event.url)
             if game_pk is not None and request_failed(event):
@@ -148,6 +164,7 @@ class GameLedger:
         if game.state in LIVE_STATES and game.live_anchor is not None:
             self._close(game, event.at, stamped if event.update != "none" else None)
             game.live_anchor = event.at
+            game.due_s = None
         self._set_state(game, row.state, event.at)
         if row.state == FINAL:
             game.final_stored = True
@@ -162,7 +179,23 @@ class GameLedger:
             game.live_anchor = None
         if is_live and not was_live:
             game.live_anchor = at
+            game.due_s = None
         game.state = state
+
+    def _push_changed(self, game: GameBook, event: PushChanged) -> None:
+        if not event.by_push and game.live_anchor is not None:
+            # Back to polling: the next poll is due within a wait from now, if not sooner.
+            since = max(0.0, (event.at - game.live_anchor).total_seconds())
+            game.due_s = min(self.due_s(game), since + self.wait_s)
+        game.by_push = event.by_push
+
+    def due_s(self, game: GameBook) -> float:
+        """Clock seconds after the game's last poll (``live_anchor``) that its next is due."""
+        if game.due_s is not None:
+            return game.due_s
+        if game.by_push:
+            return max(self.wait_s, self.push_backstop_s)
+        return self.wait_s
 
     def _count_frozen(self, game: GameBook, at: datetime) -> None:
         if game.state == PLAYING and game.frozen_mark is not None:
@@ -188,7 +221,8 @@ class GameLedger:
         if game.state not in LIVE_STATES or game.live_anchor is None:
             return 0.0, 0.0
         span = max(0.0, (now - game.live_anchor).total_seconds())
-        return span, max(0.0, span - 2 * self.wait_s)
+        # Two waits for a polled game; a push game's backstop poll plus one wait.
+        return span, max(0.0, span - self.due_s(game) - self.wait_s)
 
     def forget(self, game_pks: set[int]) -> None:
         """Drop games no tracked date lists any more (their dates' SLA is no longer asked)."""
@@ -200,7 +234,16 @@ class GameLedger:
         for game in self.games.values():
             if game.state in LIVE_STATES and game.live_anchor is not None:
                 since = max(0.0, (now - game.live_anchor).total_seconds())
-                out.append(LiveGame(game.game_pk, game.official_date, since, game.last_lag_s))
+                out.append(
+                    LiveGame(
+                        game.game_pk,
+                        game.official_date,
+                        since,
+                        game.last_lag_s,
+                        due_s=self.due_s(game),
+                        by_push=game.by_push,
+                    )
+                )
         return out
 
     def frozen_games(self) -> list[FrozenGame]:

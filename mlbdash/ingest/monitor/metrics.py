@@ -21,6 +21,7 @@ from mlbdash.ingest.events import (
     GameStateChanged,
     GameUpdated,
     IssueFound,
+    PushChanged,
     RequestFinished,
     RequestGaveUp,
     RequestRetried,
@@ -179,7 +180,7 @@ class Metrics:
             lag = self.games.handle(event)
             if lag is not None:
                 w.observe(now_s, "freshness_lag_s", (), lag)
-        elif isinstance(event, GameStateChanged):
+        elif isinstance(event, (GameStateChanged, PushChanged)):
             self.games.handle(event)
         elif isinstance(event, IssueFound) and event.new:
             w.add(now_s, "findings", labels(severity=event.severity))

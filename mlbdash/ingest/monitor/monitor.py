@@ -79,6 +79,7 @@ class MonitorSettings:
     rules: tuple[AlertRule, ...] = field(default_factory=default_rules)
     display_clock: str = "league"  # the zone alert messages tell time in ([display] clock)
     rate_window_s: float = 300.0  # the throttled and error_rate rules' look-back
+    push_backstop_s: float = 60.0  # a push game's poll interval while its socket is healthy
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MonitorSettings:
@@ -89,6 +90,7 @@ class MonitorSettings:
             rules=tuple(replace(rule, clear_s=hold) for rule in rules),
             display_clock=settings.display.clock,
             rate_window_s=settings.alerts.rate_window_s,
+            push_backstop_s=settings.poll.push_backstop_s,
         )
 
 
@@ -117,6 +119,7 @@ class Monitor:
         self.settings = settings or MonitorSettings()
         self.metrics = Metrics(clock, budget_probe=budget)
         self.metrics.games.wait_s = self.settings.wait_s
+        self.metrics.games.push_backstop_s = self.settings.push_backstop_s
         self.loop_lag = LoopLagProbe(clock, self.settings.tick_s, real_time)
         self.database = DatabaseStatus() if store is not None or database_probe else None
         self._health = Health(

@@ -137,16 +137,23 @@ def _budget_saturated(rule: AlertRule, x: RuleInputs) -> list[Condition]:
 
 
 def _stale_live_game(rule: AlertRule, x: RuleInputs) -> list[Condition]:
-    limit = rule.threshold * x.wait_s
-    return [
-        rule.condition(
-            f"game {g.game_pk}: stored version not confirmed for {g.since_poll_s:.0f}s "
-            f"(limit {limit:.0f}s)",
-            key=str(g.game_pk),
+    out = []
+    for g in x.live_games:
+        # Past its next poll by more than (threshold - 1) waits: threshold x wait for a polled
+        # game; a push game is polled on news, else at the backstop, so quiet play is no delay.
+        due = x.wait_s if g.due_s is None else g.due_s
+        limit = due + (rule.threshold - 1) * x.wait_s
+        if g.since_poll_s <= limit:
+            continue
+        how = f"; followed by push, polled every {due:.0f}s when quiet" if g.by_push else ""
+        out.append(
+            rule.condition(
+                f"game {g.game_pk}: stored version not confirmed for {g.since_poll_s:.0f}s "
+                f"(limit {limit:.0f}s{how})",
+                key=str(g.game_pk),
+            )
         )
-        for g in x.live_games
-        if g.since_poll_s > limit
-    ]
+    return out
 
 
 def _frozen_feed(rule: AlertRule, x: RuleInputs) -> list[Condition]:
@@ -253,7 +260,8 @@ def default_rules(*, frozen_feed_s: float = 900.0) -> tuple[AlertRule, ...]:
             # One failed poll and its back-off leave a game unconfirmed for 30-40 s; only a
             # game stale well past that is worth a person's look.
             30.0,
-            "a live game's stored version unconfirmed for more than threshold x wait",
+            "a live game's stored version unconfirmed for more than threshold x wait (a game "
+            "followed by push: its backstop poll interval plus (threshold - 1) x wait)",
             _stale_live_game,
         ),
         AlertRule(

@@ -16,6 +16,7 @@ from mlbdash.ingest.events import (
     Event,
     HealthChanged,
     MetricsSampled,
+    PushChanged,
     WorkerHeartbeat,
     WorkerStopped,
 )
@@ -216,6 +217,63 @@ async def test_heartbeat_method_and_stale_live_game_alert() -> None:
         await step(monitor, clock, 10)
     stale = [a for a in sink.alerts() if a[0] == "stale_live_game"]
     assert stale[-1] == ("stale_live_game", "746139", RESOLVED)
+
+
+def _stale(sink: Sink) -> list[tuple[str, str, str]]:
+    return [a for a in sink.alerts() if a[0] == "stale_live_game"]
+
+
+async def test_a_game_followed_by_push_is_not_stale_while_quiet_between_backstop_polls() -> None:
+    """The demo's false alarm: a game told of by push is polled on news, else at the backstop
+    (60 s); a quiet stretch of play (or a frozen feed) is no news, not a stall."""
+    clock = ManualClock(START)
+    sink = Sink()
+    monitor = Monitor(clock, sink)
+    monitor.handle(game_updated(clock.now(), game_pk=746139, lag_s=1))
+    monitor.handle(PushChanged(clock.now(), 746139, by_push=True, reason="push socket connected"))
+    for _ in range(5):  # five quiet minutes, each closed by the backstop poll
+        for _ in range(60):
+            await step(monitor, clock, 1)
+        monitor.handle(game_updated(clock.now(), game_pk=746139, update="none"))
+    assert _stale(sink) == []
+    # The same quiet game followed by polling alone is stale past two waits.
+    monitor.handle(PushChanged(clock.now(), 746139, by_push=False, reason="push socket closed"))
+    await step(monitor, clock, 21)
+    assert _stale(sink) == [("stale_live_game", "746139", PENDING)]
+
+
+async def test_a_game_followed_by_push_whose_backstop_poll_never_comes_is_stale() -> None:
+    clock = ManualClock(START)
+    sink = Sink()
+    monitor = Monitor(clock, sink)
+    monitor.handle(game_updated(clock.now(), game_pk=746139, lag_s=1))
+    monitor.handle(PushChanged(clock.now(), 746139, by_push=True, reason="push socket connected"))
+    await step(monitor, clock, 70)
+    assert _stale(sink) == []
+    await step(monitor, clock, 1)  # the backstop poll is a wait late
+    assert _stale(sink) == [("stale_live_game", "746139", PENDING)]
+    await step(monitor, clock, 30)
+    assert _stale(sink)[-1] == ("stale_live_game", "746139", FIRING)
+    (alert,) = [a for a in monitor.alerts.firing() if a.rule == "stale_live_game"]
+    assert alert.message == (
+        "game 746139: stored version not confirmed for 101s "
+        "(limit 70s; followed by push, polled every 60s when quiet)"
+    )
+
+
+async def test_a_game_whose_socket_is_lost_is_due_a_poll_within_a_wait() -> None:
+    """Back to polling 5 s after a poll: the next is due by 15 s, stale past 25 s."""
+    clock = ManualClock(START)
+    sink = Sink()
+    monitor = Monitor(clock, sink)
+    monitor.handle(game_updated(clock.now(), game_pk=746139, lag_s=1))
+    monitor.handle(PushChanged(clock.now(), 746139, by_push=True, reason="push socket connected"))
+    await step(monitor, clock, 5)
+    monitor.handle(PushChanged(clock.now(), 746139, by_push=False, reason="push socket closed"))
+    await step(monitor, clock, 20)
+    assert _stale(sink) == []
+    await step(monitor, clock, 1)
+    assert _stale(sink) == [("stale_live_game", "746139", PENDING)]
 
 
 async def test_sla_coverage_from_the_database(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from monitor_helpers import game_updated, request
 
-from mlbdash.ingest.events import GameStateChanged
+from mlbdash.ingest.events import GameStateChanged, PushChanged
 from mlbdash.ingest.monitor.games import GameLedger
 from mlbdash.ingest.monitor.rules import GameCoverage
 from mlbdash.ingest.monitor.sla import sla_report
@@ -98,3 +98,14 @@ def test_coverage_from_the_scheduler_view() -> None:
     assert d["coverage"]["met"] is False and d["coverage"]["missing"] == [2, 5]
     # Nothing measured yet is None, not a fake 100%.
     assert d["poll_success"]["value"] is None and d["live_freshness"]["value"] is None
+
+
+def test_an_open_interval_of_a_game_followed_by_push_is_stale_past_its_backstop() -> None:
+    ledger = GameLedger(wait_s=10.0, push_backstop_s=60.0)
+    ledger.handle(game_updated(at(0), game_pk=1, lag_s=1))
+    ledger.handle(PushChanged(at(0), 1, by_push=True, reason="push socket connected"))
+    # Quiet play: the backstop poll is due at 60 s; stale only a wait after that.
+    assert ledger.date_totals(DATE, at(70)).stale_s == 0.0
+    assert ledger.date_totals(DATE, at(100)).stale_s == 30.0
+    [live] = ledger.live_games(at(100))
+    assert (live.by_push, live.due_s) == (True, 60.0)
