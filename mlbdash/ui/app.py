@@ -212,6 +212,9 @@ class MlbdashApp(App[None]):
 
     def on_mlbdash_app_push_changed(self, message: PushChanged) -> None:
         self.dashboard.apply_push_changed(message.event)
+        detail = self._detail_for(message.event.game_pk)
+        if detail is not None:
+            detail.show_following()
 
     def on_mlbdash_app_metrics_sampled(self, message: MetricsSampled) -> None:
         self.dashboard.apply_metrics(message.event)

@@ -12,9 +12,11 @@ from datetime import datetime, tzinfo
 
 from rich.text import Text
 
+from mlbdash.ingest.events import PushChanged
 from mlbdash.ingest.views import AlertRow, CheckRow, GameRow
 from mlbdash.mlb.dates import LEAGUE_TIMEZONE
 from mlbdash.mlb.ordinals import ordinal
+from mlbdash.mlb.status import Lifecycle, is_live
 
 DASH = "—"
 
@@ -115,6 +117,52 @@ def polls(row: GameRow) -> Text:
     text = count(row.polls)
     if row.by_push:
         text.append(PUSH_MARK, style="bold cyan")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Following:
+    """What the dashboard has heard of how a game is followed: whether the run uses push at
+    all (None: not known yet) and the game's last push change (None: none yet)."""
+
+    push_on: bool | None = None
+    change: PushChanged | None = None
+
+
+def _wants_socket(row: GameRow) -> bool:
+    """A game the runtime follows through its feed (and so gives a socket, with push on)."""
+    try:
+        lifecycle = Lifecycle(row.state)
+    except ValueError:
+        return True
+    return is_live(lifecycle) or lifecycle in (Lifecycle.suspended, Lifecycle.unknown)
+
+
+def following(row: GameRow, heard: Following, clock: DisplayClock) -> Text:
+    """``followed by push since 19:00:03 ET (...)`` or ``followed by polling: <why>``."""
+    change = heard.change
+    by_push = change.by_push if change is not None else row.by_push
+    text = Text("followed by ", style="dim")
+    text.append("push" if by_push else "polling", style="bold cyan" if by_push else "bold")
+    if change is not None:
+        text.append(f" since {clock.time(change.at)} {clock.label(change.at)}", style="dim")
+    if by_push:
+        text.append(", polled as a backstop", style="dim")
+        return text
+    if heard.push_on is False:
+        why = "push is off"
+    elif change is not None:
+        why = change.reason
+    elif heard.push_on is None:
+        return text
+    elif not _wants_socket(row):
+        why = "push sockets are for games under way"
+    else:
+        why = "no push socket yet"
+    text.append(": ", style="dim")
+    # A game under way that push cannot follow is worth a look; one that is over is not.
+    trouble = change is not None and bool(heard.push_on) and _wants_socket(row)
+    text.append(why, style="yellow" if trouble else "")
     return text
 
 

@@ -313,6 +313,29 @@ async def test_help_lists_every_key(app: MlbdashApp) -> None:
         assert isinstance(app.screen, DashboardScreen)
 
 
+async def test_help_explains_every_mark_the_screens_draw(app: MlbdashApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-box Static").render())
+        lines = text.splitlines()
+
+        def explained(marks: str, meaning: str) -> bool:
+            return any(line.split()[: len(marks.split())] == marks.split() for line in lines) and (
+                meaning in " ".join(text.split())
+            )
+
+        assert explained("P", "told of new versions by its push socket")
+        assert explained("● ▲ ✖", "check ok / degraded / failing")
+        assert explained("● ○ ✓ -", "alert firing / pending")
+        assert explained("▌ ▌ ▌", "version strip")
+        assert explained("▲7 ▼7", "top / bottom of the 7th")
+        assert explained("err warn info", "finding severity")
+        # Wrapped under its own column: no line wider than the dialog.
+        assert max(len(line) for line in lines) <= 2 + 14 + 50
+
+
 async def test_command_palette_offers_the_actions(app: MlbdashApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -412,6 +435,30 @@ async def test_a_game_told_of_by_push_is_marked_and_its_socket_counted(
         await pilot.pause()
         assert not polls_cell().endswith(PUSH_MARK)
         assert "push sockets 0" in str(budget.render())
+
+
+async def test_the_game_screen_says_whether_push_or_polling_follows_the_game_and_why(
+    app: MlbdashApp, source: FakeSource
+) -> None:
+    source.budget = replace(source.budget, push_sockets=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j", "enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, GameDetailScreen) and detail.game_pk == 746139
+
+        def about() -> str:
+            return str(detail.query_one("#detail-about").render())
+
+        assert "followed by polling: no push socket yet" in about()
+        source.emit(ev.PushChanged(NOW, 746139, True, "push socket connected"))
+        await pilot.pause()
+        assert "followed by push since 19:13:31 ET" in about()
+        lost = "push socket silent for 60 s while the game went on"
+        source.emit(ev.PushChanged(NOW, 746139, False, lost))
+        await pilot.pause()
+        assert f"followed by polling since 19:13:31 ET: {lost}" in about()
 
 
 async def test_a_game_leaving_the_filter_leaves_the_table(

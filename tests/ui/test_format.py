@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from mlbdash.ingest.events import PushChanged
 from mlbdash.ingest.views import AlertRow, CheckRow, GameRow
 from mlbdash.ui import format as fmt
-from mlbdash.ui.screens.detail import _title
+from mlbdash.ui.screens.detail import _about, _archive, _title
 
 from .fakes import NOW, FakeSource
 
@@ -108,9 +109,42 @@ def test_one_display_clock_for_screen_and_file_names(monkeypatch: pytest.MonkeyP
         time.tzset()
 
 
-def test_the_game_screen_title_names_what_the_archive_lacks() -> None:
+def test_the_game_screen_names_what_the_archive_lacks_below_its_title() -> None:
     owed = "history: 160 earlier versions not yet archived (20260501_231155 to 20260502_004204)"
     row = GameRow(1, "2026-05-01", "CWS", "HOU", "live", "In Progress", archive_gaps=owed)
-    assert f"archive: {owed}" in _title(row).plain
+    assert _archive(row).plain == f" archive: {owed}"
+    assert "archive" not in _title(row).plain + _about(row, fmt.Following(), fmt.LEAGUE_CLOCK).plain
     whole = GameRow(1, "2026-05-01", "CWS", "HOU", "live", "In Progress")
-    assert "archive" not in _title(whole).plain
+    assert _archive(whole).plain == ""
+
+
+def test_the_game_screen_title_fits_80_columns() -> None:
+    row = GameRow(
+        718096, "2026-11-30", "MIN", "LAA", "live", "In Progress", None, 6, 3, 8, "Top", 1
+    )
+    title = _title(row).plain
+    assert title == " MIN @ LAA  In Progress  6-3  ▲8 1 out  2026-11-30  gamePk 718096"
+    assert len(title) <= 80
+
+
+def test_following_says_push_or_polling_and_why() -> None:
+    at = datetime(2026, 12, 1, 0, 1, 2, tzinfo=UTC)  # 19:01:02 ET
+    live = GameRow(1, "2026-11-30", "MIN", "LAA", "live", "In Progress")
+    final = replace(live, state="final", detailed_state="Final")
+
+    def said(row: GameRow, push_on: bool | None, change: PushChanged | None = None) -> str:
+        return fmt.following(row, fmt.Following(push_on, change), fmt.LEAGUE_CLOCK).plain
+
+    assert said(live, False) == "followed by polling: push is off"
+    assert said(live, True) == "followed by polling: no push socket yet"
+    assert said(final, True) == "followed by polling: push sockets are for games under way"
+    assert said(live, None) == "followed by polling"
+    assert said(replace(live, by_push=True), None) == "followed by push, polled as a backstop"
+    opened = PushChanged(at, 1, by_push=True, reason="push socket connected")
+    assert said(live, True, opened) == "followed by push since 19:01:02 ET, polled as a backstop"
+    refused = PushChanged(
+        at, 1, by_push=False, reason="push socket cannot connect: upgrade refused (403)"
+    )
+    assert said(live, True, refused) == (
+        "followed by polling since 19:01:02 ET: push socket cannot connect: upgrade refused (403)"
+    )

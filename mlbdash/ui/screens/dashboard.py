@@ -85,6 +85,7 @@ class DashboardScreen(Screen[None]):
         self._clock = clock
         self.display_clock = display
         self._games: dict[int, GameRow] = {}
+        self._push_changes: dict[int, ev.PushChanged] = {}
         self._findings: tuple[FindingRow, ...] = ()
         self._finding_counts: dict[str, int] = {}
         self._checks: dict[str, CheckRow] = {}
@@ -255,6 +256,7 @@ class DashboardScreen(Screen[None]):
     def apply_push_changed(self, event: ev.PushChanged) -> None:
         """A game's push socket opened or closed: its row says so, and the rate-limit panel
         counts the open sockets (when push is on)."""
+        self._push_changes[event.game_pk] = event
         old = self._games.get(event.game_pk)
         if old is not None and old.by_push != event.by_push:
             self._set_game(old, replace(old, by_push=event.by_push))
@@ -386,8 +388,15 @@ class DashboardScreen(Screen[None]):
         row = self._games.get(message.game_pk)
         if row is not None:
             self.app.push_screen(
-                GameDetailScreen(self._source, row, self._clock, self.display_clock)
+                GameDetailScreen(self._source, row, self._clock, self.display_clock, self.following)
             )
+
+    def following(self, game_pk: int) -> fmt.Following:
+        """What this dashboard has heard of how the game is followed: whether the run uses
+        push (the rate-limit panel counts sockets only then) and the game's last change."""
+        budget = self._budget
+        push_on = None if budget is None else budget.push_sockets is not None
+        return fmt.Following(push_on, self._push_changes.get(game_pk))
 
     # -- order -----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ feed) with how it came and the findings first seen on it, until Esc returns to t
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -74,6 +75,7 @@ def _poll_result(poll: PollRecord) -> Text:
 
 
 def _title(row: GameRow) -> Text:
+    """Which game, and where it stands: short enough for 80 columns (the rest is below)."""
     title = Text(no_wrap=True, overflow="ellipsis")
     title.append(" ")
     title.append_text(fmt.matchup(row, width=None))
@@ -81,12 +83,27 @@ def _title(row: GameRow) -> Text:
     for part in (fmt.state(row), fmt.score(row), fmt.inning(row)):
         title.append("  ")
         title.append_text(part)
-    title.append(f"  gamePk {row.game_pk}  {row.official_date}", style="dim")
-    title.append(f"  versions {row.versions}  polls {row.polls}", style="dim")
-    if row.archive_gaps:
-        # What the archive still lacks (a game met mid-game: its history, until fetched).
-        title.append(f"  archive: {row.archive_gaps}", style="yellow")
+    title.append(f"  {row.official_date}  gamePk {row.game_pk}", style="dim")
     return title
+
+
+def _about(row: GameRow, heard: fmt.Following, clock: fmt.DisplayClock) -> Text:
+    """What mlbdash holds of the game and how it follows it (push or polling, and why)."""
+    about = Text(f" {row.versions} ")
+    about.append("versions  ", style="dim")
+    about.append(str(row.polls))
+    about.append(" polls  ", style="dim")
+    about.append_text(fmt.following(row, heard, clock))
+    return about
+
+
+def _archive(row: GameRow) -> Text:
+    """What the archive still lacks (a game met mid-game: its history, until fetched)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if row.archive_gaps:
+        text.append(" archive: ", style="dim")
+        text.append(row.archive_gaps, style="yellow")
+    return text
 
 
 def _count(linescore: Linescore | None) -> Text:
@@ -180,9 +197,13 @@ class GameDetailScreen(Screen[None]):
         row: GameRow,
         clock: Clock,
         display: fmt.DisplayClock = fmt.LEAGUE_CLOCK,
+        following: Callable[[int], fmt.Following] | None = None,
     ) -> None:
+        """``following``: what the dashboard has heard of how a game is followed (push or
+        polling, and why), asked again whenever the screen repaints."""
         super().__init__(id="detail")
         self._source = source
+        self._following = following or (lambda _game_pk: fmt.Following())
         self._clock = clock
         self.display_clock = display
         self.row = row
@@ -206,6 +227,10 @@ class GameDetailScreen(Screen[None]):
         self._wide = wide
         self.set_class(wide, "-wide")
         yield Static(_title(self.row), id="detail-title")
+        yield Static(self._about_text(), id="detail-about")
+        archive = Static(_archive(self.row), id="detail-archive")
+        archive.display = bool(self.row.archive_gaps)
+        yield archive
         with Horizontal(id="detail-top"):
             linescore: DataTable[Text] = DataTable(
                 id="linescore", cursor_type="none", show_cursor=False
@@ -283,6 +308,10 @@ class GameDetailScreen(Screen[None]):
         self.row = detail.row
         with self.app.batch_update():
             self.query_one("#detail-title", Static).update(_title(detail.row))
+            self.show_following()
+            archive = self.query_one("#detail-archive", Static)
+            archive.update(_archive(detail.row))
+            archive.display = bool(detail.row.archive_gaps)
             strip = self.query_one(VersionStrip)
             strip.show(detail.versions)
             if self.travel is None:
@@ -298,6 +327,14 @@ class GameDetailScreen(Screen[None]):
                 # Built once: reloading would collapse what the user opened.
                 self.query_one(FeedTree).show_feed(detail.feed)
                 self._feed_shown = detail.feed is not None
+
+    def _about_text(self) -> Text:
+        return _about(self.row, self._following(self.game_pk), self.display_clock)
+
+    def show_following(self) -> None:
+        """Repaint the line saying how the game is followed (a push change may come at any
+        time, not only with a new version)."""
+        self.query_one("#detail-about", Static).update(self._about_text())
 
     def _show_moment(self, linescore: Linescore | None, current_play: str | None) -> None:
         """Linescore, count, current play and runs by inning of the present or a version."""
