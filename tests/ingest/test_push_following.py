@@ -8,6 +8,7 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from conftest import load_fixture
 from runtime_harness import DAY, drive, replay_harness
@@ -15,6 +16,7 @@ from runtime_harness import GAME as HARNESS_GAME
 
 from mlbdash.config import PollSettings
 from mlbdash.ingest.events import Event, GameUpdated, PushChanged
+from mlbdash.ingest.follower import HISTORY_MAX_VERSIONS
 from mlbdash.ingest.push import PushHub, PushNews, push_url, read_message
 from mlbdash.ingest.runtime import Runtime
 from mlbdash.ingest.runtime.summary import freshness
@@ -224,16 +226,19 @@ def test_freshness_is_read_from_stored_versions_made_during_the_run() -> None:
 async def test_runtime_with_push_stores_every_version_and_gives_the_socket_back(
     tmp_path: Path,
 ) -> None:
-    """One recorded game's last innings followed by push (``auto``): every version the server
-    made meanwhile is stored, the game was told of by its socket, and the socket is
-    closed once the game is done."""
+    """One recorded game met live past HISTORY_MAX_VERSIONS, its last innings followed by push
+    (``auto``) while its history is fetched in the background: every version the server made,
+    the history and the rest, is stored as the server serves it; the game was told of by its
+    socket, and the socket is closed once the game is done."""
     events: list[Event] = []
     async with replay_harness(tmp_path) as harness:
         settings = harness.settings.model_copy(update={"push": "auto"})
         timeline = harness.server.world.games[HARNESS_GAME].timeline
         assert timeline is not None
         # Met live, the last innings to go: lean, and still a game going Final on its socket.
-        await harness.clock.advance(timeline.times[-LAST] - harness.clock.now().timestamp())
+        met = len(timeline.times) - LAST
+        assert met > HISTORY_MAX_VERSIONS
+        await harness.clock.advance(timeline.times[met] - harness.clock.now().timestamp())
         async with Runtime(
             settings, clock=harness.clock, tracked=TrackedDates.single(DAY), db_path=harness.db
         ) as rt:
@@ -242,12 +247,30 @@ async def test_runtime_with_push_stores_every_version_and_gives_the_socket_back(
             await drive(rt, harness.clock, run)
             summary = run.result()
             stored = [v.timecode for v in await rt.store.list_versions(HARNESS_GAME)]
-    assert summary.stop_reason == "done"
-    made = [timeline.timecode(i) for i in range(len(timeline.times))]
-    # From the version the runtime met (live, past the history it fetches) to Final.
-    assert len(stored) > LAST // 2 and stored == made[made.index(stored[0]) :]
+            # The content of a sample (each comparison rebuilds a version twice): the first,
+            # those around the one met, the last, and every 25th.
+            sample = {0, met - 1, met, met + 1, len(timeline.times) - 1, *range(0, met, 25)}
+            differing = [
+                timeline.timecode(index)
+                for index in sorted(sample)
+                if _content(await rt.store.load_version(HARNESS_GAME, timeline.timecode(index)))
+                != _content(timeline.build(index))
+            ]
+    assert summary.stop_reason == "done" and summary.complete
+    # Every version from the first, the history met mid-game included, as served.
+    assert stored == [timeline.timecode(i) for i in range(len(timeline.times))]
+    assert differing == []
     pushed = [e for e in events if isinstance(e, PushChanged) and e.game_pk == HARNESS_GAME]
     assert pushed[0].by_push and not pushed[-1].by_push
-    # The game's row (dashboard, ingest --json) said so while it was told of by push.
+    # The game's row (dashboard, ingest --json) said so while it was told of by push, and
+    # named the history still owed while the socket was open.
     rows = [e.row for e in events if isinstance(e, GameUpdated) and e.game_pk == HARNESS_GAME]
     assert any(row.by_push for row in rows) and not rows[-1].by_push
+    assert any(row.by_push and (row.archive_gaps or "").startswith("history: ") for row in rows)
+    assert rows[-1].archive_gaps is None
+
+
+def _content(feed: dict[str, Any] | None) -> dict[str, Any] | None:
+    # A whole feed from diffPatch has no copyright line (as on the real API): the rest is the
+    # version's content.
+    return None if feed is None else {k: v for k, v in feed.items() if k != "copyright"}
