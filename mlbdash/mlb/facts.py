@@ -13,8 +13,8 @@ team MLB sent without one (a schedule asked without that hydrate) is shown by it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,6 +25,7 @@ from mlbdash.mlb.feed import MetaData
 from mlbdash.mlb.ordinals import ordinal
 from mlbdash.mlb.status import Lifecycle, StatusInfo, classify_game_status, is_final
 from mlbdash.mlb.text import terminal_safe
+from mlbdash.mlb.touched import Path, Touched
 
 UNKNOWN_TEAM = "?"
 
@@ -105,43 +106,98 @@ class VersionFacts:
         return is_final(self.status.lifecycle)
 
 
-def version_facts(feed: Mapping[str, Any]) -> VersionFacts:
-    """The facts of one feed version (a raw ``feed/live`` dict)."""
+def version_facts(
+    feed: Mapping[str, Any],
+    *,
+    before: VersionFacts | None = None,
+    touched: Touched | None = None,
+) -> VersionFacts:
+    """The facts of one feed version (a raw ``feed/live`` dict).
+
+    ``before`` with ``touched``: the facts of the version that the ops ``touched`` describes
+    patched into ``feed``; the facts of the parts no op wrote are taken from it (they read
+    the same), the others read again. The result is what reading the whole feed gives.
+    """
+    if before is None or touched is None:
+        values: dict[str, Any] = {}
+        for _path, read in _PARTS:
+            values.update(read(feed))
+        return VersionFacts(**values)
+    changed: dict[str, Any] = {}
+    for path, read in _PARTS:
+        if touched.reaches(path):
+            changed.update(read(feed))
+    return replace(before, **changed)
+
+
+def _game_pk(feed: Mapping[str, Any]) -> dict[str, Any]:
+    game_pk = feed.get("gamePk")
+    return {"game_pk": game_pk if isinstance(game_pk, int) else None}
+
+
+def _meta(feed: Mapping[str, Any]) -> dict[str, Any]:
     meta: MetaData | None = _model(MetaData, feed.get("metaData"))
-    game_data = _part(feed, "gameData")
-    status: GameStatus | None = _model(GameStatus, _part(game_data, "status"))
-    away: Team | None = _model(Team, _part(game_data, "teams", "away"))
-    home: Team | None = _model(Team, _part(game_data, "teams", "home"))
+    return {
+        "timecode": meta.time_stamp if meta else None,
+        "wait_s": float(meta.wait) if meta and meta.wait is not None else None,
+    }
+
+
+def _status(feed: Mapping[str, Any]) -> dict[str, Any]:
+    status: GameStatus | None = _model(GameStatus, _part(feed, "gameData", "status"))
+    return {"status": classify_game_status(status)}
+
+
+def _team(side: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    def read(feed: Mapping[str, Any]) -> dict[str, Any]:
+        team: Team | None = _model(Team, _part(feed, "gameData", "teams", side))
+        return {side: team_label(team), f"{side}_id": team.id if team else None}
+
+    return read
+
+
+def _line(feed: Mapping[str, Any]) -> dict[str, Any]:
     raw_line = _part(feed, "liveData", "linescore")
     line = _linescore(raw_line)
     totals = line.teams if line is not None else None
-    game_pk = feed.get("gamePk")
-    official = _part(game_data, "datetime", "officialDate")
-    return VersionFacts(
-        game_pk=game_pk if isinstance(game_pk, int) else None,
-        timecode=meta.time_stamp if meta else None,
-        wait_s=float(meta.wait) if meta and meta.wait is not None else None,
-        status=classify_game_status(status),
-        away=team_label(away),
-        home=team_label(home),
-        away_id=away.id if away else None,
-        home_id=home.id if home else None,
-        away_score=totals.away.runs if totals and totals.away else None,
-        home_score=totals.home.runs if totals and totals.home else None,
-        inning=line.current_inning if line else None,
-        inning_half=(line.inning_state or line.inning_half) if line else None,
-        outs=line.outs if line else None,
-        balls=line.balls if line else None,
-        strikes=line.strikes if line else None,
-        current_play=_current_play(_part(feed, "liveData", "plays", "currentPlay")),
-        linescore=_scoreboard(line, _part(raw_line, "innings")) if line else None,
-        official_date=official if isinstance(official, str) else None,
-    )
+    return {
+        "away_score": totals.away.runs if totals and totals.away else None,
+        "home_score": totals.home.runs if totals and totals.home else None,
+        "inning": line.current_inning if line else None,
+        "inning_half": (line.inning_state or line.inning_half) if line else None,
+        "outs": line.outs if line else None,
+        "balls": line.balls if line else None,
+        "strikes": line.strikes if line else None,
+        "linescore": _scoreboard(line, _part(raw_line, "innings")) if line else None,
+    }
+
+
+def _play(feed: Mapping[str, Any]) -> dict[str, Any]:
+    return {"current_play": _current_play(_part(feed, "liveData", "plays", "currentPlay"))}
+
+
+def _official_date(feed: Mapping[str, Any]) -> dict[str, Any]:
+    official = _part(feed, "gameData", "datetime", "officialDate")
+    return {"official_date": official if isinstance(official, str) else None}
+
+
+# Each part of the feed the facts read (a pointer), and what is read from it.
+_PARTS: tuple[tuple[Path, Callable[[Mapping[str, Any]], dict[str, Any]]], ...] = (
+    (("gamePk",), _game_pk),
+    (("metaData",), _meta),
+    (("gameData", "status"), _status),
+    (("gameData", "teams", "away"), _team("away")),
+    (("gameData", "teams", "home"), _team("home")),
+    (("liveData", "linescore"), _line),
+    (("liveData", "plays", "currentPlay"), _play),
+    (("gameData", "datetime", "officialDate"), _official_date),
+)
 
 
 def _part(node: Any, *path: str) -> Any:
     for key in path:
-        if not isinstance(node, Mapping):
+        # Parsed JSON holds plain dicts: the exact type check is much cheaper than the ABC's.
+        if type(node) is not dict and not isinstance(node, Mapping):
             return None
         node = node.get(key)
     return node
@@ -166,7 +222,11 @@ def _linescore(raw: Any) -> Linescore_ | None:
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return (
+        value
+        if type(value) is int or (isinstance(value, int) and not isinstance(value, bool))
+        else None
+    )
 
 
 def _scoreboard(line: Linescore_, innings: Any) -> Linescore:
@@ -192,7 +252,7 @@ def _innings(raw: Any) -> tuple[InningLine, ...]:
         return ()
     out = []
     for index, inning in enumerate(raw):
-        if not isinstance(inning, Mapping):
+        if type(inning) is not dict and not isinstance(inning, Mapping):
             continue
         num = _int(inning.get("num")) or index + 1
         away, home = _part(inning, "away"), _part(inning, "home")

@@ -40,9 +40,9 @@ async def test_every_version_has_its_facts_derived_once_and_is_validated_once(
     real_facts = version_facts_module.version_facts
     real_findings = service._findings
 
-    def counting_facts(feed: Mapping[str, Any]) -> VersionFacts:
+    def counting_facts(feed: Mapping[str, Any], **kwargs: Any) -> VersionFacts:
         derived[feed_timecode(feed)] += 1
-        return real_facts(feed)
+        return real_facts(feed, **kwargs)
 
     def counting_findings(feed: Mapping[str, Any], *args: Any) -> Any:
         validated[feed_timecode(feed)] += 1

@@ -27,10 +27,12 @@ from mlbdash.ingest.scheduler.driver import Driver
 from mlbdash.ingest.scheduler.summary import RequestLedger
 from mlbdash.ingest.scheduler.views import game_row
 from mlbdash.ingest.store import Store
+from mlbdash.ingest.validator.consistency import PartsCache
 from mlbdash.ingest.validator.crossref import VersionSummary
 from mlbdash.ingest.views import GameRow
 from mlbdash.mlb.clock import Clock
 from mlbdash.mlb.facts import VersionFacts
+from mlbdash.mlb.touched import Touched
 
 
 class EventBus:
@@ -71,6 +73,24 @@ class EventBus:
                     self._subscribers.remove(sink)
 
 
+@dataclass(eq=False, slots=True)
+class Derived:
+    """What was derived from a game's current version, kept so that the next version, when
+    it is a diff applied to the same feed object, is derived again only where its ops wrote:
+    the follower's feed it was read from, its facts and the validator's parts cache."""
+
+    feed: dict[str, Any]
+    facts: VersionFacts
+    parts: PartsCache = field(default_factory=PartsCache)
+
+    def touched(self, feed: dict[str, Any], ops: list[Any] | None) -> Touched | None:
+        """What ``ops`` wrote, when they patched the feed these were derived from into
+        ``feed`` (the same object, patched in place); else None (derive everything)."""
+        if ops is None or feed is not self.feed:
+            return None
+        return Touched.of(ops)
+
+
 @dataclass(eq=False)
 class RuntimeState:
     """What the parts of one open pipeline share (made when the runtime is entered)."""
@@ -90,6 +110,9 @@ class RuntimeState:
     # The facts of each game's current version, derived once when it was stored.
     facts: dict[int, VersionFacts] = field(default_factory=dict)
     previous: dict[int, VersionSummary] = field(default_factory=dict)  # validator's last
+    # What was derived from each game's current version (see Derived); dropped whenever the
+    # follower's feed moved on without it (a version not stored, a failure).
+    derived: dict[int, Derived] = field(default_factory=dict)
     # (away, home) abbreviations once a feed (or the store) has named them.
     labels: dict[int, tuple[str, str]] = field(default_factory=dict)
     # The schedule's raw game entries, as sent, for the schedule-versus-feed check.
@@ -170,6 +193,7 @@ class RuntimeState:
                 continue
             del self.followers[game_pk]
             self.previous.pop(game_pk, None)
+            self.derived.pop(game_pk, None)
 
     def retire_dates(self, before: date) -> None:
         """Forget the finished league dates before ``before`` and everything held in memory
@@ -180,6 +204,7 @@ class RuntimeState:
         for game_pk in forgotten:
             self.followers.pop(game_pk, None)
             self.previous.pop(game_pk, None)
+            self.derived.pop(game_pk, None)
             self.facts.pop(game_pk, None)
             self.labels.pop(game_pk, None)
             self.clean.discard(game_pk)

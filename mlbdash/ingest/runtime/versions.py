@@ -30,12 +30,13 @@ from mlbdash.ingest.runtime.recording import (
     record_transitions,
     write_failed,
 )
-from mlbdash.ingest.runtime.state import RuntimeState
+from mlbdash.ingest.runtime.state import Derived, RuntimeState
 from mlbdash.ingest.scheduler import FeedFacts, Phase
 from mlbdash.ingest.store import StoreError
 from mlbdash.ingest.store import findings as finding_rows
 from mlbdash.ingest.store.feeds import abstract_final
 from mlbdash.ingest.store.games import game_fields
+from mlbdash.ingest.validator.consistency import PartsCache
 from mlbdash.ingest.validator.corrections import CORRECTED_BY_RECHECK, CORRECTED_BY_REFETCH
 from mlbdash.ingest.validator.crossref import (
     check_schedule_vs_feed,
@@ -60,6 +61,7 @@ from mlbdash.ingest.validator.service import (
 from mlbdash.mlb.facts import UNKNOWN_TEAM, VersionFacts, version_facts
 from mlbdash.mlb.fields import names_for, select_fields
 from mlbdash.mlb.timecode import feed_timecode
+from mlbdash.mlb.touched import Touched
 
 # Resuming a game: how many of its newest stored diff versions are checked against the
 # server's copy of their blocks at the next poll (see GameFollower, StoredCopies).
@@ -540,7 +542,12 @@ class VersionKeeper:
         is validated once; the findings are written only when there is something to record.
         """
         state = self.state
-        facts = version_facts(feed)
+        # Taken out until this version is stored and derived: when it is not, the follower's
+        # feed has moved on without it, and what was derived before no longer applies.
+        derived = state.derived.pop(game_pk, None)
+        touched = derived.touched(feed, ops) if derived is not None else None
+        before = derived.facts if derived is not None and touched is not None else None
+        facts = version_facts(feed, before=before, touched=touched)
         result = await state.store.store_version(
             game_pk, timecode, kind, feed, ops, game_fields(facts)
         )
@@ -548,8 +555,10 @@ class VersionKeeper:
             return False
         state.facts[game_pk] = facts
         state.write_error = None
+        parts = derived.parts if derived is not None else PartsCache()
+        state.derived[game_pk] = Derived(feed, facts, parts)
         try:
-            await self._validate_stored(game_pk, feed, kind, facts, model)
+            await self._validate_stored(game_pk, feed, kind, facts, model, parts, touched)
         except StoreError as exc:
             # The version is stored; what the validator found about it is not.
             write_failed(state, "findings", exc.message, lost=1)
@@ -563,13 +572,19 @@ class VersionKeeper:
         kind: VersionKind,
         facts: VersionFacts,
         model: ModelCheck | None = None,
+        parts: PartsCache | None = None,
+        touched: Touched | None = None,
     ) -> None:
         state = self.state
         final = facts.is_final
         track = state.scheduler.tracks.get(game_pk)
         official = track.official_date if track else None
         context = FeedContext(
-            previous=state.previous.get(game_pk), full=kind == "full", model=model
+            previous=state.previous.get(game_pk),
+            full=kind == "full",
+            model=model,
+            parts=parts,
+            touched=touched,
         )
         check = check_version(feed, context=context)
         if not check.findings and game_pk in state.clean:

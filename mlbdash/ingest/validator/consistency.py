@@ -16,6 +16,7 @@ from typing import Any
 
 from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.validator import rules as R
+from mlbdash.mlb.touched import Path, Touched
 
 SIDES = ("away", "home")
 # Final states in which the last half inning must have ended on its third out. Every other
@@ -44,6 +45,51 @@ def as_list(value: Any) -> list[Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class PlayDigest:
+    """What the rules read of one play of ``allPlays``, read once per play (and again only
+    when a diff writes inside it)."""
+
+    away_score: int | None
+    home_score: int | None
+    inning: int | None
+    half: str | None  # "top" or "bottom"; None for anything else
+    outs: int | None
+    overturned: bool  # reviewDetails.isOverturned
+    # (person id, where in the play) in the order the roster rule reads them: batter,
+    # pitcher, then each runner by its index; only people with an id.
+    people: tuple[tuple[int, str | int], ...]
+
+
+def digest_play(play: Any) -> PlayDigest:
+    play = as_dict(play)
+    result = as_dict(play.get("result"))
+    about = as_dict(play.get("about"))
+    half = about.get("halfInning")
+    matchup = as_dict(play.get("matchup"))
+    people: list[tuple[int, str | int]] = []
+    for person, where in (
+        (matchup.get("batter"), "matchup/batter"),
+        (matchup.get("pitcher"), "matchup/pitcher"),
+    ):
+        pid = as_int(as_dict(person).get("id"))
+        if pid is not None:
+            people.append((pid, where))
+    for r, runner in enumerate(as_list(play.get("runners"))):
+        pid = as_int(as_dict(as_dict(as_dict(runner).get("details")).get("runner")).get("id"))
+        if pid is not None:
+            people.append((pid, r))
+    return PlayDigest(
+        away_score=as_int(result.get("awayScore")),
+        home_score=as_int(result.get("homeScore")),
+        inning=as_int(about.get("inning")),
+        half=half if half in ("top", "bottom") else None,
+        outs=as_int(as_dict(play.get("count")).get("outs")),
+        overturned=as_dict(play.get("reviewDetails")).get("isOverturned") is True,
+        people=tuple(people),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class FeedParts:
     """The pieces of a feed the rules read, pulled out once per validation."""
 
@@ -52,11 +98,14 @@ class FeedParts:
     abstract_game_state: str | None
     status_code: str | None
     linescore: Mapping[str, Any]
-    all_plays: list[Any]
+    plays: tuple[PlayDigest, ...]  # allPlays, one digest each
     boxscore: Mapping[str, Any]
     decisions: Mapping[str, Any] | None
     players: Mapping[str, Any]
     halves: list[tuple[int, str, int, int]]  # see _halves
+    # Per side ("away", "home"): the boxscore players' batting (runs, hits) added up; None
+    # when the side lists no players.
+    batting_sums: Mapping[str, tuple[int, int] | None]
 
     @property
     def is_final(self) -> bool:
@@ -64,6 +113,38 @@ class FeedParts:
 
     @classmethod
     def of(cls, feed: Mapping[str, Any]) -> FeedParts:
+        """Read from the whole feed (see ``PartsCache`` to read a diff version's changes only)."""
+        return PartsCache().parts(feed, None)
+
+
+_ALL_PLAYS: Path = ("liveData", "plays", "allPlays")
+_BOX_PLAYERS: dict[str, Path] = {
+    side: ("liveData", "boxscore", "teams", side, "players") for side in SIDES
+}
+
+
+class PartsCache:
+    """``FeedParts`` of one game's versions, read again only where a diff wrote.
+
+    The parts that grow with the game (a digest per play, each boxscore player's batting) are
+    kept from the version read before; given the ops that patched that same feed object into
+    this version, only the plays and players they wrote at or inside (and, after an insert or
+    a removal in a list, every item from there on) are read again. Without ops, or for another
+    feed object, everything is read: the parts are then exactly what a reading of the whole
+    feed gives, which is what the pipeline's test compares over every version of real games.
+    """
+
+    def __init__(self) -> None:
+        self._feed: Mapping[str, Any] | None = None
+        self._plays: list[PlayDigest] = []
+        self._batting: dict[str, dict[str, tuple[int, int]]] = {side: {} for side in SIDES}
+
+    def parts(self, feed: Mapping[str, Any], touched: Touched | None) -> FeedParts:
+        """The parts of ``feed``; ``touched``: what the ops written into it since the last
+        call wrote (that call's feed, the same object), else None."""
+        if feed is not self._feed:
+            touched = None
+        self._feed = None  # until this read is complete
         game_data = as_dict(feed.get("gameData"))
         live_data = as_dict(feed.get("liveData"))
         status = as_dict(game_data.get("status"))
@@ -72,19 +153,67 @@ class FeedParts:
             game_pk = as_int(as_dict(game_data.get("game")).get("pk"))
         timecode = as_dict(feed.get("metaData")).get("timeStamp")
         decisions = live_data.get("decisions")
-        all_plays = as_list(as_dict(live_data.get("plays")).get("allPlays"))
-        return cls(
+        boxscore = as_dict(live_data.get("boxscore"))
+        plays = self._read_plays(as_list(as_dict(live_data.get("plays")).get("allPlays")), touched)
+        batting = {side: self._read_batting(side, boxscore, touched) for side in SIDES}
+        self._feed = feed
+        return FeedParts(
             game_pk=game_pk,
             timecode=timecode if isinstance(timecode, str) else None,
             abstract_game_state=_str(status.get("abstractGameState")),
             status_code=_str(status.get("statusCode")),
             linescore=as_dict(live_data.get("linescore")),
-            all_plays=all_plays,
-            boxscore=as_dict(live_data.get("boxscore")),
+            plays=plays,
+            boxscore=boxscore,
             decisions=decisions if isinstance(decisions, Mapping) else None,
             players=as_dict(game_data.get("players")),
-            halves=_halves(all_plays),
+            halves=_halves(plays),
+            batting_sums=batting,
         )
+
+    def _read_plays(self, all_plays: list[Any], touched: Touched | None) -> tuple[PlayDigest, ...]:
+        kept = self._plays
+        written = touched.items(_ALL_PLAYS) if touched is not None else None
+        if written is None:
+            kept = []
+        else:
+            shift = touched.first_shift(_ALL_PLAYS) if touched is not None else None
+            if shift is not None:
+                kept = kept[:shift]
+            kept = kept[: len(all_plays)]
+            for token in written:
+                if token.isdigit() and int(token) < len(kept):
+                    kept[int(token)] = digest_play(all_plays[int(token)])
+        kept.extend(digest_play(play) for play in all_plays[len(kept) :])
+        self._plays = kept
+        return tuple(kept)
+
+    def _read_batting(
+        self, side: str, boxscore: Mapping[str, Any], touched: Touched | None
+    ) -> tuple[int, int] | None:
+        players = as_dict(as_dict(as_dict(boxscore.get("teams")).get(side)).get("players"))
+        kept = self._batting[side]
+        written = touched.items(_BOX_PLAYERS[side]) if touched is not None else None
+        if written is None:
+            kept.clear()
+            written = set(players)
+        for key in written:
+            if key in players:
+                kept[key] = _batting(players[key])
+            else:
+                kept.pop(key, None)
+        if len(kept) != len(players):  # cannot be, short of a bug: read them all
+            kept.clear()
+            kept.update((key, _batting(player)) for key, player in players.items())
+        if not players:
+            return None
+        return sum(v[0] for v in kept.values()), sum(v[1] for v in kept.values())
+
+
+def _batting(player: Any) -> tuple[int, int]:
+    """A boxscore player's batting runs and hits (absent or not a number: none)."""
+    batting = as_dict(as_dict(as_dict(player).get("stats")).get("batting"))
+    return as_int(batting.get("runs")) or 0, as_int(batting.get("hits")) or 0
 
 
 def _str(value: Any) -> str | None:
@@ -206,15 +335,10 @@ def _count(p: FeedParts) -> Iterator[Finding]:
 
 
 # --- plays ------------------------------------------------------------------------------------
-def _play_score(play: Any) -> tuple[int | None, int | None]:
-    result = as_dict(as_dict(play).get("result"))
-    return as_int(result.get("awayScore")), as_int(result.get("homeScore"))
-
-
 def _plays_scores(p: FeedParts) -> Iterator[Finding]:
     prev = [0, 0]
-    for index, play in enumerate(p.all_plays):
-        scores = _play_score(play)
+    for index, play in enumerate(p.plays):
+        scores = (play.away_score, play.home_score)
         for i, side in enumerate(SIDES):
             score = scores[i]
             if score is None:
@@ -234,8 +358,8 @@ def _plays_scores(p: FeedParts) -> Iterator[Finding]:
 
 def _last_play_matches(p: FeedParts) -> Iterator[Finding]:
     teams = as_dict(p.linescore.get("teams"))
-    for index in range(len(p.all_plays) - 1, -1, -1):
-        scores = _play_score(p.all_plays[index])
+    for index in range(len(p.plays) - 1, -1, -1):
+        scores = (p.plays[index].away_score, p.plays[index].home_score)
         if scores[0] is None or scores[1] is None:
             continue
         for i, side in enumerate(SIDES):
@@ -252,14 +376,12 @@ def _last_play_matches(p: FeedParts) -> Iterator[Finding]:
         return
 
 
-def _halves(all_plays: list[Any]) -> list[tuple[int, str, int, int]]:
+def _halves(plays: tuple[PlayDigest, ...]) -> list[tuple[int, str, int, int]]:
     """(inning, 'top'|'bottom', first play index, last play index) in play order."""
     halves: list[tuple[int, str, int, int]] = []
-    for index, play in enumerate(all_plays):
-        about = as_dict(as_dict(play).get("about"))
-        inning = as_int(about.get("inning"))
-        half = about.get("halfInning")
-        if inning is None or half not in ("top", "bottom"):
+    for index, play in enumerate(plays):
+        inning, half = play.inning, play.half
+        if inning is None or half is None:
             continue
         if halves and halves[-1][0] == inning and halves[-1][1] == half:
             first = halves[-1][2]
@@ -276,7 +398,7 @@ def _plays_runs_by_half(p: FeedParts) -> Iterator[Finding]:
     halves = p.halves
     score = [0, 0]
     for inning, half, _first, last in halves[:-1]:
-        end = _play_score(p.all_plays[last])
+        end = (p.plays[last].away_score, p.plays[last].home_score)
         i = 0 if half == "top" else 1
         side = SIDES[i]
         end_runs = end[i]
@@ -306,8 +428,8 @@ def _plays_runs_by_half(p: FeedParts) -> Iterator[Finding]:
 def _three_outs(p: FeedParts) -> Iterator[Finding]:
     halves = p.halves
     for n, (inning, half, _first, last) in enumerate(halves):
-        play = as_dict(p.all_plays[last])
-        outs = as_int(as_dict(play.get("count")).get("outs"))
+        play = p.plays[last]
+        outs = play.outs
         if outs is None or outs == 3:
             continue
         if n == len(halves) - 1 and not _must_end_on_third_out(p, half, play):
@@ -326,13 +448,13 @@ def _three_outs(p: FeedParts) -> Iterator[Finding]:
         )
 
 
-def _must_end_on_third_out(p: FeedParts, half: str, last_play: Mapping[str, Any]) -> bool:
+def _must_end_on_third_out(p: FeedParts, half: str, last_play: PlayDigest) -> bool:
     """Whether the game's last half inning must have ended on a third out."""
     if not p.is_final:
         return False  # in progress
     if p.status_code not in _PLAYED_OUT_CODES:
         return False  # completed early, tied, forfeit...: may stop anywhere
-    away, home = _play_score(last_play)
+    away, home = last_play.away_score, last_play.home_score
     walk_off = half == "bottom" and away is not None and home is not None and home > away
     return not walk_off
 
@@ -357,17 +479,13 @@ def _boxscore(p: FeedParts) -> Iterator[Finding]:
                     actual=team_value,
                     message=f"boxscore has {side} {stat} {team_value}, linescore {line_value}",
                 )
-        players = as_dict(box.get("players"))
-        if not players:
+        sums = p.batting_sums[side]
+        if sums is None:
             continue
-        for stat in ("runs", "hits"):
+        for stat, summed in zip(("runs", "hits"), sums, strict=True):
             team_value = as_int(batting.get(stat))
             if team_value is None:
                 continue
-            summed = 0
-            for player in players.values():
-                player_batting = as_dict(as_dict(as_dict(player).get("stats")).get("batting"))
-                summed += as_int(player_batting.get(stat)) or 0
             if summed != team_value:
                 yield R.PLAYER_BATTING_SUMS.finding(
                     game_pk=p.game_pk,
@@ -443,20 +561,10 @@ def _players_in_roster(p: FeedParts) -> Iterator[Finding]:
     for side in SIDES:
         box_ids.update(as_dict(as_dict(box_teams.get(side)).get("players")))
     seen: set[int] = set()
-    for index, play in enumerate(p.all_plays):
-        play = as_dict(play)
-        matchup = as_dict(play.get("matchup"))
-        # (person, where in the play): runners by their index; the JSON path is only built
-        # for a finding (this runs over every play of every stored version).
-        people: list[tuple[Any, str | int]] = [
-            (matchup.get("batter"), "matchup/batter"),
-            (matchup.get("pitcher"), "matchup/pitcher"),
-        ]
-        for r, runner in enumerate(as_list(play.get("runners"))):
-            people.append((as_dict(as_dict(runner).get("details")).get("runner"), r))
-        for person, where in people:
-            pid = as_int(as_dict(person).get("id"))
-            if pid is None or pid in seen:
+    for index, play in enumerate(p.plays):
+        # Runners are named by their index; the JSON path is only built for a finding.
+        for pid, where in play.people:
+            if pid in seen:
                 continue
             seen.add(pid)
             key = f"ID{pid}"

@@ -35,11 +35,7 @@ class VersionSummary:
 def summarize_feed(feed: Mapping[str, Any], parts: FeedParts | None = None) -> VersionSummary:
     parts = parts if parts is not None else FeedParts.of(feed)
     teams = as_dict(parts.linescore.get("teams"))
-    overturned = 0
-    for play in parts.all_plays:
-        review = as_dict(as_dict(play).get("reviewDetails"))
-        if review.get("isOverturned") is True:
-            overturned += 1
+    overturned = sum(1 for play in parts.plays if play.overturned)
     plays = as_dict(as_dict(feed.get("liveData")).get("plays"))
     scoring = tuple(i for i in as_list(plays.get("scoringPlays")) if as_int(i) is not None)
     return VersionSummary(
@@ -47,7 +43,7 @@ def summarize_feed(feed: Mapping[str, Any], parts: FeedParts | None = None) -> V
         timecode=parts.timecode,
         away_runs=as_int(as_dict(teams.get("away")).get("runs")),
         home_runs=as_int(as_dict(teams.get("home")).get("runs")),
-        plays=len(parts.all_plays),
+        plays=len(parts.plays),
         overturned_reviews=overturned,
         scoring_plays=scoring,
     )

@@ -54,13 +54,14 @@ _MISSING = object()
 
 
 def _type_ok(value: Any, kind: str) -> bool:
+    # Exact type checks first (parsed JSON holds only these): the ABC checks cost far more.
     if kind == _INT:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return type(value) is int or (isinstance(value, int) and not isinstance(value, bool))
     if kind == _STR:
-        return isinstance(value, str)
+        return type(value) is str or isinstance(value, str)
     if kind == _OBJ:
-        return isinstance(value, Mapping)
-    return isinstance(value, list)
+        return type(value) is dict or isinstance(value, Mapping)
+    return type(value) is list or isinstance(value, list)
 
 
 def _type_name(value: Any) -> str:
@@ -89,7 +90,10 @@ def _fields(feed: Mapping[str, Any], parts: FeedParts) -> Iterator[Finding]:
     for keys, kind, required in _FEED_FIELDS:
         node: Any = feed
         for key in keys:
-            node = node.get(key, _MISSING) if isinstance(node, Mapping) else _MISSING
+            if type(node) is dict or isinstance(node, Mapping):
+                node = node.get(key, _MISSING)
+            else:
+                node = _MISSING
             if node is _MISSING:
                 break
         path = "/" + "/".join(keys)

@@ -17,6 +17,7 @@ from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.validator import consistency, crossref, schedule_rules, schema
 from mlbdash.ingest.validator import drift as drift_check
 from mlbdash.ingest.validator import rules as R
+from mlbdash.mlb.touched import Touched
 
 ResponseKind = Literal["feed", "schedule"]
 
@@ -34,6 +35,11 @@ class FeedContext:
     full: bool = False
     model: drift_check.ModelCheck | None = None
     """The feed's model parse when the caller already made it (``feed_model_check``)."""
+    parts: consistency.PartsCache | None = None
+    """The game's parts cache (kept from one version to the next): with ``touched``, only
+    what the version's diff ops wrote is read again; the findings are the same."""
+    touched: Touched | None = None
+    """What the ops that patched the cache's last feed (the same object) into this one wrote."""
 
 
 # Which rules a validate_feed call evaluated: findings of these rules that are not raised
@@ -61,7 +67,10 @@ class FeedCheck:
 def check_version(feed: Mapping[str, Any], *, context: FeedContext | None = None) -> FeedCheck:
     """Validate one version of a live feed, reading it once; the pipeline's entry point."""
     ctx = context or FeedContext()
-    parts = consistency.FeedParts.of(feed)
+    if ctx.parts is not None:
+        parts = ctx.parts.parts(feed, ctx.touched)
+    else:
+        parts = consistency.FeedParts.of(feed)
     summary = crossref.summarize_feed(feed, parts)
     return FeedCheck(
         _findings(feed, parts, ctx, summary), rules_checked(ctx), summary, parts.is_final
