@@ -66,6 +66,9 @@ class Fetched(Generic[T]):
     coalesced: bool = False
     not_modified: bool = False
     retries: int = 0
+    # The answering attempt alone, from the budget letting it go to the whole body: the API's
+    # answer time, without the waits before it (None from cache).
+    server_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,7 @@ class _Exchange:
     not_modified: bool = False
     etag: str | None = None
     last_modified: str | None = None
+    server_s: float = 0.0  # from the budget letting the request go to the whole body
 
 
 def _csv(values: Iterable[object]) -> str:
@@ -415,6 +419,7 @@ class MlbApiClient:
             coalesced=coalesced,
             not_modified=exchange.not_modified,
             retries=retries,
+            server_s=exchange.server_s,
         )
         self._finished(fetched)
         return fetched
@@ -456,6 +461,7 @@ class MlbApiClient:
                 coalesced=fetched.coalesced,
                 not_modified=fetched.not_modified,
                 retries=fetched.retries,
+                server_s=fetched.server_s,
             )
         )
 
@@ -473,12 +479,14 @@ class MlbApiClient:
             raise RuntimeError("MlbApiClient used outside 'async with'")
         headers = self.cache.conditional_headers(url) if self.cache.cacheable(kind) else {}
         async with self.budget.slot():
+            began = self.clock.monotonic()
             try:
                 # httpx's timeouts are per read: a body that sends a byte now and then would
                 # hold this game's poll for ever. The deadline covers the whole exchange.
                 async with asyncio.timeout(self.deadline_s):
                     async with self._http.stream("GET", url, headers=headers) as response:
-                        return await self._read(kind, url, response, bool(headers))
+                        exchange = await self._read(kind, url, response, bool(headers))
+                return replace(exchange, server_s=self.clock.monotonic() - began)
             except TimeoutError:
                 raise TransportFailure(
                     url, f"no whole answer within the {self.deadline_s:g} s deadline"

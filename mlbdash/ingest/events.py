@@ -43,6 +43,15 @@ class RequestFinished(Event):
     # The failure was mlbdash's own (a bug on the answer, or a stop that aborted it), not the
     # API's: it is logged like any failed request but says nothing of the API's reachability.
     internal: bool = False
+    # The answering attempt alone (from the budget letting it go to the whole body), where
+    # ``latency_s`` also holds the waits before it: the budget's queue, a Retry-After pause,
+    # earlier attempts. None when no attempt was answered, or from cache.
+    server_s: float | None = None
+
+    @property
+    def waited_s(self) -> float | None:
+        """How long the request waited before its answering attempt (None: not answered)."""
+        return None if self.server_s is None else max(0.0, self.latency_s - self.server_s)
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,7 +169,11 @@ class BudgetView:
     throttled_total: int
     retries_total: int
     errors_total: int
-    latency_ms: tuple[float, ...] = ()  # mean latency of each of the last 60 s, oldest first
+    # Of each of the last 60 s, oldest first: the mean answer time of the requests answered
+    # (their answering attempt alone), and the longest wait before an answering attempt (the
+    # budget's queue, a Retry-After pause, earlier attempts).
+    latency_ms: tuple[float, ...] = ()
+    waited_ms: tuple[float, ...] = ()
     push_sockets: int | None = None  # push sockets open (games told of by push); None: push off
 
 

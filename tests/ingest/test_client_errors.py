@@ -83,6 +83,10 @@ async def test_429_with_retry_after_seconds_pauses_shrinks_and_retries() -> None
     assert changed.paused_until == started + timedelta(seconds=7)
     [finished] = sink.of(RequestFinished)
     assert (finished.status, finished.retries, finished.error) == (200, 1, None)
+    # The 7 s pause is time waited, not the API's answer time (its answering attempt alone).
+    assert finished.latency_s >= 7.0
+    assert finished.server_s is not None and finished.server_s < 1.0
+    assert finished.waited_s is not None and finished.waited_s >= 7.0
 
 
 async def test_429_with_retry_after_http_date() -> None:

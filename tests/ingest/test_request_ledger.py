@@ -1,8 +1,11 @@
-"""The request ledger's per-second series: wire requests only, with their mean latency."""
+"""The request ledger's per-second series: wire requests only, with the API's mean answer time
+and the longest wait before an answering attempt."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from mlbdash.ingest.events import GameUpdated, RequestFinished, ScheduleGameUpdated
 from mlbdash.ingest.scheduler.summary import RequestLedger
@@ -11,7 +14,17 @@ from mlbdash.ingest.views import GameRow
 T0 = datetime(2026, 5, 1, 23, 0, tzinfo=UTC)
 
 
-def _request(second: int, latency_s: float, **flags: bool) -> RequestFinished:
+def _request(
+    second: int,
+    latency_s: float,
+    server_s: float | None = None,
+    *,
+    cache_hit: bool = False,
+    coalesced: bool = False,
+    retries: int = 0,
+) -> RequestFinished:
+    """Answered after ``latency_s``, its answering attempt taking ``server_s`` of it (all of
+    it when not given)."""
     return RequestFinished(
         T0 + timedelta(seconds=second),
         "feed",
@@ -20,7 +33,10 @@ def _request(second: int, latency_s: float, **flags: bool) -> RequestFinished:
         latency_s,
         100,
         100,
-        **flags,
+        cache_hit=cache_hit,
+        coalesced=coalesced,
+        retries=retries,
+        server_s=latency_s if server_s is None else server_s,
     )
 
 
@@ -90,11 +106,18 @@ def test_poll_history_says_what_each_poll_did() -> None:
     ]
 
 
-def test_a_retried_request_counts_for_the_rate_but_its_waits_are_not_latency() -> None:
+def test_the_waits_before_the_answering_attempt_are_not_the_apis_answer_time() -> None:
     ledger = RequestLedger()
     ledger.handle(_request(0, 0.2))
+    # Waited 9.6 s for the budget (a Retry-After pause), then answered in 0.1 s.
+    ledger.handle(_request(0, 9.7, 0.1))
+    # Retried twice: 30 s in all, the answering attempt 0.3 s of it.
+    ledger.handle(_request(1, 30.0, 0.3, retries=2))
+    # No answer at all: counted for the rate, no answer time.
+    now = T0 + timedelta(seconds=1)
     ledger.handle(
-        RequestFinished(T0, "feed", "/api/v1.1/game/1/feed/live", 200, 30.0, 1, 1, retries=2)
+        RequestFinished(now, "feed", "/api/v1.1/game/1/feed/live", None, 5.0, 0, 0, error="reset")
     )
-    assert ledger.per_second(T0, span=1) == (2.0,)
-    assert ledger.latency_ms_per_second(T0, span=1) == (200.0,)
+    assert ledger.per_second(now, span=2) == (2.0, 2.0)
+    assert ledger.latency_ms_per_second(now, span=2) == pytest.approx((150.0, 300.0))
+    assert ledger.waited_ms_per_second(now, span=2) == pytest.approx((9600.0, 29700.0))

@@ -314,8 +314,9 @@ BUDGET = BudgetView(
     throttled_total=3,
     retries_total=7,
     errors_total=1,
-    # Latency follows the load: slower in the burst.
+    # Latency follows the load: slower in the burst, when requests also wait for the budget.
     latency_ms=tuple(90.0 + 12 * r + (150.0 if r > 8 else 0.0) for r in RPS),
+    waited_ms=tuple(2400.0 if r > 8 else 0.0 for r in RPS),
 )
 
 

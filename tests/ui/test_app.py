@@ -589,11 +589,15 @@ def _files(folder: Path) -> list[Path]:
     return list(folder.iterdir())
 
 
-async def test_rate_panel_shows_wire_requests_per_second_beside_their_latency(
+async def test_rate_panel_shows_requests_per_second_the_apis_answer_time_and_waits_apart(
     app: MlbdashApp, source: FakeSource
 ) -> None:
-    def finished(latency_s: float, *, cache_hit: bool = False) -> ev.RequestFinished:
-        return ev.RequestFinished(NOW, "feed", "/feed", 200, latency_s, 10, 10, cache_hit)
+    def finished(
+        latency_s: float, server_s: float | None = None, *, cache_hit: bool = False
+    ) -> ev.RequestFinished:
+        return ev.RequestFinished(
+            NOW, "feed", "/feed", 200, latency_s, 10, 10, cache_hit, server_s=server_s
+        )
 
     def sampled(at: datetime) -> ev.MetricsSampled:
         return ev.MetricsSampled(at, 0.1, 5.0, 5.0, 0, 0, None, 0, 0, 0, 1.0, 0.0)
@@ -601,15 +605,23 @@ async def test_rate_panel_shows_wire_requests_per_second_beside_their_latency(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         source.emit(sampled(NOW))
-        for event in (finished(0.1), finished(0.3), finished(0.0, cache_hit=True)):
+        for event in (
+            finished(0.1, 0.1),
+            finished(0.3, 0.3),
+            finished(9.7, 0.2),  # 9.5 s waiting for the budget (a Retry-After pause)
+            finished(5.0),  # no answer: no answer time
+            finished(0.0, cache_hit=True),
+        ):
             source.emit(event)
-        # Two clock seconds later: two wire requests (the cache hit costs nothing) in 2 s.
+        # Two clock seconds later: four wire requests (the cache hit costs nothing) in 2 s.
         source.emit(sampled(NOW + timedelta(seconds=2)))
         await settle(pilot)
         rate = str(app.dashboard.query_one("#rps-label").render())
         latency = str(app.dashboard.query_one("#latency-label").render())
-        assert rate.splitlines()[0] == "req/s 1.0"
-        assert latency.splitlines()[0] == "ms 200"
+        budget = str(app.dashboard.query_one("#budget").render())
+        assert rate.splitlines()[0] == "req/s 2.0"
+        assert latency.splitlines()[0] == "API ms 200"  # not the 9.7 s the caller waited
+        assert "in flight 0  queued 0  waited 9.5s" in budget
 
 
 async def test_rows_keep_their_places_until_the_user_sorts_again(

@@ -26,9 +26,9 @@ class RequestLedger:
         self.errors = 0
         self.bytes_wire = 0
         self.bytes_decoded = 0
-        # (epoch second, wire requests, summed latency (s) of those answered at the first
-        # attempt, how many those were)
-        self._seconds: deque[tuple[int, int, float, int]] = deque(maxlen=120)
+        # (epoch second, wire requests, summed answer time (s) of those answered, how many
+        # those were, the longest any of them waited before its answering attempt (s))
+        self._seconds: deque[tuple[int, int, float, int, float]] = deque(maxlen=120)
         self._polls: dict[int, deque[PollRecord]] = {}
         self._versions: dict[int, int] = {}
 
@@ -44,17 +44,23 @@ class RequestLedger:
         if event.error is not None:
             self.errors += 1
         if not (event.cache_hit or event.coalesced):
-            # Only what went over the wire: the rate the budget limits, and a latency that
-            # is the API's, not the cache's.
-            # A retried request's time includes its waits; only single attempts are timed.
+            # Only what went over the wire: the rate the budget limits, and an answer time
+            # that is the API's (the answering attempt alone), the waits before it apart.
             second = int(event.at.timestamp())
-            took = 0.0 if event.retries else event.latency_s
-            timed = 0 if event.retries else 1
+            took = event.server_s or 0.0
+            timed = 0 if event.server_s is None else 1
+            waited = event.waited_s or 0.0
             if self._seconds and self._seconds[-1][0] == second:
-                _, count, latency, timings = self._seconds[-1]
-                self._seconds[-1] = (second, count + 1, latency + took, timings + timed)
+                _, count, latency, timings, longest = self._seconds[-1]
+                self._seconds[-1] = (
+                    second,
+                    count + 1,
+                    latency + took,
+                    timings + timed,
+                    max(longest, waited),
+                )
             else:
-                self._seconds.append((second, 1, took, timed))
+                self._seconds.append((second, 1, took, timed, waited))
         if event.kind in ("feed", "diff_patch", "timestamps"):
             game_pk = game_pk_in_url(event.url)
             if game_pk is not None:
@@ -103,17 +109,26 @@ class RequestLedger:
     def per_second(self, now: datetime, span: int = 60) -> tuple[float, ...]:
         """Wire requests in each of the last ``span`` clock seconds, oldest first."""
         end = int(now.timestamp())
-        counts = {second: count for second, count, _, _ in self._seconds}
+        counts = {second: count for second, count, *_ in self._seconds}
         return tuple(float(counts.get(s, 0)) for s in range(end - span + 1, end + 1))
 
     def latency_ms_per_second(self, now: datetime, span: int = 60) -> tuple[float, ...]:
-        """Mean latency (ms) of the wire requests answered at their first attempt, for each of
-        the last ``span`` clock seconds, oldest first; 0 for a second without any."""
+        """Mean answer time (ms) of the wire requests answered (their answering attempt alone,
+        not the waits before it), for each of the last ``span`` clock seconds, oldest first;
+        0 for a second without any."""
         end = int(now.timestamp())
         means = {
-            second: 1000.0 * total / timed for second, _, total, timed in self._seconds if timed
+            second: 1000.0 * total / timed for second, _, total, timed, _ in self._seconds if timed
         }
         return tuple(means.get(s, 0.0) for s in range(end - span + 1, end + 1))
+
+    def waited_ms_per_second(self, now: datetime, span: int = 60) -> tuple[float, ...]:
+        """The longest wait (ms) before an answering attempt (the budget's queue, a Retry-After
+        pause, earlier attempts) of the requests answered in each of the last ``span`` clock
+        seconds, oldest first."""
+        end = int(now.timestamp())
+        longest = {second: 1000.0 * waited for second, *_, waited in self._seconds}
+        return tuple(longest.get(s, 0.0) for s in range(end - span + 1, end + 1))
 
     def forget(self, game_pk: int) -> None:
         """Drop a game's poll history (a game no tracked date lists any more)."""

@@ -107,6 +107,7 @@ class ViewBuilder:
                 retries_total=ledger.retries,
                 errors_total=ledger.errors,
                 latency_ms=ledger.latency_ms_per_second(now),
+                waited_ms=ledger.waited_ms_per_second(now),
                 push_sockets=rt.push_sockets,
             ),
             checks=tuple(CheckRow(c.name, c.status, c.reason) for c in rt.monitor.checks()),

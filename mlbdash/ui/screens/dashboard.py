@@ -94,8 +94,10 @@ class DashboardScreen(Screen[None]):
         self._budget_reason: str | None = None
         self._rps: deque[float] = deque(maxlen=SPARKLINE_SECONDS)
         self._latency: deque[float] = deque(maxlen=SPARKLINE_SECONDS)
-        # Wire requests since the last metrics sample: count, summed latency (s), sample time.
-        self._sample = (0, 0.0, 0)
+        self._waited: deque[float] = deque(maxlen=SPARKLINE_SECONDS)
+        # Wire requests since the last metrics sample: count, summed answer time (s) of those
+        # answered, how many those were, the longest wait before an answering attempt (s).
+        self._sample = (0, 0.0, 0, 0.0)
         self._sampled_at: datetime | None = None
         self._league_dates: tuple[str, ...] = ()
         self._api_url = source.api_url
@@ -153,6 +155,7 @@ class DashboardScreen(Screen[None]):
                 # samples carry on from it.
                 self._rps = deque(snap.budget.requests_per_s, maxlen=SPARKLINE_SECONDS)
                 self._latency = deque(snap.budget.latency_ms, maxlen=SPARKLINE_SECONDS)
+                self._waited = deque(snap.budget.waited_ms, maxlen=SPARKLINE_SECONDS)
         self._paint(
             self._paint_header,
             self._paint_games,
@@ -211,29 +214,31 @@ class DashboardScreen(Screen[None]):
 
     def note_request(self, event: ev.RequestFinished) -> None:
         """Count a finished request for the next sample (wire requests only: cache hits and
-        coalesced callers cost the budget nothing and have no latency of the API's)."""
+        coalesced callers cost the budget nothing and have no latency of the API's). The
+        latency chart shows how fast the API answers (the answering attempt alone); the waits
+        before it (the budget's queue, Retry-After, earlier attempts) are kept apart."""
         if event.cache_hit or event.coalesced:
             return
-        count, latency, timed = self._sample
-        # A retried request's time includes its waits (Retry-After, backoff): the latency
-        # chart shows how fast the API answers, so only single attempts are timed.
-        if event.retries:
-            self._sample = (count + 1, latency, timed)
+        count, latency, timed, longest = self._sample
+        if event.server_s is None:
+            self._sample = (count + 1, latency, timed, longest)
         else:
-            self._sample = (count + 1, latency + event.latency_s, timed + 1)
+            waited = max(longest, event.waited_s or 0.0)
+            self._sample = (count + 1, latency + event.server_s, timed + 1, waited)
 
     def note_sample(self, event: ev.MetricsSampled) -> None:
         """Close a bucket: requests per clock second since the last sample (the seconds the
         budget counts in) and their mean latency. Called in event order, with note_request,
         so requests land in the bucket they belong to; painting follows in apply_metrics."""
-        count, latency, timed = self._sample
-        self._sample = (0, 0.0, 0)
+        count, latency, timed, longest = self._sample
+        self._sample = (0, 0.0, 0, 0.0)
         elapsed = 1.0
         if self._sampled_at is not None:
             elapsed = max((event.at - self._sampled_at).total_seconds(), 1e-9)
         self._sampled_at = event.at
         self._rps.append(count / elapsed)
         self._latency.append(1000.0 * latency / timed if timed else 0.0)
+        self._waited.append(1000.0 * longest)
 
     def apply_metrics(self, event: ev.MetricsSampled) -> None:
         base = self._budget
@@ -249,6 +254,7 @@ class DashboardScreen(Screen[None]):
             retries_total=event.retries_total,
             errors_total=event.errors_total,
             latency_ms=tuple(self._latency),
+            waited_ms=tuple(self._waited),
             push_sockets=base.push_sockets if base else None,
         )
         self._paint(self._paint_rate)
@@ -358,7 +364,11 @@ class DashboardScreen(Screen[None]):
         if budget is not None:
             budget = replace(budget, requests_per_s=tuple(self._rps))
         self.query_one(RateLimitPanel).show(
-            budget, self._clock.now(), self._budget_reason, tuple(self._latency)
+            budget,
+            self._clock.now(),
+            self._budget_reason,
+            tuple(self._latency),
+            tuple(self._waited),
         )
 
     def _paint_health(self) -> None:
@@ -377,6 +387,10 @@ class DashboardScreen(Screen[None]):
             footer.refresh(recompose=True)
         self.query_one(ValidationPanel).set_narrow(narrow)
         self.query_one(HealthPanel).set_narrow(narrow)
+        rate = self.query_one(RateLimitPanel)
+        if rate.narrow != narrow:
+            rate.narrow = narrow
+            self._paint(self._paint_rate)
         table = self.query_one(GamesTable)
         if narrow != table.narrow:
             table.set_narrow(narrow)

@@ -82,6 +82,21 @@ def _marks() -> list[tuple[str, list[tuple[Text, str]]]]:
             ],
         ),
         (
+            "Rate limit",
+            [
+                (
+                    Text("API ms"),
+                    "how fast the API answers: the answering attempt alone, from the budget "
+                    "letting it go to the whole body (mean per second, max of the minute)",
+                ),
+                (
+                    Text("waited"),
+                    "the longest a request answered in the last minute waited before that "
+                    "attempt: the budget's queue, a Retry-After pause, earlier attempts",
+                ),
+            ],
+        ),
+        (
             "Health & alerts",
             [
                 (

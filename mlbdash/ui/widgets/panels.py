@@ -209,8 +209,11 @@ class ValidationPanel(Vertical):
 
 
 class RateLimitPanel(Vertical):
-    """The request budget; requests per second and their latency over the last minute, side
-    by side; push-back from the API."""
+    """The request budget, with the longest wait before an answered request's answering
+    attempt in the last minute; requests per second and the API's answer time (that attempt
+    alone) over the last minute, side by side; push-back from the API."""
+
+    narrow = False  # an 80-column screen: the budget's lines say less (see ``budget_text``)
 
     def compose(self) -> ComposeResult:
         yield TextLines(id="budget")
@@ -232,27 +235,34 @@ class RateLimitPanel(Vertical):
         now: datetime,
         reason: str | None = None,
         latency_ms: Sequence[float] = (),
+        waited_ms: Sequence[float] = (),
     ) -> None:
         if budget is None:
             self.query_one("#budget", TextLines).show_text(Text("no requests yet", style="dim"))
             self.query_one("#pushback", TextLines).show_text(Text())
             return
-        self.query_one("#budget", TextLines).show_text(budget_text(budget))
+        waited = max(waited_ms, default=0.0) / 1000.0
+        self.query_one("#budget", TextLines).show_text(
+            budget_text(budget, waited, narrow=self.narrow)
+        )
         series = budget.requests_per_s
         self.query_one("#rps-label", TextLines).show_text(
             chart_label("req/s", series[-1] if series else 0.0, series, "{:.1f}")
         )
         self.query_one("#rps", Sparkline).data = list(series)
         self.query_one("#latency-label", TextLines).show_text(
-            chart_label("ms", latency_ms[-1] if latency_ms else 0.0, latency_ms, "{:.0f}")
+            chart_label("API ms", latency_ms[-1] if latency_ms else 0.0, latency_ms, "{:.0f}")
         )
         self.query_one("#latency", Sparkline).data = list(latency_ms)
         self.query_one("#pushback", TextLines).show_text(pushback_text(budget, now, reason))
 
 
-def budget_text(budget: BudgetView) -> Text:
+def budget_text(budget: BudgetView, waited_s: float = 0.0, *, narrow: bool = False) -> Text:
     """The limit with its burst (a second can hold up to rate + burst requests, so a peak
-    above the rate is allowed), then what is in flight and queued right now."""
+    above the rate is allowed), then what is in flight and queued right now, and the longest
+    a request answered in the last minute waited for its answering attempt (``waited_s``:
+    the budget's queue, a Retry-After pause, earlier attempts; ``narrow`` leaves out what is in
+    flight to make room)."""
     # Short lines: the panel is about 24 columns wide on an 80-column terminal.
     shrunk = budget.rate_per_s < budget.nominal_rate_per_s
     line = Text(no_wrap=True, overflow="ellipsis")
@@ -263,14 +273,24 @@ def budget_text(budget: BudgetView) -> Text:
     elif budget.burst:
         line.append("  burst ", style="dim")
         line.append(str(budget.burst))
-    line.append("\nin flight ", style="dim")
-    line.append(str(budget.in_use))
-    line.append("  queued ", style="dim")
+    line.append("\n")
+    if not narrow:
+        line.append("in flight ", style="dim")
+        line.append(str(budget.in_use))
+        line.append("  ")
+    line.append("queued ", style="dim")
     line.append(str(budget.waiting), style="yellow" if budget.waiting else "")
+    line.append("  waited ", style="dim")
+    line.append(_seconds(waited_s), style="yellow" if waited_s >= 1.0 else "")
     if budget.push_sockets is not None:
         line.append("\npush sockets ", style="dim")
         line.append(str(budget.push_sockets), style="cyan" if budget.push_sockets else "")
     return line
+
+
+def _seconds(value: float) -> str:
+    """``0.2s``, ``9.6s``, ``15s``: a tenth under ten seconds, whole seconds above."""
+    return f"{value:.1f}s" if value < 10 else f"{value:.0f}s"
 
 
 def _rate(per_s: float) -> str:
