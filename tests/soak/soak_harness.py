@@ -22,6 +22,7 @@ from conftest import fixture_path
 from mlbdash.bench.layout import BENCH_DATE, BenchLayout
 from mlbdash.ingest.store import Store
 from mlbdash.mlb.clock import ManualClock
+from mlbdash.replay.exact import ExactTimeline, StoredVersion
 from mlbdash.replay.world import World
 
 # Real recorded final games; each replays pitch by pitch, about three virtual hours.
@@ -208,7 +209,15 @@ def _comparable(feed: dict[str, Any]) -> dict[str, Any]:
 async def compare_versions(
     db: Path, layout: BenchLayout, games: tuple[int, ...] | None = None
 ) -> dict[int, VersionDiff]:
-    """Every version the server made for each game against what the database holds."""
+    """Every version the server made for each game against what the database holds.
+
+    The stored versions are read as the archive holds them (``Store.version_payloads``, what
+    ``mlbdash archive export`` writes) and rebuilt in one pass in time order, each on the one
+    before it, as an archive replay does: a game costs one block application per version, where
+    ``Store.load_version`` per version would rebuild each from its checkpoint (tens of
+    applications each). Callers also run ``verify_versions``, which holds every checkpoint
+    to the feed rebuilt from the log, so ``load_version`` reads these same feeds.
+    """
     world = World(layout.options())
     out: dict[int, VersionDiff] = {}
     async with Store.open(db, clock=ManualClock()) as store:
@@ -217,15 +226,21 @@ async def compare_versions(
             assert timeline is not None
             server = {timeline.timecode(i): i for i in range(len(timeline.times))}
             stored = [v.timecode for v in await store.list_versions(game_pk)]
+            payloads = await store.version_payloads(game_pk)
+            assert [p.timecode for p in payloads] == stored, game_pk
             held = set(stored)
             differing = []
-            for timecode in stored:
-                if timecode not in server:
-                    continue
-                mine = await store.load_version(game_pk, timecode)
-                truth = timeline.build(server[timecode])
-                if mine is None or _comparable(mine) != _comparable(truth):
-                    differing.append(timecode)
+            if payloads:
+                archive = ExactTimeline(
+                    game_pk, [StoredVersion(p.timecode, p.feed, p.blocks) for p in payloads]
+                )
+                for index, timecode in enumerate(stored):
+                    if timecode not in server:
+                        continue
+                    mine = archive.build(index)
+                    truth = timeline.build(server[timecode])
+                    if _comparable(mine) != _comparable(truth):
+                        differing.append(timecode)
             out[game_pk] = VersionDiff(
                 server=len(server),
                 stored=len(stored),

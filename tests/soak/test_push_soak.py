@@ -22,6 +22,8 @@ from soak_harness import (
     slate_layout,
 )
 
+from mlbdash.ingest.store.maintenance import verify_versions
+
 pytestmark = pytest.mark.slow
 
 GAMES = (744914,)
@@ -62,4 +64,5 @@ async def test_push_under_every_socket_fault_stores_every_version(tmp_path: Path
     assert summary["stop_reason"] == "done"
     for game_pk, diff in (await compare_versions(db, layout)).items():
         assert diff.exact, (game_pk, diff)
+    assert verify_versions(db).problems == []
     print(f"push soak: {time.monotonic() - began:.1f} s real, push {push}")

@@ -103,3 +103,4 @@ async def test_a_body_that_never_ends_costs_one_attempt_not_the_game(tmp_path: P
     assert summary["requests"]["errors"] >= stats["faults"]["hang"] // 2
     for game_pk, diff in (await compare_versions(db, layout)).items():
         assert diff.exact, (game_pk, diff)
+    assert verify_versions(db).problems == []
