@@ -309,31 +309,24 @@ async def test_help_lists_every_key(app: MlbdashApp) -> None:
             assert any(
                 line.split()[:1] == key.split()[:1] and label in line for line in text.splitlines()
             ), (key, label)
+        # Then what each mark on the screens means, wrapped under its own column.
+        lines = text.splitlines()
+        words = " ".join(text.split())
+        for marks, meaning in [
+            ("P", "told of new versions by its push socket"),
+            ("● ▲ ✖", "check ok / degraded / failing"),
+            ("● ○ ✓ -", "alert firing / pending"),
+            ("▌ ▌ ▌", "version strip"),
+            ("▲7 ▼7", "top / bottom of the 7th"),
+            ("err warn info", "finding severity"),
+            ("API ms", "how fast the API answers"),
+            ("waited", "the budget's queue, a Retry-After pause"),
+        ]:
+            assert any(line.split()[: len(marks.split())] == marks.split() for line in lines)
+            assert meaning in words, meaning
+        assert max(len(line) for line in lines) <= 2 + 14 + 50
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
-
-
-async def test_help_explains_every_mark_the_screens_draw(app: MlbdashApp) -> None:
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        text = str(app.screen.query_one("#help-box Static").render())
-        lines = text.splitlines()
-
-        def explained(marks: str, meaning: str) -> bool:
-            return any(line.split()[: len(marks.split())] == marks.split() for line in lines) and (
-                meaning in " ".join(text.split())
-            )
-
-        assert explained("P", "told of new versions by its push socket")
-        assert explained("● ▲ ✖", "check ok / degraded / failing")
-        assert explained("● ○ ✓ -", "alert firing / pending")
-        assert explained("▌ ▌ ▌", "version strip")
-        assert explained("▲7 ▼7", "top / bottom of the 7th")
-        assert explained("err warn info", "finding severity")
-        # Wrapped under its own column: no line wider than the dialog.
-        assert max(len(line) for line in lines) <= 2 + 14 + 50
 
 
 async def test_command_palette_offers_the_actions(app: MlbdashApp) -> None:
@@ -412,7 +405,7 @@ async def test_findings_and_alerts_panels_follow_new_issues(
         assert counts.startswith("err 2")
 
 
-async def test_a_game_told_of_by_push_is_marked_and_its_socket_counted(
+async def test_a_game_told_of_by_push_is_marked_its_socket_counted_and_its_screen_says_why(
     app: MlbdashApp, source: FakeSource
 ) -> None:
     source.budget = replace(source.budget, push_sockets=0)
@@ -436,13 +429,7 @@ async def test_a_game_told_of_by_push_is_marked_and_its_socket_counted(
         assert not polls_cell().endswith(PUSH_MARK)
         assert "push sockets 0" in str(budget.render())
 
-
-async def test_the_game_screen_says_whether_push_or_polling_follows_the_game_and_why(
-    app: MlbdashApp, source: FakeSource
-) -> None:
-    source.budget = replace(source.budget, push_sockets=0)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        # The game's screen says how it is followed, and why, as push changes come.
         await pilot.press("j", "j", "j", "j", "enter")
         await settle(pilot)
         detail = app.screen
@@ -451,7 +438,7 @@ async def test_the_game_screen_says_whether_push_or_polling_follows_the_game_and
         def about() -> str:
             return str(detail.query_one("#detail-about").render())
 
-        assert "followed by polling: no push socket yet" in about()
+        assert "followed by polling since 19:13:31 ET: push socket closed" in about()
         source.emit(ev.PushChanged(NOW, 746139, True, "push socket connected"))
         await pilot.pause()
         assert "followed by push since 19:13:31 ET" in about()
