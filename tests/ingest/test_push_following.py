@@ -26,6 +26,7 @@ from mlbdash.ingest.scheduler.entries import entries_by_date, parse_schedule
 from mlbdash.mlb.clock import ManualClock
 from mlbdash.mlb.status import classify_status, status_list
 from mlbdash.replay.demo import demo_server_options
+from mlbdash.replay.exact import ExactTimeline, StoredVersion
 from mlbdash.replay.faults import parse_fault_spec
 from mlbdash.replay.server import start_replay_server
 
@@ -247,18 +248,21 @@ async def test_runtime_with_push_stores_every_version_and_gives_the_socket_back(
             await drive(rt, harness.clock, run)
             summary = run.result()
             stored = [v.timecode for v in await rt.store.list_versions(HARNESS_GAME)]
-            # The content of a sample (each comparison rebuilds a version twice): the first,
-            # those around the one met, the last, and every 25th.
-            sample = {0, met - 1, met, met + 1, len(timeline.times) - 1, *range(0, met, 25)}
-            differing = [
-                timeline.timecode(index)
-                for index in sorted(sample)
-                if _content(await rt.store.load_version(HARNESS_GAME, timeline.timecode(index)))
-                != _content(timeline.build(index))
-            ]
+            # Read as the archive holds them and rebuilt in one pass, each on the one before
+            # (as an archive replay does): every version's content against the server's.
+            payloads = await rt.store.version_payloads(HARNESS_GAME)
+    archive = ExactTimeline(
+        HARNESS_GAME, [StoredVersion(p.timecode, p.feed, p.blocks) for p in payloads]
+    )
+    differing = [
+        timeline.timecode(index)
+        for index in range(len(payloads))
+        if _content(archive.build(index)) != _content(timeline.build(index))
+    ]
     assert summary.stop_reason == "done" and summary.complete
-    # Every version from the first, the history met mid-game included, as served.
+    # Every version from the first, the history met mid-game included, each as served.
     assert stored == [timeline.timecode(i) for i in range(len(timeline.times))]
+    assert [p.timecode for p in payloads] == stored
     assert differing == []
     pushed = [e for e in events if isinstance(e, PushChanged) and e.game_pk == HARNESS_GAME]
     assert pushed[0].by_push and not pushed[-1].by_push
