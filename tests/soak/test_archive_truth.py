@@ -8,7 +8,8 @@
   compared version by version (timecode and content) with the server's own timeline.
 - ``mlbdash db audit`` finds a gap made by deleting a stored version.
 
-One or two recorded games at replay speed 300: each run takes well under a minute.
+One or two recorded games at replay speed 300 (the full disk) or 600 (one game to its end: about
+20 real seconds a run; the ingest needs a fraction of a core for it).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ pytestmark = pytest.mark.slow
 TWO_GAMES = (744914, 777687)
 ONE_GAME = (744914,)
 SMALL_BYTES = 3 * 1024 * 1024
+SPEED = 600.0
 
 
 @contextlib.contextmanager
@@ -133,7 +135,7 @@ async def test_a_full_disk_ends_in_exit_1_and_a_summary_of_what_is_stored(
 )
 async def test_faults_lose_no_version(tmp_path: Path, faults: str, games: tuple[int, ...]) -> None:
     layout = slate_layout(
-        make_slate(tmp_path / "slate", games), 300.0, games, faults=faults, seed=5
+        make_slate(tmp_path / "slate", games), SPEED, games, faults=faults, seed=5
     )
     db = tmp_path / "faults.sqlite3"
     env = ingest_env(tmp_path)
@@ -163,7 +165,7 @@ async def _run(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
 
 
 async def test_audit_finds_a_deleted_version(tmp_path: Path) -> None:
-    layout = slate_layout(make_slate(tmp_path / "slate", ONE_GAME), 300.0, ONE_GAME)
+    layout = slate_layout(make_slate(tmp_path / "slate", ONE_GAME), SPEED, ONE_GAME)
     db = tmp_path / "audit.sqlite3"
     env = ingest_env(tmp_path)
     async with replay_server(layout, tmp_path / "server.err") as url:

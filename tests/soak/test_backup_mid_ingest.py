@@ -24,7 +24,7 @@ from mlbdash.ingest.store.maintenance import check_database
 pytestmark = pytest.mark.slow
 
 GAME = 744914
-SPEED = 200.0
+SPEED = 400.0
 
 
 async def test_backup_mid_ingest_is_consistent_and_ingest_resumes_from_it(

@@ -27,7 +27,7 @@ from mlbdash.ingest.store.maintenance import verify_versions
 pytestmark = pytest.mark.slow
 
 GAMES = (744914,)
-SPEED = 300.0
+SPEED = 600.0
 FAULTS = (
     "push-refuse=0.3,push-drop=0.02,push-silence=0.03,push-dup=0.05,push-reorder=0.05,"
     "push-refresh=0.03"

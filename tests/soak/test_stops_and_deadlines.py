@@ -82,7 +82,7 @@ async def test_a_body_that_never_ends_costs_one_attempt_not_the_game(tmp_path: P
     request deadline and asked again; the game is stored version for version."""
     layout = slate_layout(
         make_slate(tmp_path / "slate", ONE_GAME),
-        300.0,
+        600.0,
         ONE_GAME,
         faults="hang=0.02:every=1",
         seed=3,
@@ -98,7 +98,7 @@ async def test_a_body_that_never_ends_costs_one_attempt_not_the_game(tmp_path: P
     assert TRACEBACK not in run.stderr, run.stderr[-3000:]
     assert run.exit_code == 0, run.stdout[-2000:] + run.stderr[-2000:]
     summary = json.loads(run.stdout)
-    # Each cut-off attempt is a failed request (at speed 300 a second of real time is past the
+    # Each cut-off attempt is a failed request (at speed 600 a second of real time is past the
     # retries' time limit, so the poll fails and the game is asked again on its plan).
     assert summary["requests"]["errors"] >= stats["faults"]["hang"] // 2
     for game_pk, diff in (await compare_versions(db, layout)).items():
