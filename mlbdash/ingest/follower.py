@@ -74,8 +74,8 @@ MAX_BACKFILL = 2000
 HISTORY_MAX_VERSIONS = 40
 # Blocks served once are asked again only this long (clock seconds) after the first of them:
 # well inside the server's diff window (about 200-300 s), so asking from the version before
-# them never turns a 2-byte "nothing new" into a whole feed (a Final re-checked half an hour
-# later is asked from itself; its own check is the merge check, which compares it whole).
+# them never turns a 2-byte "nothing new" into a whole feed (a Final, re-checked half an hour
+# later, has its blocks served again by a request of their own as soon as it is stored).
 PENDING_MAX_AGE_S = 120.0
 # A whole feed that looks drifted is fetched again by its timecode at most this many times.
 SETTLE_FETCHES = 3
@@ -276,6 +276,10 @@ class GameFollower:
             else:
                 answer = await self._ask()
             await self._bring_up_to_date(answer)
+            if self._pending and _final(self._feed):
+                # A Final is next asked long after (the late-scoring re-check), past the
+                # diff window: its blocks are served again now, not by that poll.
+                await self._serve_again()
             if self._history_owed and self._last_stored is not None:
                 # Said once; the caller keeps it (and takes it from here).
                 self.history_before, self._history_owed = self._last_stored, False
@@ -425,17 +429,24 @@ class GameFollower:
             )
         )
 
+    async def _serve_again(self) -> None:
+        """Ask the stored blocks seen once again on their own (diffPatch from the version
+        before them to the last of them) and compare, when no next diffPatch will serve
+        them again in time. A request that fails leaves them pending, as before."""
+        if not self._pending or self._before_pending is None:
+            return
+        with contextlib.suppress(ApiError):
+            again = await self.client.diff_patch(
+                self.game_pk, self._before_pending, self._pending[-1][0]
+            )
+            self._tally.bytes_wire += again.bytes_wire
+            await self._check_again(again.data.blocks)
+
     async def _fetch_whole(self, reason: str | None) -> _Whole:
-        if reason is not None and self._pending and self._before_pending is not None:
+        if reason is not None:
             # The answer that would have served the stored blocks again is not usable: they
             # are asked again on their own, so a bad one is still found (a doubt's cost).
-            with contextlib.suppress(ApiError):
-                again = await self.client.diff_patch(
-                    self.game_pk, self._before_pending, self._pending[-1][0]
-                )
-                self._tally.bytes_wire += again.bytes_wire
-                await self._check_again(again.data.blocks)
-        if reason is not None:
+            await self._serve_again()
             self._feed = None
             self._sink(FeedRefetched(at=self._clock.now(), game_pk=self.game_pk, reason=reason))
         fetched = await self.client.feed(self.game_pk)
@@ -704,6 +715,13 @@ class GameFollower:
         # Fetched after a doubt: compared with a second copy before it is kept.
         await self._adopt(_Whole(fetched.data, fetched.url, fetched.bytes_wire), doubted=True)
         return True
+
+
+def _final(feed: dict[str, Any] | None) -> bool:
+    """The feed says ``abstractGameState: Final``."""
+    game = feed.get("gameData") if feed is not None else None
+    status = game.get("status") if isinstance(game, dict) else None
+    return isinstance(status, dict) and status.get("abstractGameState") == "Final"
 
 
 def _same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -541,3 +541,55 @@ async def test_a_diff_block_served_with_a_field_dropped_is_found_and_replaced(
         for timecode in archive.timecodes:
             assert archive.feeds[timecode] == (await client.feed(GAME, timecode=timecode)).data
         assert follower.feed == archive.feeds[archive.timecodes[-1]]
+
+
+async def test_a_final_versions_block_is_served_again_at_once(
+    replay: tuple[ReplayServer, ManualClock],
+) -> None:
+    """The Final is next asked half an hour later, past the diff window: its block is served
+    again by a request of its own in the update that stores it, so a field dropped from it is
+    found and replaced there and then, with no later poll."""
+    server, clock = replay
+    archive = Archive()
+    timeline = server.world.games[GAME].timeline
+    assert timeline is not None
+    final = timeline.timecode(len(timeline.times) - 1)
+    dropped: list[str] = []
+
+    def drop_a_field_of_the_final(blocks: list[Any]) -> list[Any]:
+        out = json.loads(json.dumps(blocks))
+        last = out[-1] if out and not dropped else None
+        if last is None or last["diff"][0].get("value") != final:
+            return blocks
+        for op in last["diff"]:
+            if op["op"] in ("add", "replace") and isinstance(op.get("value"), dict) and op["value"]:
+                key = sorted(op["value"])[0]
+                del op["value"][key]
+                dropped.append(f"{op['path']}/{key}")
+                return out
+        return blocks
+
+    async def load(timecode: str) -> dict[str, Any] | None:
+        return json.loads(json.dumps(archive.feeds[timecode]))
+
+    async def replace(timecode: str, feed: dict[str, Any]) -> None:
+        archive.feeds[timecode] = json.loads(json.dumps(feed))
+
+    async with _client(server, clock) as client:
+        await clock.advance(timeline.times[-2] - clock.now().timestamp() - 1)
+        drifting = ServedCopies(client, lambda n, feed: feed, drop_a_field_of_the_final)
+        follower = GameFollower(
+            drifting,  # type: ignore[arg-type]
+            GAME,
+            archive.store,
+            clock=clock,
+            vet=_vet,
+            stored=StoredCopies(load, replace),
+        )
+        await follower.update()
+        while archive.timecodes[-1] != final:
+            await clock.advance(5)
+            result = await follower.update()
+        assert dropped, "the Final's block has no add or replace op with an object value"
+        assert [s.outcome for s in result.settled] == ["replaced"]
+        assert archive.feeds[final] == (await client.feed(GAME, timecode=final)).data

@@ -103,6 +103,30 @@ def test_healthy_push_backs_polling_off_and_news_makes_the_poll_due_now() -> Non
     assert track.next_poll_at == later + timedelta(seconds=10)
 
 
+def test_the_backstop_backs_off_while_it_finds_nothing_and_not_while_polling() -> None:
+    sched, pk, now = _live_scheduler()
+    track = sched.tracks[pk]
+    nothing = replace(_facts(), update="none", new_versions=0)
+    sched.push_changed(pk, True, now)
+    sched.feed_polled(pk, _facts(), now)
+    waits = []
+    for _ in range(4):
+        assert track.next_poll_at is not None
+        waits.append((track.next_poll_at - now).total_seconds())
+        now = track.next_poll_at
+        sched.feed_polled(pk, nothing, now)
+    # After the last version the first backstop as set; then doubling, capped.
+    backstop = POLL.push_backstop_s
+    assert waits == [backstop, 2 * backstop, 4 * backstop, 4 * backstop]
+    sched.feed_polled(pk, _facts(), now)  # a new version: back to the first interval
+    assert track.next_poll_at == now + timedelta(seconds=backstop)
+    # Without a socket, polls that find nothing keep the normal interval.
+    sched.push_changed(pk, False, now)
+    sched.feed_polled(pk, nothing, now)
+    sched.feed_polled(pk, nothing, now)
+    assert track.next_poll_at == now + timedelta(seconds=10)
+
+
 def test_news_of_a_version_the_running_poll_stored_asks_for_no_more_polls() -> None:
     sched, pk, now = _live_scheduler()
     track = sched.tracks[pk]

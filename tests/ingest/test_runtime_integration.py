@@ -131,9 +131,9 @@ async def test_sound_merges_are_checked_without_findings(harness: Harness) -> No
     diffs = [v.timecode for v in versions if v.kind == "diff"]
     sampled = [t for t in diffs if sample_for_merge_check(GAME, t, RATE)]
     assert sampled
-    # One whole-feed request per sampled merged version, with its timecode, and one for the
-    # Final version (always checked) when that came as a diff; the game was met mid-game, so
-    # each piece of its history fetched after starts with a whole version by its timecode.
+    # One request per sampled merged version, with its timecode, and one for the Final
+    # version (always checked) when that came as a diff; the game was met mid-game, so each
+    # piece of its history fetched after starts with a whole version by its timecode.
     checked = {
         parse_qs(urlsplit(e.url).query)["timecode"][0]
         for e in events
@@ -142,8 +142,8 @@ async def test_sound_merges_are_checked_without_findings(harness: Harness) -> No
     history = {v.timecode for v in versions if v.kind == "full"}
     assert set(sampled) <= checked
     assert checked - set(sampled) <= {diffs[-1], *history}
-    # A sampled check asks only for the parts it compares (fields=); only the Final version is
-    # fetched whole. The parts are a small share of the whole feed's bytes.
+    # A check asks only for the parts it compares (fields=), the Final's too: no version is
+    # fetched whole but the history's. The parts are a small share of the whole feed's bytes.
     asked = [
         e
         for e in events
@@ -151,11 +151,13 @@ async def test_sound_merges_are_checked_without_findings(harness: Harness) -> No
     ]
     partial = [e for e in asked if "fields=" in e.url]
     whole = [e for e in asked if "fields=" not in e.url]
-    assert {parse_qs(urlsplit(e.url).query)["timecode"][0] for e in partial} == set(sampled)
-    assert {parse_qs(urlsplit(e.url).query)["timecode"][0] for e in whole} <= {
-        diffs[-1],
-        *history,
+    final = versions[-1].timecode
+    assert diffs[-1] == final  # the Final came as a diff, so it was checked
+    assert {parse_qs(urlsplit(e.url).query)["timecode"][0] for e in partial} == {
+        *sampled,
+        final,
     }
+    assert {parse_qs(urlsplit(e.url).query)["timecode"][0] for e in whole} <= history
     feeds = [e for e in events if isinstance(e, RequestFinished) and e.kind == "feed"]
     largest = max(e.bytes_decoded for e in feeds)
     assert all(e.bytes_decoded < largest / 5 for e in partial)

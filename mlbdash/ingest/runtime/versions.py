@@ -1,7 +1,8 @@
 """Feeds: polling a game, storing each version, validating it, the sampled merge check.
 
 Every version the follower hands over is stored and validated; a sampled diff-merged version
-(and always a Final one) is first compared with the server's whole feed for its timecode.
+(and always a Final one) is first compared with the server's copy of its main parts for its
+timecode (``fields=``), and with the whole feed when they differ.
 """
 
 from __future__ import annotations
@@ -67,13 +68,22 @@ from mlbdash.mlb.touched import Touched
 # server's copy of their blocks at the next poll (see GameFollower, StoredCopies).
 UNCHECKED_TAIL = 3
 
-# What the sampled merge check compares (a Final version is always compared whole): the
-# version's own metadata, the status, the line score and the play under way.
+# What the sampled merge check compares: the version's own metadata, the status, the line
+# score and the play under way.
 MERGE_CHECK_PARTS = (
     ("metaData",),
     ("gameData", "status"),
     ("liveData", "linescore"),
     ("liveData", "plays", "currentPlay"),
+)
+# A Final version is always checked, on those parts and the ones a final result adds: the
+# decisions and each team's totals (about 4 KB asked, where the whole feed is 120-140 KB
+# gzipped; its blocks' drift is caught by serving them again, see GameFollower).
+FINAL_CHECK_PARTS = (
+    *MERGE_CHECK_PARTS,
+    ("liveData", "decisions"),
+    ("liveData", "boxscore", "teams", "away", "teamStats"),
+    ("liveData", "boxscore", "teams", "home", "teamStats"),
 )
 # Share of diff-merged versions checked against a fresh full fetch of the same timecode (a
 # Final version always is): one extra request per 50 versions keeps the budget nearly intact.
@@ -191,21 +201,21 @@ class VersionKeeper:
     ) -> dict[str, Any] | None:
         """For a sampled (or Final) diff-merged version: the server's whole feed for the same
         timecode when the merge diverged from it (the finding recorded), else None. A sampled
-        version is compared on MERGE_CHECK_PARTS, asked with ``fields=``; a Final one whole."""
+        version is compared on MERGE_CHECK_PARTS, a Final one on FINAL_CHECK_PARTS, asked
+        with ``fields=``."""
         state = self.state
         final = abstract_final(merged)
         if not final and not sample_for_merge_check(game_pk, timecode, state.merge_check_rate):
             return None
-        if not final:
-            # Only the parts compared are asked for (fields=), a few KB instead of the whole
-            # feed; the whole feed only when they differ, to say where and to store instead.
-            names = names_for(merged, MERGE_CHECK_PARTS)
-            try:
-                parts = await state.client.feed(game_pk, timecode=timecode, fields=names)
-            except ApiError:
-                return None  # unverified, not wrong: the merged version is kept
-            if select_fields(parts.data, names) == select_fields(merged, names):
-                return None
+        # Only the parts compared are asked for (fields=), a few KB instead of the whole feed;
+        # the whole feed only when they differ, to say where and to store instead.
+        names = names_for(merged, FINAL_CHECK_PARTS if final else MERGE_CHECK_PARTS)
+        try:
+            parts = await state.client.feed(game_pk, timecode=timecode, fields=names)
+        except ApiError:
+            return None  # unverified, not wrong: the merged version is kept
+        if select_fields(parts.data, names) == select_fields(merged, names):
+            return None
         try:
             fetched = await state.client.feed(game_pk, timecode=timecode)
         except ApiError:

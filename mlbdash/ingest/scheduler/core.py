@@ -365,6 +365,7 @@ class Scheduler:
         if facts.new_versions:
             track.versions += facts.new_versions
             track.last_stored_at = now
+        track.quiet_polls = 0 if facts.new_versions else track.quiet_polls + 1
         if facts.timecode is not None:
             track.timecode = facts.timecode
         for name in ("away_score", "home_score", "inning", "inning_half", "outs"):

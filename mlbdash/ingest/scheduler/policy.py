@@ -23,6 +23,11 @@ BACKOFF_CAP_S = 60.0
 # the first failure (which already spent its own retries), doubling to 2 minutes.
 SCHEDULE_RETRY_FIRST_S = 5.0
 SCHEDULE_RETRY_MAX_S = 120.0
+# While a game's push socket is healthy, each backstop poll that finds nothing new doubles the
+# wait before the next, up to this many times ``push_backstop_s``: the first one, a backstop
+# after the last version, still serves the last block again well inside the diff window; an
+# inning break (two to three minutes) then costs one more poll, not two.
+PUSH_BACKSTOP_MAX_FACTOR = 4
 
 
 class Priority(IntEnum):
@@ -61,8 +66,12 @@ class PollPolicy:
             # A status we cannot place: keep an eye on it without spending much.
             return self.poll.delayed_s
         live = self.live_interval(track.wait_s)
-        # A healthy push socket says when there is news; polling is then only the backstop.
-        return max(live, self.poll.push_backstop_s) if track.push else live
+        if not track.push:
+            return live
+        # A healthy push socket says when there is news; polling is then only the backstop,
+        # backing off while it finds nothing (see PUSH_BACKSTOP_MAX_FACTOR).
+        factor = min(2.0 ** min(track.quiet_polls, 8), PUSH_BACKSTOP_MAX_FACTOR)
+        return max(live, self.poll.push_backstop_s * factor)
 
     def preview_interval(self, track: GameTrack, now: datetime, *, waiting_on: bool) -> float:
         """How often the schedule should look at a game that has not started.

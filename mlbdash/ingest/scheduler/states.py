@@ -128,6 +128,7 @@ class GameTrack:
     push_asked: bool = False  # push news not yet covered by a started poll
     push_told: str | None = None  # the newest timecode that news told of (None: unknown)
     refresh_asked: bool = False  # push said full_refresh: the next poll fetches the whole feed
+    quiet_polls: int = 0  # polls in a row that stored nothing (the push backstop backs off)
 
     @property
     def official_date(self) -> date:
