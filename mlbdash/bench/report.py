@@ -174,6 +174,14 @@ def write_whole_games(result: dict[str, Any], out: TextIO) -> None:
         values = zip(line[1:], widths[1:], strict=True)
         cells = [line[0].ljust(widths[0])] + [c.rjust(w) for c, w in values]
         out.write("  ".join(cells).rstrip() + "\n")
+    if repeats:
+        out.write("\nwhere the requests and wire bytes went, per game (run 1):\n")
+        for key, name in names:
+            for kind, cost in repeats[0][key].get("by_kind", {}).items():
+                out.write(
+                    f"  {name} {kind}: {cost['requests']:,.1f} requests, "
+                    f"{cost['bytes_wire'] / 1e3:,.1f} KB\n"
+                )
     if result["targets"]:
         out.write("\ntargets (the worst repeat):\n")
         for t in result["targets"]:

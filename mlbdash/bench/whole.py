@@ -13,10 +13,11 @@ later one). Each repeat runs a fresh server; the report shows every repeat, so t
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from mlbdash.bench import measure
 from mlbdash.bench.layout import BENCH_DATE, VIRTUAL_START, WAIT_S, BenchLayout, version_times
@@ -25,6 +26,7 @@ from mlbdash.bench.run import BenchFailed
 from mlbdash.bench.run import _failed as failed
 from mlbdash.bench.run import _sample_until as sample_until
 from mlbdash.bench.run import _server as start_server
+from mlbdash.ingest.store import files as db_files
 from mlbdash.replay.demo import demo_data_path
 from mlbdash.replay.world import World
 
@@ -80,6 +82,37 @@ def per_game(
     }
 
 
+def request_kind(url: str, decoded: int | None) -> str:
+    """What a request asked, in the words of the figures: the kinds that cost requests or
+    bytes differently (an empty diffPatch answer, ``[]``, is 2 bytes decoded)."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    path = parts.path
+    if path.endswith("/diffPatch"):
+        if "endTimecode" in query:
+            return "diffPatch to a version (gap, history, blocks served again)"
+        return "diffPatch, nothing new" if decoded is not None and decoded <= 2 else "diffPatch"
+    if path.endswith("/timestamps"):
+        return "timestamps"
+    if path.endswith("/feed/live"):
+        if "fields" in query:
+            return "feed parts (merge check, fields=)"
+        return "feed by timecode" if "timecode" in query else "whole feed"
+    if path.endswith("/schedule"):
+        return "schedule"
+    return "other"
+
+
+def by_kind(rows: Iterable[tuple[str, int | None, int | None]], games: int) -> dict[str, Any]:
+    """Per game, per kind of request (``request_kind``): requests and bytes on the wire."""
+    out: dict[str, dict[str, float]] = {}
+    for url, wire, decoded in rows:
+        kind = out.setdefault(request_kind(url, decoded), {"requests": 0.0, "bytes_wire": 0.0})
+        kind["requests"] += 1 / games
+        kind["bytes_wire"] += (wire or 0) / games
+    return dict(sorted(out.items(), key=lambda item: -item[1]["bytes_wire"]))
+
+
 def figures(
     world: World, a_log: Path, dbs: dict[str, Path], children: dict[str, Child]
 ) -> dict[str, Any]:
@@ -97,6 +130,14 @@ def figures(
             games,
         )
     }
+    out["a"]["by_kind"] = {
+        kind: {
+            "requests": sum(1 for r in rows if r.get("kind") == kind) / games,
+            "bytes_wire": sum(int(r.get("wire") or 0) for r in rows if r.get("kind") == kind)
+            / games,
+        }
+        for kind in sorted({str(r.get("kind")) for r in rows})
+    }
     for name, db in dbs.items():
         out[name] = per_game(
             measure.mlbdash_traffic(db, *everything),
@@ -104,6 +145,7 @@ def figures(
             children[name].cpu_total_s,
             games,
         )
+        out[name]["by_kind"] = by_kind(db_files.request_urls(db), games)
     out["b_push_over_b_poll_requests"] = _ratio(
         out["b_push"]["requests"], out["b_poll"]["requests"]
     )

@@ -79,3 +79,27 @@ def test_the_slate_is_two_whole_games_met_before_their_first_pitch(tmp_path: Pat
         assert timeline.status(world.games[game_pk].index_at(start))["detailedState"] == "Warmup"
         seen = [t for t in timeline.times if t >= start + whole.FRESH_FROM_S]
         assert len(seen) > 300
+
+
+def test_requests_are_told_apart_by_what_they_asked() -> None:
+    base = "http://127.0.0.1:1/api/v1.1/game/1/feed/live"
+    rows = [
+        (f"{base}/diffPatch?startTimecode=20250701_230504", 900, 4000),
+        (f"{base}/diffPatch?startTimecode=20250701_230504", 1100, 5000),
+        (f"{base}/diffPatch?startTimecode=20250701_230519", 22, 2),
+        (f"{base}/diffPatch?endTimecode=20250701_2306&startTimecode=20250701_2305", 800, 3000),
+        (f"{base}?fields=metaData%2CtimeStamp&timecode=20250701_230504", 300, 900),
+        (f"{base}?timecode=20250701_190504", 10000, 50000),
+        (base, 120000, 700000),
+        (f"{base}/timestamps", 50, 200),
+        ("http://127.0.0.1:1/api/v1/schedule?date=2025-07-01&sportId=1", 700, 2000),
+    ]
+    kinds = whole.by_kind(rows, games=2)
+    assert kinds["diffPatch"] == {"requests": 1.0, "bytes_wire": 1000.0}
+    assert kinds["diffPatch, nothing new"] == {"requests": 0.5, "bytes_wire": 11.0}
+    assert kinds["feed parts (merge check, fields=)"]["requests"] == 0.5
+    assert kinds["feed by timecode"]["bytes_wire"] == 5000.0
+    assert kinds["whole feed"]["bytes_wire"] == 60000.0
+    assert next(iter(kinds)) == "whole feed"  # the costliest first
+    assert {"timestamps", "schedule"} <= set(kinds)
+    assert sum(k["requests"] for k in kinds.values()) == len(rows) / 2

@@ -29,6 +29,15 @@ def request_rows(db: Path) -> list[tuple[Any, ...]]:
         ).fetchall()
 
 
+def request_urls(db: Path) -> list[tuple[Any, ...]]:
+    """Every request that went over the wire: url, bytes_wire, bytes_decoded."""
+    with read_only(db) as conn:
+        return conn.execute(
+            "SELECT url, bytes_wire, bytes_decoded FROM requests "
+            "WHERE cache_hit = 0 AND coalesced = 0"
+        ).fetchall()
+
+
 def version_stamps(db: Path) -> list[tuple[Any, ...]]:
     """Every stored version: game_pk, timecode, stored_at."""
     with read_only(db) as conn:
