@@ -1,13 +1,14 @@
 """Whole games: A, B-poll and B-push follow the same replayed games from pre-game to Final.
 
-One replay server process serves two real recorded games of the bundled slate, met in Warmup
-before their first pitches (five and six virtual minutes after the start) and followed to
-Final; three clients follow them side by side, each in its own process: A (the common
-way, ``common_way``), B-poll (``mlbdash ingest --until-done`` with ``push = "off"``) and
-B-push (the same with ``push = "auto"``). Every figure is given per game: requests, bytes on
-the wire and decoded, CPU seconds (all over the whole run), freshness p50/p95/p99 and versions
-missed (``measure.freshness``: from a version's timecode to when the client first held it or a
-later one). Each repeat runs a fresh server; the report shows every repeat, so the spread shows.
+Two real recorded games of the bundled slate, met in Warmup before their first pitches (five
+and six virtual minutes after the start) and followed to Final; three clients follow them side
+by side, each in its own process and with a replay server process of its own (see
+``one_repeat``): A (the common way, ``common_way``), B-poll (``mlbdash ingest --until-done``
+with ``push = "off"``) and B-push (the same with ``push = "auto"``). Every figure is given per
+game: requests, bytes on the wire and decoded, CPU seconds (all over the whole run), freshness
+p50/p95/p99 and versions missed (``measure.freshness``: from a version's timecode to when the
+client first held it or a later one), and where the requests and bytes went (``by_kind``).
+Each repeat runs fresh servers; the report shows every repeat, so the spread shows.
 """
 
 from __future__ import annotations
@@ -214,28 +215,39 @@ def ingest_env(workdir: Path, push: str) -> dict[str, str]:
 
 
 async def one_repeat(workdir: Path, speed: float, progress: Progress) -> dict[str, Any]:
-    """A fresh server and the three clients, to the end of the last game."""
+    """Three clients, each with a fresh server of its own, to the end of the last game.
+
+    One server per client, all replaying the same games on the same virtual timeline (each
+    client reads its own server's clock): a replay server is one event loop, and building and
+    compressing the whole feeds A asks for (30-60 real ms each, two every 170 real ms at
+    speed 60) would hold up the other clients' answers and push messages by seconds of
+    virtual time, a delay no client of MLB's servers gets from another client.
+    """
     layout = layout_for(slate(workdir / "slate"), speed)
     world, until = until_after_last_version(layout)
-    server, url, clock = await start_server(layout, workdir, "whole-server")
+    servers: list[Child] = []
     children: dict[str, Child] = {}
+    dbs = {name: workdir / f"{name}.sqlite3" for name in ("b_poll", "b_push")}
+    a_log = workdir / "common_way.jsonl"
     try:
-        progress(f"whole games: replay at {url}, speed {speed:g}")
-        a_log = workdir / "common_way.jsonl"
-        until_at = (clock.now() + timedelta(seconds=until - clock.now().timestamp())).isoformat()
-        children["a"] = start_child(
-            "client-a",
-            [
-                "mlbdash.bench.common_way",
-                *("--api-url", url, "--date", str(BENCH_DATE)),
-                *("--until", until_at, "--log", str(a_log)),
-            ],
-            workdir,
-        )
-        dbs = {name: workdir / f"{name}.sqlite3" for name in ("b_poll", "b_push")}
-        for name, push in (("b_poll", "off"), ("b_push", "auto")):
-            env = ingest_env(workdir / name, push)
-            children[name] = start_child(name, ingest_argv(url, dbs[name]), workdir, env)
+        for name in CLIENTS:
+            server, url, clock = await start_server(layout, workdir, f"{name}-server")
+            servers.append(server)
+            progress(f"whole games: {name}'s replay at {url}, speed {speed:g}")
+            if name == "a":
+                left = timedelta(seconds=until - clock.now().timestamp())
+                children[name] = start_child(
+                    "client-a",
+                    [
+                        "mlbdash.bench.common_way",
+                        *("--api-url", url, "--date", str(BENCH_DATE)),
+                        *("--until", (clock.now() + left).isoformat(), "--log", str(a_log)),
+                    ],
+                    workdir,
+                )
+            else:
+                env = ingest_env(workdir / name, "off" if name == "b_poll" else "auto")
+                children[name] = start_child(name, ingest_argv(url, dbs[name]), workdir, env)
         real = (until - clock.now().timestamp()) / speed
         running = list(children.values())
         await sample_until(
@@ -244,7 +256,8 @@ async def one_repeat(workdir: Path, speed: float, progress: Progress) -> dict[st
     finally:
         for child in children.values():
             await child.stop()
-        await server.stop()
+        for server in servers:
+            await server.stop()
     for child in children.values():
         problem = failed(child)
         if problem:
