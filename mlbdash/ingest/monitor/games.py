@@ -11,7 +11,8 @@ stored version is "fresh" while it is within two ``wait`` intervals of the serve
   cannot vouch for anything (a crashed poller must not look perfect).
 
 A game followed by push is polled when its socket tells of news and otherwise only at the
-backstop interval (``push_backstop_s``): a quiet stretch of play is no news, so its next poll
+backstop interval (``push_backstop_s``, longer after polls that stored nothing, as the
+scheduler's ``push_backstop_interval``): a quiet stretch of play is no news, so its next poll
 is due a backstop interval after the last, not a ``wait``. ``due_s`` says how long after its
 last poll a game's next one is due, from how it has been followed since (a socket lost makes
 the next poll due within a ``wait``); the stale rule and the open interval count from it.
@@ -31,6 +32,7 @@ from mlbdash.ingest.events import (
     RequestFinished,
     ScheduleGameUpdated,
 )
+from mlbdash.ingest.scheduler.policy import push_backstop_interval
 from mlbdash.mlb.status import Lifecycle
 from mlbdash.mlb.timecode import timecode_instant
 
@@ -81,6 +83,7 @@ class GameBook:
     frozen_s: float = 0.0
     frozen_mark: datetime | None = None
     by_push: bool = False  # its push socket is healthy: polls come on news or at the backstop
+    quiet_polls: int = 0  # polls in a row that stored nothing (the backstop backs off)
     # Clock seconds after live_anchor that the next poll is due; None: one ``wait``.
     due_s: float | None = None
 
@@ -152,6 +155,7 @@ class GameLedger:
         game = self.book(row.game_pk)
         game.official_date = row.official_date
         game.polls_ok += 1
+        game.quiet_polls = 0 if event.update != "none" else game.quiet_polls + 1
         self._count_frozen(game, event.at)
         if row.timecode is not None and row.timecode != game.timecode:
             game.timecode = row.timecode
@@ -194,7 +198,7 @@ class GameLedger:
         if game.due_s is not None:
             return game.due_s
         if game.by_push:
-            return max(self.wait_s, self.push_backstop_s)
+            return max(self.wait_s, push_backstop_interval(self.push_backstop_s, game.quiet_polls))
         return self.wait_s
 
     def _count_frozen(self, game: GameBook, at: datetime) -> None:

@@ -30,6 +30,12 @@ SCHEDULE_RETRY_MAX_S = 120.0
 PUSH_BACKSTOP_MAX_FACTOR = 4
 
 
+def push_backstop_interval(backstop_s: float, quiet_polls: int) -> float:
+    """The poll interval of a game whose push socket is healthy, after ``quiet_polls`` polls
+    in a row that stored nothing (the monitor's stale rule expects the same)."""
+    return backstop_s * min(2.0 ** min(quiet_polls, 8), PUSH_BACKSTOP_MAX_FACTOR)
+
+
 class Priority(IntEnum):
     """Lower runs first when the request budget cannot serve every due poll on time."""
 
@@ -70,8 +76,7 @@ class PollPolicy:
             return live
         # A healthy push socket says when there is news; polling is then only the backstop,
         # backing off while it finds nothing (see PUSH_BACKSTOP_MAX_FACTOR).
-        factor = min(2.0 ** min(track.quiet_polls, 8), PUSH_BACKSTOP_MAX_FACTOR)
-        return max(live, self.poll.push_backstop_s * factor)
+        return max(live, push_backstop_interval(self.poll.push_backstop_s, track.quiet_polls))
 
     def preview_interval(self, track: GameTrack, now: datetime, *, waiting_on: bool) -> float:
         """How often the schedule should look at a game that has not started.

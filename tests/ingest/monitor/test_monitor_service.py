@@ -242,6 +242,22 @@ async def test_a_game_followed_by_push_is_not_stale_while_quiet_between_backstop
     assert _stale(sink) == [("stale_live_game", "746139", PENDING)]
 
 
+async def test_a_push_games_backstop_backing_off_while_quiet_is_not_a_stall() -> None:
+    """After a backstop poll that stored nothing the next is due twice as long after (the
+    scheduler's push_backstop_interval): 120 s, then stale a wait past it."""
+    clock = ManualClock(START)
+    sink = Sink()
+    monitor = Monitor(clock, sink)
+    monitor.handle(game_updated(clock.now(), game_pk=746139, lag_s=1))
+    monitor.handle(PushChanged(clock.now(), 746139, by_push=True, reason="push socket connected"))
+    await step(monitor, clock, 60)
+    monitor.handle(game_updated(clock.now(), game_pk=746139, update="none"))
+    await step(monitor, clock, 130)
+    assert _stale(sink) == []
+    await step(monitor, clock, 1)
+    assert _stale(sink) == [("stale_live_game", "746139", PENDING)]
+
+
 async def test_a_game_followed_by_push_whose_backstop_poll_never_comes_is_stale() -> None:
     clock = ManualClock(START)
     sink = Sink()
