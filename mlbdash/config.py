@@ -46,8 +46,9 @@ class PollSettings(BaseModel):
     push_backstop_s: float = Field(
         60.0,
         gt=0,
-        description="Live poll interval while the game's push socket is healthy; a socket "
-        "silent this long while these polls find new versions is reconnected",
+        description="Live poll interval while the game's push socket is healthy (doubled "
+        "after each poll that finds nothing new, up to 4 times); a socket silent this long "
+        "while these polls find new versions is reconnected",
     )
 
 
