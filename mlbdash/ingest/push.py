@@ -42,6 +42,18 @@ BACKOFF_MAX_S = 300.0
 CONNECT_TIMEOUT_S = 10.0  # real seconds for the upgrade
 SEEN_IDS = 512
 CLOCK_MARGIN_S = 5.0  # how far the server's timecodes may run ahead of our clock
+# While a game's push socket is healthy, each backstop poll that finds nothing new doubles the
+# wait before the next, up to this many times ``push_backstop_s``: the first one, a backstop
+# after the last version, still serves the last block again well inside the diff window; an
+# inning break (two to three minutes) then costs one more poll, not two.
+PUSH_BACKSTOP_MAX_FACTOR = 4
+
+
+def push_backstop_interval(backstop_s: float, quiet_polls: int) -> float:
+    """The poll interval of a game whose push socket is healthy, after ``quiet_polls`` polls
+    in a row that stored nothing (the scheduler plans by it, the monitor's stale rule
+    expects it)."""
+    return backstop_s * min(2.0 ** min(quiet_polls, 8), PUSH_BACKSTOP_MAX_FACTOR)
 
 
 def push_url(api_url: str, game_pk: int) -> str:
@@ -289,4 +301,11 @@ def _short(exc: BaseException) -> str:
     return text.splitlines()[0][:120]
 
 
-__all__ = ["KEEP_ALIVE", "PushHub", "PushNews", "push_url", "read_message"]
+__all__ = [
+    "KEEP_ALIVE",
+    "PushHub",
+    "PushNews",
+    "push_backstop_interval",
+    "push_url",
+    "read_message",
+]

@@ -11,11 +11,12 @@ stored version is "fresh" while it is within two ``wait`` intervals of the serve
   cannot vouch for anything (a crashed poller must not look perfect).
 
 A game followed by push is polled when its socket tells of news and otherwise only at the
-backstop interval (``push_backstop_s``, longer after polls that stored nothing, as the
-scheduler's ``push_backstop_interval``): a quiet stretch of play is no news, so its next poll
-is due a backstop interval after the last, not a ``wait``. ``due_s`` says how long after its
-last poll a game's next one is due, from how it has been followed since (a socket lost makes
-the next poll due within a ``wait``); the stale rule and the open interval count from it.
+backstop interval (``push_backstop_s``, longer after polls that stored nothing: the
+scheduler's rule, ``push.push_backstop_interval``): a quiet stretch of play is no news, so its
+next poll is due a backstop interval after the last, not a ``wait``. ``due_s`` says how long
+after its last poll a game's next one is due, from how it has been followed since (a socket
+lost makes the next poll due within a ``wait``); the stale rule and the open interval count
+from it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from mlbdash.ingest.events import (
     RequestFinished,
     ScheduleGameUpdated,
 )
-from mlbdash.ingest.scheduler.policy import push_backstop_interval
+from mlbdash.ingest.push import push_backstop_interval
 from mlbdash.mlb.status import Lifecycle
 from mlbdash.mlb.timecode import timecode_instant
 

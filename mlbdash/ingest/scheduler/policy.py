@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 
 from mlbdash.config import PollSettings
+from mlbdash.ingest.push import push_backstop_interval
 from mlbdash.ingest.scheduler.states import GameTrack, Phase
 from mlbdash.mlb.status import Lifecycle
 
@@ -23,17 +24,6 @@ BACKOFF_CAP_S = 60.0
 # the first failure (which already spent its own retries), doubling to 2 minutes.
 SCHEDULE_RETRY_FIRST_S = 5.0
 SCHEDULE_RETRY_MAX_S = 120.0
-# While a game's push socket is healthy, each backstop poll that finds nothing new doubles the
-# wait before the next, up to this many times ``push_backstop_s``: the first one, a backstop
-# after the last version, still serves the last block again well inside the diff window; an
-# inning break (two to three minutes) then costs one more poll, not two.
-PUSH_BACKSTOP_MAX_FACTOR = 4
-
-
-def push_backstop_interval(backstop_s: float, quiet_polls: int) -> float:
-    """The poll interval of a game whose push socket is healthy, after ``quiet_polls`` polls
-    in a row that stored nothing (the monitor's stale rule expects the same)."""
-    return backstop_s * min(2.0 ** min(quiet_polls, 8), PUSH_BACKSTOP_MAX_FACTOR)
 
 
 class Priority(IntEnum):
