@@ -34,12 +34,17 @@ from mlbdash.ingest.store.maintenance import verify_versions
 
 pytestmark = pytest.mark.slow
 
-SPEED = 200.0
-# Every fault kind at once. Latency and drip are real seconds; the outage is virtual: five
-# minutes without an answer, 40 minutes into the slate (mid-game for every game).
+SPEED = 400.0
+# The kill soak stays at 200: its ten runs, killed a few progress lines (real seconds) in
+# each, must fall across the games' play, which lasts about a minute at that speed.
+KILL_SPEED = 200.0
+# Every fault kind at once. Latency and drip are real seconds; the outage is virtual: fifteen
+# minutes without an answer, 40 minutes into the slate (mid-game for every game). The monitor
+# looks once a real second and calls the API unreachable after 60 virtual seconds down, so
+# the outage lasts over two real seconds at this speed: the alert cannot slip between looks.
 FAULTS = (
     "latency=1ms~10ms,error=0.03,429=0.02:retry-after=2,reset=0.01,truncate=0.01,"
-    "html=0.01,drip=0.01:seconds=0.2,drift=0.01,outage=@00:40+300s"
+    "html=0.01,drip=0.01:seconds=0.2,drift=0.01,outage=@00:40+900s"
 )
 
 
@@ -83,13 +88,13 @@ async def test_slate_under_every_fault_stores_what_the_server_serves(tmp_path: P
     outage = [e for e in episodes if e[0] == "api_unreachable" and e[1] is not None]
     assert outage, f"no api_unreachable alert fired: {episodes}"
     assert all(resolved is not None for _, _, resolved in outage), outage
-    print(f"fault soak: {time.monotonic() - began:.1f} s real")
+    print(f"fault soak: {time.monotonic() - began:.1f} s real, faults {stats['faults']}")
 
 
 async def test_sigkill_at_ten_moments_still_ends_with_the_same_data(tmp_path: Path) -> None:
     began = time.monotonic()
     data = make_slate(tmp_path / "slate")
-    layout = slate_layout(data, SPEED)
+    layout = slate_layout(data, KILL_SPEED)
     truth = final_feeds(layout)
     db = tmp_path / "killed.sqlite3"
     env = ingest_env(tmp_path)
