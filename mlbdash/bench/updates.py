@@ -7,7 +7,9 @@ the diff fetch's decoding, the patch, the facts, the validation and the store. R
 the polls that stored exactly one diff version (the steady state of a live game): count,
 median, p99 and max, and the whole ingest's CPU over its wall time. Each diff block's own
 share (patch, facts, validation, store; no fetch, no scheduling) is timed apart, as
-``block_cpu_ms_*``.
+``block_cpu_ms_*``, and each of those four parts' median within a block as
+``block_parts_cpu_ms_median`` (process CPU too: a part's figure includes whatever the
+database thread did meanwhile; the rest of a block is the merge check and the hand-over).
 
 Games are spaced four virtual hours apart so one is live at a time and a poll's CPU is its
 own. Not a test: figures depend on the machine; run it before and after a change, in one
@@ -50,6 +52,14 @@ POLLERS = (
     ("mlbdash.ingest.runtime.versions", "VersionKeeper", "poll_game"),
     ("mlbdash.ingest.runtime.versions", "VersionRuntime", "_poll_game"),
 )
+# The parts of a diff block timed apart (inside a block only): (part, module, attribute path
+# of the function the block calls there). A part a version of the code lacks is left out.
+BLOCK_PARTS = (
+    ("patch", "mlbdash.ingest.follower", "apply_diff_blocks"),
+    ("facts", "mlbdash.ingest.runtime.versions", "version_facts"),
+    ("validation", "mlbdash.ingest.runtime.versions", "check_version"),
+    ("store", "mlbdash.ingest.store.database", "Store.store_version"),
+)
 
 
 def _find(candidates: tuple[tuple[str, ...], ...]) -> tuple[Any, ...]:
@@ -62,6 +72,73 @@ def _find(candidates: tuple[tuple[str, ...], ...]) -> tuple[Any, ...]:
         if found is not None and all(hasattr(found, name) for name in rest):
             return (found, *rest)
     raise SystemExit(f"none of {candidates} found")
+
+
+class _PartTimer:
+    """Process CPU of each of BLOCK_PARTS while a diff block runs, summed per block."""
+
+    def __init__(self) -> None:
+        self.current: dict[str, float] | None = None
+        self.blocks: list[dict[str, float]] = []
+        self._undo: list[tuple[Any, str, Any]] = []  # (owner, name, original)
+
+    def install(self) -> None:
+        for part, module_name, attribute in BLOCK_PARTS:
+            try:
+                owner: Any = importlib.import_module(module_name)
+            except ImportError:
+                continue
+            *path, name = attribute.split(".")
+            for step in path:
+                owner = getattr(owner, step, None)
+            original = getattr(owner, name, None) if owner is not None else None
+            if original is None:
+                continue
+            wrapped = (
+                self._async(part, original)
+                if asyncio.iscoroutinefunction(original)
+                else self._sync(part, original)
+            )
+            setattr(owner, name, wrapped)
+            self._undo.append((owner, name, original))
+
+    def uninstall(self) -> None:
+        for owner, name, original in reversed(self._undo):
+            setattr(owner, name, original)
+        self._undo.clear()
+
+    def _add(self, part: str, spent: float) -> None:
+        if self.current is not None:
+            self.current[part] = self.current.get(part, 0.0) + spent
+
+    def _sync(self, part: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self._add(part, time.process_time() - start)
+
+        return timed
+
+    def _async(
+        self, part: str, original: Callable[..., Awaitable[Any]]
+    ) -> Callable[..., Awaitable[Any]]:
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                self._add(part, time.process_time() - start)
+
+        return timed
+
+    def medians(self) -> dict[str, float | None]:
+        names = sorted({part for block in self.blocks for part in block})
+        return {
+            name: _round(percentile([b.get(name, 0.0) * 1000 for b in self.blocks], 0.5))
+            for name in names
+        }
 
 
 async def _server(layout: BenchLayout, stack: AsyncExitStack) -> str:
@@ -118,11 +195,16 @@ async def measure(games: tuple[int, ...], speed: float, tmp: Path) -> dict[str, 
     original_poll: Callable[..., Awaitable[Any]] = getattr(owner, method)
     original_apply: Callable[..., Awaitable[Any]] = getattr(follower, apply_name)
 
+    parts = _PartTimer()
+
     async def apply(self: Any, block: Any) -> Any:
         # One diff block: patch, then (through the store callback) facts, validation, store.
+        parts.current = {}
         start = time.process_time()
         out = await original_apply(self, block)
         applied.append(time.process_time() - start)
+        parts.blocks.append(parts.current)
+        parts.current = None
         return out
 
     async def update(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -143,6 +225,7 @@ async def measure(games: tuple[int, ...], speed: float, tmp: Path) -> dict[str, 
     follower.update = update
     setattr(owner, method, poll)
     setattr(follower, apply_name, apply)
+    parts.install()
     try:
         async with AsyncExitStack() as stack:
             url = await _server(layout, stack)
@@ -161,6 +244,7 @@ async def measure(games: tuple[int, ...], speed: float, tmp: Path) -> dict[str, 
         follower.update = original_update
         setattr(owner, method, original_poll)
         setattr(follower, apply_name, original_apply)
+        parts.uninstall()
     ms = [s * 1000 for s in samples]
     block_ms = [s * 1000 for s in applied]
     return {
@@ -174,6 +258,7 @@ async def measure(games: tuple[int, ...], speed: float, tmp: Path) -> dict[str, 
         "blocks_timed": len(block_ms),
         "block_cpu_ms_median": _round(percentile(block_ms, 0.5)),
         "block_cpu_ms_p99": _round(percentile(block_ms, 0.99)),
+        "block_parts_cpu_ms_median": parts.medians(),
         "ingest_cpu_s": round(cpu, 2),
         "wall_s": round(wall, 2),
         "ingest_cores": round(cpu / wall, 3) if wall else None,
