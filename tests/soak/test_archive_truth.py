@@ -8,8 +8,8 @@
   compared version by version (timecode and content) with the server's own timeline.
 - ``mlbdash db audit`` finds a gap made by deleting a stored version.
 
-One or two recorded games at replay speed 300 (the full disk) or 600 (one game to its end: about
-20 real seconds a run; the ingest needs a fraction of a core for it).
+Recorded games at replay speed 600: one game to its end in about 20 real seconds (the ingest
+needs a fraction of a core for it); two games fill the small disk about 4 s into a 12 s run.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ async def _run_limited(
     url: str, db: Path, env: dict[str, str], limited: bool
 ) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        *ingest_argv(url, db, ("--duration", "20")),
+        *ingest_argv(url, db, ("--duration", "12")),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=env,
@@ -93,7 +93,7 @@ async def _run_limited(
 async def test_a_full_disk_ends_in_exit_1_and_a_summary_of_what_is_stored(
     tmp_path: Path, mount: bool
 ) -> None:
-    layout = slate_layout(make_slate(tmp_path / "slate", TWO_GAMES), 300.0, TWO_GAMES)
+    layout = slate_layout(make_slate(tmp_path / "slate", TWO_GAMES), SPEED, TWO_GAMES)
     with small_disk(tmp_path / "small", mount=mount) as mounted:
         if mount and not mounted:
             pytest.skip("cannot mount a tmpfs here (the file-size-limit run covers it)")
