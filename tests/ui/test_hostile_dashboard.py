@@ -62,7 +62,7 @@ async def test_dashboard_and_detail_show_escapes_as_text(tmp_path: Path) -> None
                     if track is not None and track.status.detailed_state.startswith("Final"):
                         break
                     await rt.wait_idle()
-                    await clock.advance(30)
+                    await clock.advance(120)
                     await pilot.pause()
                 await settle(pilot)
                 screen = painted(pilot)
