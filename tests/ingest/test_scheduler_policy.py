@@ -100,12 +100,15 @@ def test_failure_backoff_is_capped() -> None:
     assert POLICY.failure_interval(600.0, 3) == 600.0
 
 
-def test_priorities_order_live_warmup_final_preview_recheck() -> None:
+def test_priorities_order_first_live_warmup_final_preview_recheck() -> None:
+    first = _track("PW")  # followed, nothing stored yet
     live = _track("I")
     warmup = _track("PW")
+    for stored in (live, warmup):
+        stored.timecode = "20240701_170000"
     final = _track("F", phase=Phase.FINISHING)
     recheck = _track("F", phase=Phase.RECHECK)
     preview = _track("S", phase=Phase.WATCH)
-    ranked = sorted([recheck, preview, final, warmup, live], key=POLICY.priority)
-    assert ranked == [live, warmup, final, preview, recheck]
+    ranked = sorted([recheck, preview, final, warmup, live, first], key=POLICY.priority)
+    assert ranked == [first, live, warmup, final, preview, recheck]
     assert POLICY.priority(preview) is Priority.PREVIEW

@@ -132,7 +132,15 @@ def test_midday_slate_follows_live_games_and_watches_the_rest_through_the_schedu
     assert (len(live), len(watch)) == (12, 3)
     due = sched.due(now)
     assert [j.kind for j in due].count(FEED) == 12  # no feed polls for Pre-Game games
-    assert all(j.priority is Priority.LIVE for j in due if j.kind == FEED)
+    # Nothing stored of them yet: each first poll goes before any re-poll.
+    assert all(j.priority is Priority.FIRST for j in due if j.kind == FEED)
+    first = live[0]
+    sched.feed_polled(first.game_pk, _facts("I"), now)
+    later = now + timedelta(seconds=10)
+    priorities = {j.key: j.priority for j in sched.due(later) if j.kind == FEED}
+    assert priorities[first.game_pk] is Priority.LIVE
+    assert sorted(priorities.values())[-1] is Priority.LIVE
+    assert [j.key for j in sched.due(later)][-1] == first.game_pk
     # With games live, the schedule is read again after schedule_live_s.
     assert sched.next_due_at(now, busy={(FEED, t.game_pk) for t in live}) == now + timedelta(
         seconds=POLL.schedule_live_s
@@ -213,7 +221,11 @@ def test_doubleheader_game_two_waits_for_game_one() -> None:
     # Game 2 goes live in the schedule: its feed is followed at once.
     sched.apply_schedule(day, [dataclasses.replace(game2, status=_status("PW"))], now)
     assert sched.tracks[game2.game_pk].phase is Phase.FOLLOW
-    assert [j.priority for j in sched.due(now) if j.key == game2.game_pk] == [Priority.WARMUP]
+    # Its first poll, nothing stored yet; then a warmup game's.
+    assert [j.priority for j in sched.due(now) if j.key == game2.game_pk] == [Priority.FIRST]
+    sched.feed_polled(game2.game_pk, _facts("PW"), now)
+    later = now + timedelta(minutes=1)
+    assert [j.priority for j in sched.due(later) if j.key == game2.game_pk] == [Priority.WARMUP]
 
 
 def test_suspended_game_is_polled_slowly_and_parked_when_it_resumes_another_day() -> None:
@@ -298,7 +310,7 @@ def test_due_jobs_come_most_urgent_first() -> None:
     kinds = [(j.kind, j.priority) for j in sched.due(late)]
     priorities = [p for _, p in kinds]
     assert priorities == sorted(priorities)
-    assert priorities[0] is Priority.LIVE
+    assert priorities[0] is Priority.FIRST  # live games with nothing stored yet
     assert (SCHEDULE, Priority.SCHEDULE) in kinds
     assert kinds[-1] == (FEED, Priority.RECHECK)
 

@@ -13,31 +13,35 @@ from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.runtime.state import RuntimeState
 from mlbdash.ingest.scheduler import Transition
 from mlbdash.ingest.store import findings as finding_rows
+from mlbdash.ingest.store.games import StateRecord
 from mlbdash.ingest.validator.review import findings_to_events
 
 
 async def record_transitions(state: RuntimeState, changes: list[Transition]) -> None:
-    """Store each status change (history row and the game's row), then announce it."""
+    """Store the status changes (history rows and the games' rows, one transaction), then
+    announce each."""
+    records = []
     for change in changes:
         status = state.scheduler.tracks[change.game_pk].status
-        await state.store.record_state(
-            change.game_pk,
-            state=change.new,
-            detailed_state=status.detailed_state,
-            status_code=status.status_code,
-            source=change.source,
+        records.append(
+            StateRecord(
+                change.game_pk,
+                state=change.new,
+                detailed_state=status.detailed_state,
+                status_code=status.status_code,
+                source=change.source,
+                fields={
+                    "state": change.new,
+                    "detailed_state": status.detailed_state,
+                    "abstract_game_state": status.abstract,
+                    "coded_game_state": status.coded,
+                    "status_code": status.status_code,
+                    "status_reason": status.reason,
+                },
+            )
         )
-        await state.store.upsert_game(
-            change.game_pk,
-            {
-                "state": change.new,
-                "detailed_state": status.detailed_state,
-                "abstract_game_state": status.abstract,
-                "coded_game_state": status.coded,
-                "status_code": status.status_code,
-                "status_reason": status.reason,
-            },
-        )
+    await state.store.record_states(records)
+    for change in changes:
         state.emit(
             GameStateChanged(
                 at=change.at,

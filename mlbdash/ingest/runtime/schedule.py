@@ -80,8 +80,7 @@ class ScheduleReader:
         async with state.state_lock:
             now = state.clock.now()
             changes = scheduler.apply_schedule(day, entries, now)
-            for game_pk in new:
-                await self._restore(game_pk, now)
+            await self._restore(new, now)
             await record_transitions(state, changes)
         for entry in entries:
             if before.get(entry.game_pk) != _row_key(scheduler, entry.game_pk):
@@ -91,37 +90,41 @@ class ScheduleReader:
                 await self.versions.cross_reference(entry.game_pk, feed)
         state.release_finished()
 
-    async def _restore(self, game_pk: int, now: datetime) -> None:
-        """A game seen for the first time this run: take over what the store holds of it."""
+    async def _restore(self, game_pks: list[int], now: datetime) -> None:
+        """Games seen for the first time this run: take over what the store holds of them
+        (one transaction for the whole schedule)."""
         state = self.state
-        track = state.scheduler.tracks[game_pk]
-        entry = track.entry
-        await state.store.upsert_game(
-            game_pk,
+        tracks = state.scheduler.tracks
+        records = await state.store.meet_games(
             {
-                "game_type": entry.game_type,
-                "away_name": entry.away,
-                "home_name": entry.home,
-                "away_team_id": entry.away_id,
-                "home_team_id": entry.home_id,
-            },
+                game_pk: {
+                    "game_type": tracks[game_pk].entry.game_type,
+                    "away_name": tracks[game_pk].entry.away,
+                    "home_name": tracks[game_pk].entry.home,
+                    "away_team_id": tracks[game_pk].entry.away_id,
+                    "home_team_id": tracks[game_pk].entry.home_id,
+                }
+                for game_pk in game_pks
+            }
         )
-        record = await state.store.get_game(game_pk)
-        if record is None or record.last_timecode is None:
-            return
-        if record.away_abbrev and record.home_abbrev:
-            state.labels[game_pk] = (record.away_abbrev, record.home_abbrev)
-        state.scheduler.restore(
-            game_pk,
-            versions=record.versions,
-            timecode=record.last_timecode,
-            final_stored=record.final_stored,
-            done=record.done,
-            recheck_at=record.recheck_at,
-            now=now,
-        )
-        track.full_updates = record.full_updates
-        track.diff_updates = record.diff_updates
+        for game_pk in game_pks:
+            record = records.get(game_pk)
+            if record is None or record.last_timecode is None:
+                continue
+            if record.away_abbrev and record.home_abbrev:
+                state.labels[game_pk] = (record.away_abbrev, record.home_abbrev)
+            state.scheduler.restore(
+                game_pk,
+                versions=record.versions,
+                timecode=record.last_timecode,
+                final_stored=record.final_stored,
+                done=record.done,
+                recheck_at=record.recheck_at,
+                now=now,
+            )
+            track = tracks[game_pk]
+            track.full_updates = record.full_updates
+            track.diff_updates = record.diff_updates
 
     async def follow_loop(self) -> None:
         """Under --follow: add each new league date as it begins, and let finished ones go."""

@@ -125,6 +125,8 @@ class RuntimeState:
     from_start: set[int] = field(default_factory=set)  # archived from the first version
     # Games met mid-game whose history is not all stored yet: the version each was met at.
     history_owed: dict[int, str] = field(default_factory=dict)
+    # Games met while polls were held back, their history not yet owed (see VersionKeeper).
+    history_deferred: set[int] = field(default_factory=set)
     backfilling: int | None = None  # the game whose history is being fetched
     rechecking: set[int] = field(default_factory=set)  # polled as the Final's re-check
     open_findings: dict[int, int] = field(default_factory=dict)  # as last read from the store

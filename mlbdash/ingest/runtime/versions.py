@@ -151,6 +151,14 @@ class VersionKeeper:
             # already over gets its final feed only (a past date's history costs hundreds of
             # requests per game and nobody was watching it live).
             track = state.scheduler.tracks[game_pk]
+            history = state.history and track.phase is Phase.FOLLOW
+            if history and feed is None and self._polls_held_back():
+                # Met while polls are held back (a 1000-game start): archived from the
+                # present first, one request, and its history fetched after, as for a game
+                # met past HISTORY_MAX_VERSIONS; its first history steps would hold every
+                # game still waiting for its first version.
+                history = False
+                state.history_deferred.add(game_pk)
             follower = GameFollower(
                 state.client,
                 game_pk,
@@ -158,7 +166,7 @@ class VersionKeeper:
                 sink=state.emit,
                 clock=state.clock,
                 feed=feed,
-                history=state.history and track.phase is Phase.FOLLOW,
+                history=history,
                 merge_check=merge_check,
                 vet=vet,
                 stored=StoredCopies(load, replace, *await self._unchecked(game_pk, feed)),
@@ -296,6 +304,11 @@ class VersionKeeper:
                 state.from_start.add(game_pk)
         feed = follower.feed
         assert feed is not None
+        if game_pk in state.history_deferred:
+            state.history_deferred.discard(game_pk)
+            stored = await state.store.list_versions(game_pk)
+            if stored:
+                follower.history_before = min(v.timecode for v in stored)
         if follower.history_before is not None:
             # Met mid-game: archived from this version; the history before it is owed.
             met, follower.history_before = follower.history_before, None

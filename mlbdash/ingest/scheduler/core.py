@@ -6,6 +6,7 @@ takes ``now`` so tests drive it with a ManualClock and plain values.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -475,8 +476,35 @@ class Scheduler:
             due_at = track.next_poll_at
             if due_at is not None and due_at <= limit:
                 jobs.append(Job(FEED, track.game_pk, self.policy.priority(track), due_at))
-        jobs.sort(key=lambda j: j.sort_key)
+        jobs.sort(key=_job_order)
         return jobs
+
+    def most_urgent(
+        self, now: datetime, count: int, *, busy: Collection[tuple[str, date | int]] = ()
+    ) -> tuple[list[Job], int]:
+        """The ``count`` most urgent jobs due by ``now`` and not in ``busy`` (in ``due``'s
+        order), and how many more are due and held back. The driver asks this at every job's
+        end: with a thousand games due at once, ranking only what can start (the order of
+        the rest is not needed yet) keeps each look at what is due cheap."""
+        due_feeds: list[GameTrack] = []
+        for track in self.tracks.values():
+            due_at = track.next_poll_at
+            if due_at is not None and due_at <= now and (FEED, track.game_pk) not in busy:
+                due_feeds.append(track)
+        jobs: list[Job] = []
+        for d, state in self._dates.items():
+            at = state.next_refresh_at or now  # a date never read is due at once
+            if at <= now and (SCHEDULE, d) not in busy:
+                jobs.append(Job(SCHEDULE, d, Priority.SCHEDULE, at))
+        total = len(due_feeds) + len(jobs)
+        if count <= 0:
+            return [], total
+        priority = self.policy.priority
+        for track in due_feeds:
+            assert track.next_poll_at is not None
+            jobs.append(Job(FEED, track.game_pk, priority(track), track.next_poll_at))
+        picked = heapq.nsmallest(count, jobs, key=_job_order)
+        return picked, total - len(picked)
 
     def next_due_at(
         self, now: datetime, *, busy: Collection[tuple[str, date | int]] = ()
@@ -665,6 +693,10 @@ def _same_doubleheader(a: ScheduleEntry, b: ScheduleEntry) -> bool:
         and {a.away_id, a.home_id} == {b.away_id, b.home_id}
         and a.away_id is not None
     )
+
+
+def _job_order(job: Job) -> tuple[int, datetime]:
+    return job.sort_key
 
 
 def _s(seconds: float) -> timedelta:

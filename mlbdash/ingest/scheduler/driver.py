@@ -93,17 +93,10 @@ class Driver:
 
     def _dispatch(self) -> None:
         now = self.clock.now()
-        due = self.scheduler.due(now)
         free = self.max_concurrency - len(self._inflight)
-        held = 0
+        due, held = self.scheduler.most_urgent(now, free, busy=self._inflight.keys())
         for job in due:
             ident = (job.kind, job.key)
-            if ident in self._inflight:
-                continue
-            if free <= 0:
-                held += 1
-                continue
-            free -= 1
             self.scheduler.poll_started(job, now)
             self.jobs_started += 1
             task = asyncio.create_task(self._guarded(job), name=f"{job.kind}:{job.key}")
@@ -147,9 +140,9 @@ class Driver:
     async def _wait(self) -> None:
         """Until something finishes, someone calls wake(), or the next job falls due."""
         now = self.clock.now()
-        next_at = self.scheduler.next_due_at(now, busy=self._inflight.keys())
-        if len(self._inflight) >= self.max_concurrency:
-            next_at = None  # nothing can start before a running job ends
+        next_at = None  # with every slot taken, nothing can start before a running job ends
+        if len(self._inflight) < self.max_concurrency:
+            next_at = self.scheduler.next_due_at(now, busy=self._inflight.keys())
         self._wake.clear()
         waiter: asyncio.Future[object] = asyncio.ensure_future(self._wake.wait())
         sleeper: asyncio.Future[object] | None = None

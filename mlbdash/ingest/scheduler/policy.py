@@ -29,12 +29,15 @@ SCHEDULE_RETRY_MAX_S = 120.0
 class Priority(IntEnum):
     """Lower runs first when the request budget cannot serve every due poll on time."""
 
-    LIVE = 0
-    WARMUP = 1
-    FINAL = 2  # the last full fetch of a game that just ended (coverage depends on it)
-    SCHEDULE = 3
-    PREVIEW = 4
-    RECHECK = 5
+    # A followed game with nothing stored yet: it shows nothing at all, where a re-poll's game
+    # shows a version at most an interval old (a 1000-game start stores every game first).
+    FIRST = 0
+    LIVE = 1
+    WARMUP = 2
+    FINAL = 3  # the last full fetch of a game that just ended (coverage depends on it)
+    SCHEDULE = 4
+    PREVIEW = 5
+    RECHECK = 6
 
 
 class PollPolicy:
@@ -101,6 +104,8 @@ class PollPolicy:
             return Priority.RECHECK
         if track.phase is Phase.FINISHING:
             return Priority.FINAL
+        if track.phase is Phase.FOLLOW and track.timecode is None:
+            return Priority.FIRST
         if track.status.lifecycle is Lifecycle.warmup:
             return Priority.WARMUP
         if track.phase is Phase.FOLLOW:

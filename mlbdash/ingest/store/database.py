@@ -274,6 +274,39 @@ class Store:
                 source=source,
             )
 
+    async def record_states(self, changes: Sequence[games.StateRecord]) -> None:
+        """Log status changes and set the game columns each one changes, in one transaction
+        (a schedule read can change a thousand games at once: a transaction each kept the
+        first feed requests waiting for seconds)."""
+        if not changes:
+            return
+        async with self.transaction() as conn:
+            now = self.clock.now()
+            for change in changes:
+                await games.record_state(
+                    conn,
+                    change.game_pk,
+                    at=now,
+                    state=change.state,
+                    detailed_state=change.detailed_state,
+                    status_code=change.status_code,
+                    source=change.source,
+                )
+                await games.upsert_game(conn, change.game_pk, change.fields, now=now)
+
+    async def meet_games(
+        self, fields: Mapping[int, Mapping[str, object]]
+    ) -> dict[int, games.GameRecord]:
+        """Set the descriptive columns of games met for the first time this run and return
+        what the store holds of them (by gamePk), in one transaction for a whole schedule."""
+        if not fields:
+            return {}
+        async with self.transaction() as conn:
+            now = self.clock.now()
+            for game_pk, values in fields.items():
+                await games.upsert_game(conn, game_pk, values, now=now)
+            return {r.game_pk: r for r in await games.list_games(conn) if r.game_pk in fields}
+
     async def state_history(self, game_pk: int) -> list[games.StateChange]:
         async with self.read() as conn:
             return await games.state_history(conn, game_pk)

@@ -247,6 +247,18 @@ async def record_state(
 
 
 @dataclass(frozen=True, slots=True)
+class StateRecord:
+    """A status change to log (``record_state``) and the game's columns it sets."""
+
+    game_pk: int
+    state: str
+    detailed_state: str | None
+    status_code: str | None
+    source: str
+    fields: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
 class StateChange:
     at: datetime
     state: str
