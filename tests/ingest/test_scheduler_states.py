@@ -15,6 +15,7 @@ from conftest import load_fixture
 from mlbdash.config import PollSettings
 from mlbdash.ingest.scheduler import FEED, SCHEDULE, FeedFacts, Phase, PollPolicy, Priority
 from mlbdash.ingest.scheduler.core import Scheduler
+from mlbdash.ingest.scheduler.coverage import overall_coverage
 from mlbdash.ingest.scheduler.entries import entries_by_date, parse_schedule
 from mlbdash.ingest.scheduler.states import ScheduleEntry
 from mlbdash.mlb.status import StatusInfo, classify_status, status_list
@@ -66,8 +67,10 @@ def test_postponed_games_are_terminal_and_do_not_count_against_coverage() -> Non
     assert sorted(j.key for j in due) == sorted(finals)
     assert {j.priority for j in due} == {Priority.FINAL}
 
-    for pk in finals:
+    for done, pk in enumerate(finals, start=1):
         sched.feed_polled(pk, _facts("F"), now)
+        # The progress line's count, without naming gaps, follows the dates' own rule.
+        assert sched.coverage() == overall_coverage(sched.coverage_by_date()) == done / 7
     assert sched.coverage() == 1.0
     assert all(sched.tracks[pk].phase is Phase.RECHECK for pk in finals)
     assert not sched.finished()  # the one re-check is still owed

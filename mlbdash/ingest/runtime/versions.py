@@ -368,7 +368,9 @@ class VersionKeeper:
             # The history of a game met mid-game is fetched at low priority: one game's at a
             # time and, while the game is live, only when no other poll is held back.
             if state.backfilling not in (None, game_pk):
-                return bool(track.archive_gaps) and track.final_stored
+                # Another game's history goes first; a stored Final is audited all the same,
+                # so what it owes is a gap (never counted complete) until it is fetched.
+                return track.final_stored
             return track.final_stored or not self._polls_held_back()
         if track.archive_gaps:
             return True
@@ -396,7 +398,9 @@ class VersionKeeper:
         met = state.history_owed.get(game_pk)
         server: list[str] | None = None
         backfilled = 0
-        if met is not None and state.backfilling in (None, game_pk):
+        # Waiting for another game's history to be fetched first is not a failed try.
+        waiting = met is not None and state.backfilling not in (None, game_pk)
+        if met is not None and not waiting:
             outcome = await self._backfill_history(game_pk, met)
             if outcome is None:
                 return  # no time for it this poll: nothing changed since the last audit
@@ -440,7 +444,7 @@ class VersionKeeper:
                 gaps,
                 state.clock.now(),
                 not_archived=audit.not_archived,
-                progressed=filled + backfilled > 0,
+                progressed=filled + backfilled > 0 or waiting,
             )
         if state.backfilling == game_pk and (game_pk not in state.history_owed or track.terminal):
             state.backfilling = None  # done, or given up on: another game's history may go

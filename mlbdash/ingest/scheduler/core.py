@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from mlbdash.ingest.scheduler.coverage import DateCoverage, date_coverage, overall_coverage
+from mlbdash.ingest.scheduler.coverage import DateCoverage, date_counts, date_coverage
 from mlbdash.ingest.scheduler.policy import (
     IMMINENT_WINDOW,
     NEAR_WINDOW,
@@ -561,7 +561,18 @@ class Scheduler:
         return state is None or state.last_refresh_at is not None
 
     def coverage(self) -> float | None:
-        return overall_coverage(self.coverage_by_date())
+        """``overall_coverage`` of ``coverage_by_date``, counted without naming the gaps."""
+        by_date: dict[date, list[ScheduleEntry]] = {d: [] for d in self._dates}
+        for (d, _), entry in self.entries.items():
+            by_date.setdefault(d, []).append(entry)
+        should = stored = 0
+        for d, entries in by_date.items():
+            if not self._was_read(d):
+                return None
+            due, done = date_counts(entries, self.tracks)
+            should += due
+            stored += done
+        return 1.0 if should == 0 else stored / should
 
     # -- internals -----------------------------------------------------------------------
 

@@ -96,6 +96,22 @@ def date_coverage(
     )
 
 
+def date_counts(
+    entries: Iterable[ScheduleEntry], tracks: Mapping[int, GameTrack]
+) -> tuple[int, int]:
+    """(should finish, final stored) of a date's entries by ``date_coverage``'s rule, without
+    naming each gap: the progress line asks every second, over a thousand games."""
+    should = stored = 0
+    for entry in entries:
+        if is_gone(entry.status):
+            continue
+        should += 1
+        track = tracks.get(entry.game_pk)
+        if track is not None and track.complete:
+            stored += 1
+    return should, stored
+
+
 def overall_coverage(dates: Iterable[DateCoverage]) -> float | None:
     """Final-stored over should-finish across all tracked dates (1.0 when nothing is due);
     None (unknown) while some date's schedule has never been read."""
