@@ -206,10 +206,6 @@ class _LeakyBucket:
         self._rate = rate_per_s
         self._level = 0.0
         self._at = self._seconds()
-        # Callers past the burst queue here, first come first served, and only the one at the
-        # head waits on the clock: with a hundred callers waiting, each slot that drains
-        # wakes one of them, not all (which cost more CPU than the requests themselves).
-        self._queue: asyncio.Lock | None = None
 
     def resize(self, capacity: int, rate_per_s: float) -> None:
         self._leak()
@@ -217,21 +213,13 @@ class _LeakyBucket:
         self._rate = rate_per_s
 
     async def acquire(self) -> None:
-        if (self._queue is None or not self._queue.locked()) and self._take():
-            return
-        if self._queue is None:
-            self._queue = asyncio.Lock()
-        async with self._queue:
-            while not self._take():
-                over = self._level + 1.0 - self._capacity
-                await self._clock.sleep(over / self._rate * self._clock.speed)
-
-    def _take(self) -> bool:
-        self._leak()
-        if self._level + 1.0 - self._capacity <= 1e-9:
-            self._level += 1.0
-            return True
-        return False
+        while True:
+            self._leak()
+            over = self._level + 1.0 - self._capacity
+            if over <= 1e-9:
+                self._level += 1.0
+                return
+            await self._clock.sleep(over / self._rate * self._clock.speed)
 
     def _seconds(self) -> float:
         return self._clock.monotonic() / self._clock.speed
