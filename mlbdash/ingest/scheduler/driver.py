@@ -1,10 +1,10 @@
 """The scheduler's engine: runs due jobs on a bounded pool, most urgent first.
 
 Each job runs in its own task, so one slow or failing game never holds up the others; at most
-``max_concurrency`` run at once and the rest wait in priority order (live before warmup
-before final fetches before schedules before previews before re-checks). A job's own errors
-are the job's business (``run_job`` records them with the scheduler); the driver only makes
-sure that nothing escapes and that a game is never polled twice at the same time.
+``max_concurrency`` run at once and the rest wait in priority order (a game's first poll, then
+live before warmup before final fetches before schedules before previews before re-checks).
+A job's own errors are the job's business (``run_job`` records them with the scheduler); the
+driver only makes sure that nothing escapes and that a game is never polled twice at once.
 """
 
 from __future__ import annotations
