@@ -28,6 +28,8 @@ from mlbdash.replay.world import World
 # Real recorded final games; each replays pitch by pitch, about three virtual hours.
 SLATE = (744914, 777687, 662751)
 TRACEBACK = "Traceback (most recent call last)"
+FAST_LEAD_S = 5.0
+"""Real seconds before first pitch for runs at speed 400 and more (see ``slate_layout``)."""
 
 
 def make_slate(folder: Path, games: tuple[int, ...] = SLATE) -> Path:
@@ -40,14 +42,21 @@ def make_slate(folder: Path, games: tuple[int, ...] = SLATE) -> Path:
 
 
 def slate_layout(
-    data: Path, speed: float, games: tuple[int, ...] = SLATE, **fields: Any
+    data: Path,
+    speed: float,
+    games: tuple[int, ...] = SLATE,
+    *,
+    lead_s: float = 2.5,
+    **fields: Any,
 ) -> BenchLayout:
-    # First pitch 2.5 real seconds after the server starts, plus a virtual minute: a game met
-    # past its first 40 versions is archived from the present (the follower's warm-up rule), so
-    # an ingest that starts slowly on a loaded machine must still meet every game near its start.
+    # First pitch ``lead_s`` real seconds after the server starts, plus a virtual minute: a
+    # game met past its first 40 versions is archived from the present (the follower's warm-up
+    # rule), so an ingest that starts slowly on a loaded machine must still meet every game
+    # near its start. At speed 600 those 40 versions take only ~1.4 real seconds: runs that
+    # fast give the ingest a longer lead (``FAST_LEAD_S``).
     return BenchLayout(
         speed=speed,
-        first_pitch_s=60.0 + 2.5 * speed,
+        first_pitch_s=60.0 + lead_s * speed,
         spacing_s=60.0,
         data=data,
         games=games,

@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 import pytest
 from soak_harness import (
+    FAST_LEAD_S,
     TRACEBACK,
     compare_versions,
     ingest_argv,
@@ -135,7 +136,12 @@ async def test_a_full_disk_ends_in_exit_1_and_a_summary_of_what_is_stored(
 )
 async def test_faults_lose_no_version(tmp_path: Path, faults: str, games: tuple[int, ...]) -> None:
     layout = slate_layout(
-        make_slate(tmp_path / "slate", games), SPEED, games, faults=faults, seed=5
+        make_slate(tmp_path / "slate", games),
+        SPEED,
+        games,
+        lead_s=FAST_LEAD_S,
+        faults=faults,
+        seed=5,
     )
     db = tmp_path / "faults.sqlite3"
     env = ingest_env(tmp_path)
@@ -165,7 +171,9 @@ async def _run(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
 
 
 async def test_audit_finds_a_deleted_version(tmp_path: Path) -> None:
-    layout = slate_layout(make_slate(tmp_path / "slate", ONE_GAME), SPEED, ONE_GAME)
+    layout = slate_layout(
+        make_slate(tmp_path / "slate", ONE_GAME), SPEED, ONE_GAME, lead_s=FAST_LEAD_S
+    )
     db = tmp_path / "audit.sqlite3"
     env = ingest_env(tmp_path)
     async with replay_server(layout, tmp_path / "server.err") as url:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from soak_harness import (
+    FAST_LEAD_S,
     TRACEBACK,
     final_feeds,
     ingest_argv,
@@ -31,7 +32,7 @@ async def test_backup_mid_ingest_is_consistent_and_ingest_resumes_from_it(
     tmp_path: Path,
 ) -> None:
     data = make_slate(tmp_path / "slate", (GAME,))
-    layout = slate_layout(data, SPEED, (GAME,))
+    layout = slate_layout(data, SPEED, (GAME,), lead_s=FAST_LEAD_S)
     truth = final_feeds(layout)[GAME]
     db = tmp_path / "live.sqlite3"
     copy = tmp_path / "backup.sqlite3"

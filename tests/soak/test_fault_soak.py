@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from soak_harness import (
+    FAST_LEAD_S,
     SLATE,
     TRACEBACK,
     compare_versions,
@@ -63,7 +64,7 @@ def alerts(db: Path) -> list[tuple[str, str | None, str | None]]:
 async def test_slate_under_every_fault_stores_what_the_server_serves(tmp_path: Path) -> None:
     began = time.monotonic()
     data = make_slate(tmp_path / "slate")
-    layout = slate_layout(data, SPEED, faults=FAULTS, seed=7)
+    layout = slate_layout(data, SPEED, lead_s=FAST_LEAD_S, faults=FAULTS, seed=7)
     truth = final_feeds(layout)
     db = tmp_path / "faults.sqlite3"
     async with replay_server(layout, tmp_path / "server.err") as url:

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from soak_harness import (
+    FAST_LEAD_S,
     TRACEBACK,
     compare_versions,
     ingest_env,
@@ -37,7 +38,12 @@ FAULTS = (
 async def test_push_under_every_socket_fault_stores_every_version(tmp_path: Path) -> None:
     began = time.monotonic()
     layout = slate_layout(
-        make_slate(tmp_path / "slate", GAMES), SPEED, GAMES, faults=FAULTS, seed=5
+        make_slate(tmp_path / "slate", GAMES),
+        SPEED,
+        GAMES,
+        lead_s=FAST_LEAD_S,
+        faults=FAULTS,
+        seed=5,
     )
     db = tmp_path / "push.sqlite3"
     env = ingest_env(tmp_path)

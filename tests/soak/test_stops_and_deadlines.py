@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from soak_harness import (
+    FAST_LEAD_S,
     TRACEBACK,
     compare_versions,
     ingest_env,
@@ -84,6 +85,7 @@ async def test_a_body_that_never_ends_costs_one_attempt_not_the_game(tmp_path: P
         make_slate(tmp_path / "slate", ONE_GAME),
         600.0,
         ONE_GAME,
+        lead_s=FAST_LEAD_S,
         faults="hang=0.02:every=1",
         seed=3,
     )
