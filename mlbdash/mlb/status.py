@@ -84,6 +84,13 @@ def is_terminal(lifecycle: Lifecycle) -> bool:
     return lifecycle in _TERMINAL
 
 
+def abstract_final(abstract_game_state: object) -> bool:
+    """``abstractGameState`` says Final: played-out games, and postponed or cancelled ones too
+    (nothing more comes under this status, so the archive closes the version and the validator
+    holds the game to its final totals)."""
+    return abstract_game_state == "Final"
+
+
 @dataclass(frozen=True, slots=True)
 class StatusInfo:
     """A status as received plus its lifecycle.

@@ -21,6 +21,7 @@ import aiosqlite
 
 from mlbdash.ingest.store.codec import compact_json, gunzip_json, gzip_bytes, iso
 from mlbdash.ingest.store.errors import StoreError
+from mlbdash.mlb.status import abstract_final as says_final
 
 VersionKind = Literal["full", "diff"]
 
@@ -55,7 +56,7 @@ class AppendResult:
 def abstract_final(feed: dict[str, Any]) -> bool:
     """The feed says ``abstractGameState: Final`` (postponed and cancelled games too)."""
     status = feed.get("gameData", {}).get("status", {})
-    return isinstance(status, dict) and status.get("abstractGameState") == "Final"
+    return isinstance(status, dict) and says_final(status.get("abstractGameState"))
 
 
 def append_version(

@@ -16,6 +16,7 @@ from typing import Any
 
 from mlbdash.ingest.findings import Finding
 from mlbdash.ingest.validator import rules as R
+from mlbdash.mlb.status import abstract_final
 from mlbdash.mlb.touched import Path, Touched
 
 SIDES = ("away", "home")
@@ -109,7 +110,7 @@ class FeedParts:
 
     @property
     def is_final(self) -> bool:
-        return self.abstract_game_state == "Final"
+        return abstract_final(self.abstract_game_state)
 
     @classmethod
     def of(cls, feed: Mapping[str, Any]) -> FeedParts:
