@@ -182,6 +182,49 @@ async def test_verify_finds_a_checkpoint_that_disagrees_with_its_diffs(tmp_path:
     ]
 
 
+def _tick(feed: dict[str, object], timecode: str, outs: int) -> list[dict[str, object]]:
+    """A diff block derived from the real shape (first op sets the timestamp), not recorded."""
+    blocks: list[dict[str, object]] = [
+        {
+            "diff": [
+                {"op": "replace", "path": "/metaData/timeStamp", "value": timecode},
+                {"op": "replace", "path": "/liveData/linescore/outs", "value": outs},
+            ]
+        }
+    ]
+    apply_diff_blocks(feed, copy_json(blocks))
+    return blocks
+
+
+async def test_verify_holds_a_backfilled_history_to_its_own_base(tmp_path: Path) -> None:
+    # A game met mid-game: its present is stored first, then its history is backfilled in
+    # order (the first piece whole, the next as a diff on it), and a live diff lands amid
+    # the backfill. Each diff rebuilds from the version before it in time, so nothing is
+    # wrong; verify once applied the history's diff to the present and called it corrupt.
+    db = tmp_path / "late.sqlite3"
+    first = load_fixture(FEED)
+    blocks = load_fixture(DIFF)
+    second = apply_diff_blocks(copy_json(first), copy_json(blocks))
+    present = copy_json(second)
+    _tick(present, "20240612_041320", 1)
+    live = copy_json(present)
+    live_blocks = _tick(live, "20240612_041335", 2)
+    async with Store.open(db, clock=ManualClock()) as store:
+        await store.store_version(746139, "20240612_041320", "full", present, None, {})
+        await store.store_version(746139, "20240612_041248", "full", first, None, {})
+        await store.store_version(746139, "20240612_041302", "diff", second, blocks, {})
+        await store.store_version(746139, "20240612_041335", "diff", live, live_blocks, {})
+        for timecode, feed in [
+            ("20240612_041248", first),
+            ("20240612_041302", second),
+            ("20240612_041320", present),
+            ("20240612_041335", live),
+        ]:
+            assert await store.load_version(746139, timecode) == feed
+    checked = verify_versions(db)
+    assert (checked.versions, checked.problems) == (4, [])
+
+
 async def test_vacuum_compacts_and_refuses_while_the_database_is_in_use(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,6 +7,7 @@ reader never blocks the writer. Every failure is a ``StoreError`` with a one-lin
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import sqlite3
@@ -334,27 +335,48 @@ def _verify_versions(conn: sqlite3.Connection) -> VersionCheck:
                 "WHERE v.game_pk = ? ORDER BY v.id",
                 (game_pk,),
             )
-            doc: dict[str, Any] | None = None
-            # A diff applies to the newest version logged before it; an older version filled
-            # in late (always whole) is checked alone and is no diff's base.
-            newest: tuple[str, dict[str, Any] | None] | None = None
+            # The rule the store rebuilds by: a diff applies to the version logged just before
+            # it, and one whose ops were made for another base (a live diff logged amid a
+            # backfilled history, the first piece of a backfill) carries its own checkpoint.
+            # Such a checkpoint is held to its ops only when its base is at hand: the newest
+            # version for a live diff. (Applying a backfilled piece to the newest version
+            # reported sound history as a checkpoint that differs.)
+            doc: dict[str, Any] | None = None  # the version logged just before, rebuilt
+            newest: tuple[str, dict[str, Any]] | None = None
+            previous: str | None = None
+            logged: list[str] = []  # timecodes logged so far, sorted
             for _id, timecode, kind, ops, checkpoint in rows:
                 versions += 1
                 where = f"game {game_pk} version {timecode}"
-                late = newest is not None and timecode < newest[0]
-                doc = newest[1] if newest is not None and kind == "diff" else doc
+                at = bisect.bisect_left(logged, timecode)
+                base = logged[at - 1] if at else None
+                in_order = previous is not None and previous == base
                 try:
-                    if kind == "diff":
+                    if kind == "diff" and checkpoint is None:
                         if doc is None:
                             problems.append(f"{where}: diff with no feed before it")
                             break
+                        if not in_order:
+                            problems.append(
+                                f"{where}: diff logged after {previous}, not after the version "
+                                f"before it in time ({base}), and without a checkpoint"
+                            )
+                            break
                         doc = apply_diff_blocks(doc, gunzip_json(ops))
-                    if checkpoint is not None:
+                    elif checkpoint is not None:
                         stored = gunzip_json(checkpoint)
-                        if doc is not None and kind == "diff" and stored != doc:
+                        source = doc if in_order else None
+                        if not in_order and newest is not None and newest[0] == base:
+                            source = newest[1]
+                        # Patched in place: the source is the base of no later version.
+                        if (
+                            kind == "diff"
+                            and source is not None
+                            and apply_diff_blocks(source, gunzip_json(ops)) != stored
+                        ):
                             problems.append(f"{where}: checkpoint differs from the rebuilt feed")
                         doc = stored
-                    elif kind == "full":
+                    else:
                         problems.append(f"{where}: full version without its checkpoint")
                         break
                 except (PatchError, OSError, ValueError) as exc:
@@ -366,8 +388,10 @@ def _verify_versions(conn: sqlite3.Connection) -> VersionCheck:
                 stamp = doc.get("metaData", {}).get("timeStamp")
                 if stamp is not None and stamp != timecode:
                     problems.append(f"{where}: rebuilt feed says timeStamp {stamp}")
-                if not late:
+                if newest is None or timecode > newest[0]:
                     newest = (timecode, doc)
+                logged.insert(at, timecode)
+                previous = timecode
     finally:
         conn.execute("ROLLBACK")
     return VersionCheck(versions, len(games), problems)
