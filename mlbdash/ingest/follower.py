@@ -521,6 +521,13 @@ class GameFollower:
         timecode = feed_timecode(feed)
         if timecode is None:
             raise BadResponse(whole.url, "feed has no metaData.timeStamp")
+        if self._pending:
+            # Blocks stored but not yet served again: a whole feed answers instead of them when
+            # the ask from the version before them reaches past the server's diff window
+            # (their span counts from that version, however recently they were stored). They
+            # are asked on their own, up to the last of them (a span the server answered in
+            # blocks before), so a bad one is found before the whole feed is taken.
+            await self._serve_again()
         previous = self._feed
         if "copyright" not in feed and previous is not None and "copyright" in previous:
             # diffPatch's whole-feed answer is the feed minus its constant copyright line;
