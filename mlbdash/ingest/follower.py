@@ -334,6 +334,13 @@ class GameFollower:
         except BadResponse as exc:
             return await self._fetch_whole(f"diffPatch answer unusable: {exc.reason}")
         answer = fetched.data
+        if answer.shape == "full" and answer.feed is not None and start != self.timecode:
+            # Asked from the version before the blocks served once, the span reached past the
+            # server's diff window: they are served again on their own and the version in
+            # hand asks for itself (blocks, not a whole feed taken on one copy).
+            await self._serve_again()
+            self._pending = []
+            return await self._ask()
         if answer.shape == "full" and answer.feed is not None:
             pk = answer.feed.get("gamePk")
             if pk != self.game_pk:
@@ -694,6 +701,12 @@ class GameFollower:
             return False
         self._tally.bytes_wire += fetched.bytes_wire
         answer = fetched.data
+        if answer.shape == "full" and answer.feed is not None and start != current:
+            # Only the span from the version before the blocks served once reached past the
+            # window: they are served again on their own, then the step asked from ``current``.
+            await self._serve_again()
+            self._pending = []
+            return self._feed is not None and await self._step(current, target)
         if answer.shape == "full" and answer.feed is not None:
             # Two versions further apart than the server's diff window: it sends the whole
             # feed as of ``target``, which is that version in full.

@@ -653,7 +653,9 @@ async def test_blocks_whose_next_ask_falls_past_the_diff_window_are_still_served
         assert first.diff_versions > 1 and first.timecode == timeline.timecode(past - 1)
         await clock.advance(timeline.times[past] - clock.now().timestamp())
         second = await follower.update()
-        assert second.kind == "full" and second.timecode == timeline.timecode(past)
+        # And the version past the window comes as a block from the version in hand (served
+        # twice like any), not as the whole feed that one answer gave.
+        assert second.kind == "diff" and second.timecode == timeline.timecode(past)
         assert [s.outcome for s in (*first.settled, *second.settled)] == ["replaced"]
         for timecode in archive.timecodes:
             assert archive.feeds[timecode] == (await client.feed(GAME, timecode=timecode)).data
