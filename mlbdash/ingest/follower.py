@@ -478,7 +478,7 @@ class GameFollower:
         since, newest = self._last_stored, feed_timecode(answer.feed)
         if self._store is not None and since is not None and newest is not None and newest > since:
             await self._fill_gap(since, newest)
-        await self._adopt(answer, doubted=answer.reason is not None)
+        await self._adopt(answer)
 
     async def _apply_block(self, block: Any) -> str | None:
         """Apply one block and hand its version over; why it failed, or None."""
@@ -519,8 +519,12 @@ class GameFollower:
             self._pending.append((landed, block))
         return None
 
-    async def _adopt(self, whole: _Whole, *, doubted: bool = False) -> None:
-        """Take a whole feed as the current version and hand it over."""
+    async def _adopt(self, whole: _Whole) -> None:
+        """Take a whole feed as the current version and hand it over.
+
+        Archived, a whole copy is served twice before it is kept, as every diff block is: a
+        field dropped from one copy reads as nothing wrong to the models, and every diff after
+        it would carry the loss until the next whole version."""
         feed = whole.feed
         pk = feed.get("gamePk")
         if pk is not None and pk != self.game_pk:
@@ -540,7 +544,7 @@ class GameFollower:
             # diffPatch's whole-feed answer is the feed minus its constant copyright line;
             # kept, so a stored version is what feed/live serves for that timecode.
             feed = {"copyright": previous["copyright"], **feed}
-        feed = await self._vetted(timecode, feed, doubted=doubted)
+        feed = await self._vetted(timecode, feed, doubted=True)
         self._feed = feed
         self._pending = []
         self._tally.whole = True
@@ -563,10 +567,10 @@ class GameFollower:
         self, timecode: str, served: dict[str, Any], *, doubted: bool = False
     ) -> dict[str, Any]:
         """The copy of a whole feed to keep: ``served`` unless the server's own copy for its
-        timecode, fetched again, says otherwise. Asked only on a doubt: the feed reads with
-        drift marks not confirmed before, or it was fetched because of a doubt (``doubted``: a
-        bad answer came before it, and a drift the models cannot see, a field dropped, would
-        otherwise go unnoticed and be carried by every diff after it).
+        timecode, fetched again, says otherwise. Asked when the feed reads with drift marks
+        not confirmed before, and for every whole feed the archive keeps (``doubted``: a drift
+        the models cannot see, a field dropped, would otherwise go unnoticed and be carried by
+        every diff after it).
 
         Copies are compared whole (but the copyright line), SETTLE_FETCHES at most: a copy
         the server gives twice is its own (the served one, three times when it has marks:
@@ -732,8 +736,7 @@ class GameFollower:
             return False
         if feed_timecode(fetched.data) != target:
             return False  # the server did not give that version
-        # Fetched after a doubt: compared with a second copy before it is kept.
-        await self._adopt(_Whole(fetched.data, fetched.url, fetched.bytes_wire), doubted=True)
+        await self._adopt(_Whole(fetched.data, fetched.url, fetched.bytes_wire))
         return True
 
 
