@@ -334,13 +334,6 @@ class GameFollower:
         except BadResponse as exc:
             return await self._fetch_whole(f"diffPatch answer unusable: {exc.reason}")
         answer = fetched.data
-        if answer.shape == "full" and answer.feed is not None and start != self.timecode:
-            # Asked from the version before the blocks served once, the span reached past the
-            # server's diff window: they are served again on their own and the version in
-            # hand asks for itself (blocks, not a whole feed taken on one copy).
-            await self._serve_again()
-            self._pending = []
-            return await self._ask()
         if answer.shape == "full" and answer.feed is not None:
             pk = answer.feed.get("gamePk")
             if pk != self.game_pk:
@@ -478,7 +471,7 @@ class GameFollower:
         since, newest = self._last_stored, feed_timecode(answer.feed)
         if self._store is not None and since is not None and newest is not None and newest > since:
             await self._fill_gap(since, newest)
-        await self._adopt(answer)
+        await self._adopt(answer, doubted=answer.reason is not None)
 
     async def _apply_block(self, block: Any) -> str | None:
         """Apply one block and hand its version over; why it failed, or None."""
@@ -519,12 +512,8 @@ class GameFollower:
             self._pending.append((landed, block))
         return None
 
-    async def _adopt(self, whole: _Whole) -> None:
-        """Take a whole feed as the current version and hand it over.
-
-        Archived, a whole copy is served twice before it is kept, as every diff block is: a
-        field dropped from one copy reads as nothing wrong to the models, and every diff after
-        it would carry the loss until the next whole version."""
+    async def _adopt(self, whole: _Whole, *, doubted: bool = False) -> None:
+        """Take a whole feed as the current version and hand it over."""
         feed = whole.feed
         pk = feed.get("gamePk")
         if pk is not None and pk != self.game_pk:
@@ -532,19 +521,12 @@ class GameFollower:
         timecode = feed_timecode(feed)
         if timecode is None:
             raise BadResponse(whole.url, "feed has no metaData.timeStamp")
-        if self._pending:
-            # Blocks stored but not yet served again: a whole feed answers instead of them when
-            # the ask from the version before them reaches past the server's diff window
-            # (their span counts from that version, however recently they were stored). They
-            # are asked on their own, up to the last of them (a span the server answered in
-            # blocks before), so a bad one is found before the whole feed is taken.
-            await self._serve_again()
         previous = self._feed
         if "copyright" not in feed and previous is not None and "copyright" in previous:
             # diffPatch's whole-feed answer is the feed minus its constant copyright line;
             # kept, so a stored version is what feed/live serves for that timecode.
             feed = {"copyright": previous["copyright"], **feed}
-        feed = await self._vetted(timecode, feed, doubted=True)
+        feed = await self._vetted(timecode, feed, doubted=doubted)
         self._feed = feed
         self._pending = []
         self._tally.whole = True
@@ -567,10 +549,10 @@ class GameFollower:
         self, timecode: str, served: dict[str, Any], *, doubted: bool = False
     ) -> dict[str, Any]:
         """The copy of a whole feed to keep: ``served`` unless the server's own copy for its
-        timecode, fetched again, says otherwise. Asked when the feed reads with drift marks
-        not confirmed before, and for every whole feed the archive keeps (``doubted``: a drift
-        the models cannot see, a field dropped, would otherwise go unnoticed and be carried by
-        every diff after it).
+        timecode, fetched again, says otherwise. Asked only on a doubt: the feed reads with
+        drift marks not confirmed before, or it was fetched because of a doubt (``doubted``: a
+        bad answer came before it, and a drift the models cannot see, a field dropped, would
+        otherwise go unnoticed and be carried by every diff after it).
 
         Copies are compared whole (but the copyright line), SETTLE_FETCHES at most: a copy
         the server gives twice is its own (the served one, three times when it has marks:
@@ -705,12 +687,6 @@ class GameFollower:
             return False
         self._tally.bytes_wire += fetched.bytes_wire
         answer = fetched.data
-        if answer.shape == "full" and answer.feed is not None and start != current:
-            # Only the span from the version before the blocks served once reached past the
-            # window: they are served again on their own, then the step asked from ``current``.
-            await self._serve_again()
-            self._pending = []
-            return self._feed is not None and await self._step(current, target)
         if answer.shape == "full" and answer.feed is not None:
             # Two versions further apart than the server's diff window: it sends the whole
             # feed as of ``target``, which is that version in full.
@@ -736,7 +712,8 @@ class GameFollower:
             return False
         if feed_timecode(fetched.data) != target:
             return False  # the server did not give that version
-        await self._adopt(_Whole(fetched.data, fetched.url, fetched.bytes_wire))
+        # Fetched after a doubt: compared with a second copy before it is kept.
+        await self._adopt(_Whole(fetched.data, fetched.url, fetched.bytes_wire), doubted=True)
         return True
 
 
