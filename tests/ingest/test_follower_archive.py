@@ -61,6 +61,17 @@ class Archive:
     def timecodes(self) -> list[str]:
         return [t for t, _ in self.versions]
 
+    def copies(self) -> StoredCopies:
+        """Read back and replace stored versions, as the store does (deep copies both ways)."""
+
+        async def load(timecode: str) -> dict[str, Any] | None:
+            return json.loads(json.dumps(self.feeds[timecode]))
+
+        async def replace(timecode: str, feed: dict[str, Any]) -> None:
+            self.feeds[timecode] = json.loads(json.dumps(feed))
+
+        return StoredCopies(load, replace)
+
 
 @pytest.fixture
 async def replay(tmp_path: Path) -> AsyncIterator[tuple[ReplayServer, ManualClock]]:
@@ -514,12 +525,6 @@ async def test_a_diff_block_served_with_a_field_dropped_is_found_and_replaced(
                     return out
         return out
 
-    async def load(timecode: str) -> dict[str, Any] | None:
-        return json.loads(json.dumps(archive.feeds[timecode]))
-
-    async def replace(timecode: str, feed: dict[str, Any]) -> None:
-        archive.feeds[timecode] = json.loads(json.dumps(feed))
-
     async with _client(server, clock) as client:
         await _to_first_pitch(clock, client, 20 * 60)
         drifting = ServedCopies(client, lambda n, feed: feed, drop_a_field)
@@ -529,7 +534,7 @@ async def test_a_diff_block_served_with_a_field_dropped_is_found_and_replaced(
             archive.store,
             clock=clock,
             vet=_vet,
-            stored=StoredCopies(load, replace),
+            stored=archive.copies(),
         )
         await follower.update()
         settled: list[Settled] = []
@@ -569,12 +574,6 @@ async def test_a_final_versions_block_is_served_again_at_once(
                 return out
         return blocks
 
-    async def load(timecode: str) -> dict[str, Any] | None:
-        return json.loads(json.dumps(archive.feeds[timecode]))
-
-    async def replace(timecode: str, feed: dict[str, Any]) -> None:
-        archive.feeds[timecode] = json.loads(json.dumps(feed))
-
     async with _client(server, clock) as client:
         await clock.advance(timeline.times[-2] - clock.now().timestamp() - 1)
         drifting = ServedCopies(client, lambda n, feed: feed, drop_a_field_of_the_final)
@@ -584,7 +583,7 @@ async def test_a_final_versions_block_is_served_again_at_once(
             archive.store,
             clock=clock,
             vet=_vet,
-            stored=StoredCopies(load, replace),
+            stored=archive.copies(),
         )
         await follower.update()
         while archive.timecodes[-1] != final:
